@@ -1,0 +1,51 @@
+"""The `steady` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="steady", description="Steady, the accountability chatbot."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
+    chat.add_argument("--user", help="who you are in the chat (default: your login name)")
+    sub.add_parser("run", help="run the bot on every platform whose token is set")
+    db = sub.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"])
+    args = parser.parse_args(argv)
+
+    from bot.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    if args.command == "db":
+        from bot.storage.db import Database
+
+        Database(settings.resolved_database_url()).upgrade()
+        print("Database is up to date.")
+        return 0
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.user))
+    from bot.app import run_forever
+
+    return asyncio.run(run_forever(settings))
+
+
+async def _chat(settings: Settings, user: str | None) -> int:
+    from adapters.console import ConsoleAdapter
+    from bot.app import build_core
+
+    core = build_core(settings)
+    await ConsoleAdapter(core, user=user).chat()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

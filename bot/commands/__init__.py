@@ -1,0 +1,19 @@
+"""Command families, one module each. `build_registry` is the only list of them."""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.commands.registry import Registry
+
+MODULES = (
+    "bot.commands.basics",
+    "bot.commands.log",
+    "bot.commands.progress",
+    "bot.commands.goals",
+    "bot.commands.profile",
+)
+
+
+def build_registry(modules: tuple[str, ...] = MODULES) -> Registry:
+    return Registry.collect(importlib.import_module(name) for name in modules)

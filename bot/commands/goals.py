@@ -1,0 +1,69 @@
+"""Goals: one per kind, per day or per week."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot import formatting, parsing
+from bot.commands.registry import Param, command
+from bot.core import Context, UserError
+from bot.domain import Kind
+from bot.stats import day_and_week_totals, goal_percent, goals_of
+from bot.storage.models import Goal
+
+SECTION = "Goals"
+
+
+@command(
+    "goal",
+    "Set a goal for a kind, per day or week (or 'off')",
+    examples=(
+        "/goal run 15km/week",
+        "/goal strength 3/week",
+        "/goal water 2l/day",
+        "/goal run off",
+    ),
+    section=SECTION,
+    params=(
+        Param("kind", "run, strength or water", choices=("run", "strength", "water")),
+        Param("target", "e.g. 15km/week, 3/week, 2l/day, or off"),
+    ),
+)
+def goal(ctx: Context, args: str) -> str:
+    words = args.split()
+    if len(words) == 2 and words[1].lower() == "off" and words[0].lower() in set(Kind):
+        kind = Kind(words[0].lower())
+        ctx.session.execute(delete(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == kind))
+        return f"Your {kind.value} goal is cleared."
+    spec = parsing.parse_goal(args)
+    existing = goals_of(ctx.session, ctx.user.id).get(spec.kind)
+    row = existing or Goal(user_id=ctx.user.id, kind=spec.kind.value)
+    row.amount, row.period, row.counts_sessions = (
+        spec.amount,
+        spec.period.value,
+        spec.counts_sessions,
+    )
+    if existing is None:
+        ctx.session.add(row)
+    ctx.session.flush()
+    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    return (
+        f"🎯 Goal set: {spec.kind.value} {formatting.goal_target(row, ctx.units)}.\n"
+        f"So far: {formatting.goal_progress(row, day, week, ctx.units)}"
+    )
+
+
+@command("goals", "Your goals and how far along you are", examples=("/goals",), section=SECTION)
+def goals(ctx: Context, args: str) -> str:
+    rows = goals_of(ctx.session, ctx.user.id)
+    if not rows:
+        raise UserError("You have no goals yet. Try /goal run 15km/week or /goal water 2l/day.")
+    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    lines = ["🎯 **Your goals**"]
+    for kind in Kind:
+        if (row := rows.get(kind)) is not None:
+            pct = min(100.0, goal_percent(row, day, week))
+            lines.append(
+                f"{formatting.bar(pct)} {formatting.goal_progress(row, day, week, ctx.units)}"
+            )
+    return "\n".join(lines)

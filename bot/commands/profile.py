@@ -1,0 +1,76 @@
+"""Personal settings: time zone and units."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.commands.registry import Param, command
+from bot.core import Context, UserError
+from bot.domain import Units
+
+SECTION = "Settings"
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {z.lower(): z for z in available_timezones() if "/" in z or z == "UTC"}
+
+
+def find_zone(text: str) -> str:
+    """An IANA zone name from what was typed (any case), or a UserError with suggestions."""
+    wanted = text.strip().replace(" ", "_")
+    if not wanted:
+        raise UserError("Tell me your time zone, e.g. /tz Europe/Berlin or /tz America/New_York.")
+    exact = _zones().get(wanted.lower())
+    if exact:
+        try:
+            ZoneInfo(exact)
+            return exact
+        except ZoneInfoNotFoundError:
+            pass
+    lowered = list(_zones())
+    close = difflib.get_close_matches(wanted.lower(), lowered, n=3, cutoff=0.5)
+    close += [z for z in lowered if wanted.lower() in z.split("/")[-1] and z not in close][:3]
+    hint = ", ".join(_zones()[z] for z in close[:3])
+    suggestion = f" Did you mean {hint}?" if hint else ""
+    raise UserError(
+        f"I don't know the time zone {text.strip()!r}.{suggestion} "
+        "Use a name like Europe/Berlin or America/New_York."
+    )
+
+
+@command(
+    "tz",
+    "Set your time zone (IANA name)",
+    examples=("/tz Europe/Berlin", "/tz America/New_York"),
+    section=SECTION,
+    params=(Param("zone", "An IANA time zone, e.g. Europe/Berlin", required=False),),
+    details="Your days, streaks and reminders follow this zone.",
+)
+def tz(ctx: Context, args: str) -> str:
+    if not args.strip():
+        return f"Your time zone is {ctx.user.tz}. Change it with /tz Europe/Berlin."
+    zone = find_zone(args)
+    ctx.user.tz = zone
+    local = ctx.now.astimezone(ZoneInfo(zone))
+    return f"🕒 Time zone set to {zone}. It's {local:%H:%M} on {local:%a %d %b} there."
+
+
+@command(
+    "units",
+    "Show figures in metric or imperial",
+    examples=("/units metric", "/units imperial"),
+    section=SECTION,
+    params=(Param("system", "metric or imperial", choices=("metric", "imperial")),),
+)
+def units(ctx: Context, args: str) -> str:
+    choice = args.strip().lower()
+    if not choice:
+        return f"You see {ctx.user.units} units. Change with /units metric or /units imperial."
+    if choice not in {u.value for u in Units}:
+        raise UserError("Choose /units metric or /units imperial.")
+    ctx.user.units = choice
+    sample = "km, ml and kg" if choice == Units.METRIC else "miles, fl oz and lb"
+    return f"📏 Units set to {choice}: you'll see {sample}."

@@ -1,0 +1,117 @@
+"""The one list of commands: help, the console, Telegram's menu and Discord's slash commands
+all read it.
+
+A decorator only attaches a `Command` to its function; `Registry.collect` gathers them from
+the modules that `bot.commands.build_registry` names. Nothing registers at import time.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from bot.interface import Reply
+
+if TYPE_CHECKING:
+    from bot.core import Context
+
+Result = list[Reply] | Reply | str | None
+Handler = Callable[["Context", str], Result]
+
+
+class Where(enum.StrEnum):
+    ANY = "any"
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed option, so Discord can offer a form; the core still receives one text line."""
+
+    name: str
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    kind: type = str  # str or int
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str
+    examples: tuple[str, ...]
+    section: str
+    handler: Handler = field(compare=False, repr=False)
+    params: tuple[Param, ...] = ()
+    where: Where = Where.ANY
+    admin: bool = False  # in a group: only its admins (adapters check the platform's status)
+    details: str = ""  # extra help for /help NAME
+
+    @property
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for p in self.params:
+            parts.append(f"<{p.name}>" if p.required else f"[{p.name}]")
+        return " ".join(parts)
+
+
+_ATTR = "__steady_command__"
+
+
+def command(
+    name: str,
+    summary: str,
+    *,
+    examples: Iterable[str],
+    section: str,
+    params: Iterable[Param] = (),
+    where: Where = Where.ANY,
+    admin: bool = False,
+    details: str = "",
+) -> Callable[[Handler], Handler]:
+    def attach(handler: Handler) -> Handler:
+        specs = getattr(handler, _ATTR, ())
+        spec = Command(
+            name, summary, tuple(examples), section, handler, tuple(params), where, admin, details
+        )
+        setattr(handler, _ATTR, (*specs, spec))
+        return handler
+
+    return attach
+
+
+class Registry:
+    def __init__(self, commands: Iterable[Command]) -> None:
+        self._commands: dict[str, Command] = {}
+        for cmd in commands:
+            if cmd.name in self._commands:
+                raise ValueError(f"command /{cmd.name} is declared twice")
+            self._commands[cmd.name] = cmd
+
+    @classmethod
+    def collect(cls, modules: Iterable[ModuleType]) -> Registry:
+        found: list[Command] = []
+        for module in modules:
+            for value in vars(module).values():
+                found.extend(_specs(value))
+        return cls(found)
+
+    def get(self, name: str) -> Command | None:
+        return self._commands.get(name.lower())
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(self._commands.values())
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+    def names(self) -> list[str]:
+        return list(self._commands)
+
+
+def _specs(value: Any) -> tuple[Command, ...]:
+    return getattr(value, _ATTR, ()) if callable(value) else ()

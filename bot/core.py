@@ -1,0 +1,226 @@
+"""The core: `Core.handle(Incoming) -> list[Reply]`, platform-neutral.
+
+Each message is one transaction: find or create the person, run the command, remember the
+message id with its replies. A redelivered message finds that record and changes nothing;
+a user error rolls the transaction back and says what was wrong; anything else is logged
+with context and the user gets an apology, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import parsing
+from bot.clock import Clock
+from bot.commands.registry import Command, Registry, Result, Where
+from bot.domain import Units
+from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
+from bot.settings import Settings
+from bot.storage.accounts import account_for
+from bot.storage.db import Database
+from bot.storage.models import Account, Entry, HandledMessage, User
+
+log = logging.getLogger("steady.core")
+
+APOLOGY = (
+    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
+)
+
+
+class UserError(Exception):
+    """Shown to the user as it is; the transaction is rolled back, so nothing changes."""
+
+
+class Voice(Protocol):
+    """Chooses the encouragement line for a moment (bot.rules implements it)."""
+
+    def after_log(self, ctx: Context, entry: Entry) -> str | None: ...
+
+
+class SilentVoice:
+    def after_log(self, ctx: Context, entry: Entry) -> str | None:
+        return None
+
+
+@dataclass
+class Services:
+    """Everything a command may use; app.py builds it once."""
+
+    settings: Settings
+    db: Database
+    registry: Registry
+    clock: Clock
+    voice: Voice = field(default_factory=SilentVoice)
+
+
+@dataclass
+class Context:
+    """One message being handled: its transaction, its person, its moment."""
+
+    session: Session
+    incoming: Incoming
+    account: Account
+    user: User
+    services: Services
+    now: datetime
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.user.tz)
+
+    @cached_property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    @property
+    def today(self) -> date:
+        return self.local_now.date()
+
+    @property
+    def units(self) -> Units:
+        return Units(self.user.units)
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.GROUP
+
+
+class Core:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.registry = services.registry
+
+    async def handle_async(self, incoming: Incoming) -> list[Reply]:
+        """For adapters on an event loop: the database work runs in a worker thread."""
+        return await asyncio.to_thread(self.handle, incoming)
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        line = (incoming.payload or incoming.text or "").strip()
+        route = self._route(incoming, line)
+        if route is None:
+            return []
+        for attempt in (1, 2):
+            try:
+                return self._handle_once(incoming, route)
+            except UserError as exc:
+                return [Reply(str(exc))]
+            except parsing.ParseError as exc:
+                return [Reply(str(exc))]
+            except IntegrityError:
+                # A concurrent delivery of the same message, or a first contact racing
+                # another: the second try sees the winner's rows.
+                if attempt == 2:
+                    log.exception("conflict handling %s", _describe(incoming, route))
+                    return [Reply(APOLOGY)]
+            except Exception:
+                log.exception("error handling %s", _describe(incoming, route))
+                return [Reply(APOLOGY)]
+        return [Reply(APOLOGY)]
+
+    def _route(self, incoming: Incoming, line: str) -> Route | None:
+        """Which command a message is for; None when it is not for us at all."""
+        if line.startswith("/") and len(line) > 1:
+            head, _, args = line[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()
+            return Route(self.registry.get(name), args.strip(), name)
+        if not line or (incoming.chat_kind is ChatKind.GROUP and not incoming.addressed):
+            return None
+        found = parsing.intent(line)
+        if found is None:
+            return Route(None, line, None)
+        kind, args = found
+        return Route(self.registry.get(kind.value), args, kind.value)
+
+    def _handle_once(self, incoming: Incoming, route: Route) -> list[Reply]:
+        services = self.services
+        now = services.clock.now()
+        with services.db.unit_of_work() as session:
+            if incoming.message_id is not None:
+                seen = session.scalar(
+                    select(HandledMessage.replies).where(
+                        HandledMessage.platform == incoming.platform,
+                        HandledMessage.chat_id == incoming.chat_id,
+                        HandledMessage.message_id == incoming.message_id,
+                    )
+                )
+                if seen is not None:
+                    return [reply_from_dict(r) for r in seen]
+            account, user = account_for(session, incoming, now)
+            ctx = Context(session, incoming, account, user, services, now)
+            replies = _as_replies(self._run(ctx, route))
+            if incoming.message_id is not None:
+                session.add(
+                    HandledMessage(
+                        platform=incoming.platform,
+                        chat_id=incoming.chat_id,
+                        message_id=incoming.message_id,
+                        user_id=user.id,
+                        replies=[reply_to_dict(r, with_attachments=False) for r in replies],
+                        handled_at=now,
+                    )
+                )
+        return replies
+
+    def _run(self, ctx: Context, route: Route) -> Result:
+        command = route.command
+        if command is None:
+            return self._unknown(route.name) if route.name else _not_understood(ctx)
+        if command.where is Where.GROUP and not ctx.in_group:
+            raise UserError(f"/{command.name} works in a group chat. Add me to one and try there.")
+        if command.where is Where.PRIVATE and ctx.in_group:
+            raise UserError(f"/{command.name} works in a private chat with me.")
+        if command.admin and ctx.in_group and not ctx.incoming.is_admin:
+            raise UserError(f"Only this group's admins can use /{command.name}.")
+        return command.handler(ctx, route.args)
+
+    def _unknown(self, name: str) -> Reply:
+        close = difflib.get_close_matches(name, self.registry.names(), n=1)
+        hint = f" Did you mean /{close[0]}?" if close else ""
+        return Reply(f"I don't know /{name}.{hint} Send /help to see what I can do.")
+
+
+@dataclass(frozen=True)
+class Route:
+    command: Command | None  # None: an unknown command, or text that is not a log
+    args: str
+    name: str | None  # the command name as typed; None for plain text
+
+
+def _not_understood(ctx: Context) -> Reply:
+    return Reply(
+        'I didn\'t catch that. Tell me things like "ran 5k in 28 min", '
+        '"3x10 squats 40kg" or "drank 500ml", or send /help.'
+    )
+
+
+def _as_replies(result: Result) -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, str):
+        return [Reply(result)]
+    if isinstance(result, Reply):
+        return [result]
+    return list(result)
+
+
+def _describe(incoming: Incoming, route: Route) -> str:
+    name = f"/{route.name}" if route.name else "plain text"
+    return (
+        f"{name} from {incoming.platform} user {incoming.user_id} "
+        f"in chat {incoming.chat_id} (message {incoming.message_id})"
+    )

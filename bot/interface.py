@@ -1,0 +1,125 @@
+"""The one seam between the core and the adapters.
+
+An adapter turns a platform event into an `Incoming`, calls `Core.handle`, and renders each
+`Reply` it gets back. Messages the core starts by itself (nudges, digests) reach an adapter's
+`send(target, reply)` through the outbox with the same `Reply` type.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class ChatKind(enum.StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    platform: str  # "telegram", "discord", "console"
+    user_id: str  # the platform's id for the person
+    display_name: str
+    chat_id: str
+    chat_kind: ChatKind = ChatKind.PRIVATE
+    text: str = ""
+    is_admin: bool = False
+    payload: str | None = None  # a button's payload instead of text
+    message_id: str | None = None  # the platform's id for this message/update: dedup key
+    addressed: bool = True  # in a group: a command, or text that mentions the bot
+
+
+class TargetKind(enum.StrEnum):
+    SAME_CHAT = "same_chat"
+    PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    payload: str  # short: Telegram allows 64 bytes of callback data
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    is_image: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Text in a small neutral markup: **bold** and _italic_ only; everything else is literal."""
+
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    target: TargetKind = TargetKind.SAME_CHAT
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where an outbox message goes: a platform chat (a user's private chat or a group)."""
+
+    platform: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    destination: Destination
+    reply: Reply
+    extras: dict[str, str] = field(default_factory=dict)
+
+
+class DeliveryError(Exception):
+    """Base for the outcomes an adapter's `send` reports to the outbox sender."""
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot or closed their DMs: stop nudging them until they write."""
+
+
+class RetryLater(DeliveryError):
+    def __init__(self, after_s: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {after_s}s")
+        self.after_s = after_s
+
+
+class Sender(Protocol):
+    """What an adapter offers the outbox sender."""
+
+    platform: str
+
+    async def send(self, destination: Destination, reply: Reply) -> None: ...
+
+
+def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> dict:
+    """A JSON-safe form, for the outbox and for the replies kept against redelivery."""
+    import base64
+
+    return {
+        "text": reply.text,
+        "buttons": [[b.label, b.payload] for b in reply.buttons],
+        "attachments": [
+            [a.filename, base64.b64encode(a.data).decode(), a.is_image]
+            for a in (reply.attachments if with_attachments else ())
+        ],
+        "target": reply.target.value,
+    }
+
+
+def reply_from_dict(data: dict) -> Reply:
+    import base64
+
+    return Reply(
+        text=data.get("text", ""),
+        buttons=tuple(Button(label, payload) for label, payload in data.get("buttons", [])),
+        attachments=tuple(
+            Attachment(name, base64.b64decode(blob), bool(is_image))
+            for name, blob, is_image in data.get("attachments", [])
+        ),
+        target=TargetKind(data.get("target", TargetKind.SAME_CHAT.value)),
+    )

@@ -1,0 +1,293 @@
+"""Turn what people type into typed values: "5k 28:30", "3x10 squats 40kg", "2 glasses".
+
+Quantities go through pint (bot.units); this module only splits text into tokens and
+decides which token is a distance, a time, a weight or a volume.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.domain import GoalSpec, Kind, NewEntry, Period, RunValue, StrengthValue, WaterValue
+from bot.settings import Limits
+from bot.units import NotAQuantity, quantity
+
+
+class ParseError(ValueError):
+    """A friendly explanation of what was wrong, shown to the user as it is."""
+
+
+# Words that name a unit, so "5 km" and "28 min" can be glued into one token.
+_UNIT_WORDS = (
+    "km|k|kms|kilometers?|kilometres?|mi|miles?|m|meters?|metres?|"
+    "h|hrs?|hours?|min|mins|minutes?|s|sec|secs|seconds?|"
+    "ml|l|litres?|liters?|cl|dl|oz|fl\\s?oz|cups?|glass|glasses|"
+    "kg|kgs|lb|lbs|pounds?"
+)
+_GLUE = re.compile(rf"(\d(?:[.,]\d+)?)\s+({_UNIT_WORDS})\b", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+_CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$")
+_HMS = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+)s)?$")
+_SETS = re.compile(r"^(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_WORD_NUMBERS = {
+    "a": 1.0,
+    "an": 1.0,
+    "one": 1.0,
+    "two": 2.0,
+    "three": 3.0,
+    "four": 4.0,
+    "half": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class DatedText:
+    text: str
+    on_date: date | None
+
+
+def normalise(text: str) -> str:
+    text = _DECIMAL_COMMA.sub(r"\1.\2", text.strip())
+    text = re.sub(r"(\d)\s*[x×]\s*(\d)", r"\1x\2", text)
+    return _GLUE.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+
+
+def split_date(text: str, today: date, limits: Limits) -> DatedText:
+    """Take a trailing 'yesterday', 'today' or ISO date off the text."""
+    words = text.split()
+    if not words:
+        return DatedText(text, None)
+    last = words[-1].lower()
+    if last in ("yesterday", "today"):
+        on = today - timedelta(days=1) if last == "yesterday" else today
+    elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", last):
+        try:
+            on = date.fromisoformat(last)
+        except ValueError:
+            raise ParseError(f"{last} is not a date I know. Dates look like 2026-11-20.") from None
+    else:
+        return DatedText(text, None)
+    if on > today:
+        raise ParseError("That date is in the future: log it on the day, or give a past date.")
+    if (today - on).days > limits.max_days_back:
+        raise ParseError(f"That is more than {limits.max_days_back} days ago: pick a later date.")
+    return DatedText(" ".join(words[:-1]), on)
+
+
+def _token_seconds(token: str) -> float | None:
+    if m := _CLOCK.match(token):
+        h, mi, s = (int(g) if g else 0 for g in m.groups())
+        if s >= 60 or (m.group(1) and mi >= 60):
+            return None
+        return h * 3600 + mi * 60 + s
+    low = token.lower()
+    if (m := _HMS.match(low)) and any(m.groups()) and not _NUMBER.match(low):
+        h, mi, s = (float(g) if g else 0.0 for g in m.groups())
+        return h * 3600 + mi * 60 + s
+    if low.endswith("m") and _NUMBER.match(low[:-1]):
+        return None  # "400m" is a distance, not minutes
+    try:
+        return quantity(low, "time")
+    except NotAQuantity:
+        return None
+
+
+def _token_metres(token: str) -> float | None:
+    low = token.lower()
+    if low.endswith("k") and _NUMBER.match(low[:-1]):
+        low = low + "m"
+    if low.endswith("kms"):
+        low = low[:-1]
+    try:
+        return quantity(low, "length")
+    except NotAQuantity:
+        return None
+
+
+def _token_kg(token: str) -> float | None:
+    low = (
+        token.lower().removesuffix("s") if token.lower().endswith(("kgs", "lbs")) else token.lower()
+    )
+    try:
+        return quantity(low, "mass")
+    except NotAQuantity:
+        return None
+
+
+def _signed_error(token: str, what: str) -> None:
+    if re.match(r"-\d", token):
+        raise ParseError(f"The {what} has to be more than zero.")
+
+
+def parse_run(text: str, limits: Limits) -> NewEntry:
+    example = "Try: /run 5k 28:30, /run 3.1mi 31min easy or /run 10km 1:02:10"
+    distance_m: float | None = None
+    duration_s: float | None = None
+    note_words: list[str] = []
+    for token in normalise(text).split():
+        if distance_m is None and (d := _token_metres(token)) is not None:
+            distance_m = d
+            continue
+        if duration_s is None and (t := _token_seconds(token)) is not None:
+            duration_s = t
+            continue
+        _signed_error(token, "distance")
+        note_words.append(token)
+    if distance_m is None:
+        raise ParseError(f"I couldn't find a distance in that. {example}")
+    if distance_m <= 0:
+        raise ParseError(f"The distance has to be more than zero. {example}")
+    if distance_m > limits.max_run_km * 1000:
+        raise ParseError(
+            f"{distance_m / 1000:g} km in one run is more than I can believe. {example}"
+        )
+    if duration_s is not None:
+        if duration_s <= 0:
+            raise ParseError(f"The time has to be more than zero. {example}")
+        if duration_s > limits.max_run_hours * 3600:
+            raise ParseError(f"That run is longer than {limits.max_run_hours:g} hours. {example}")
+        if duration_s / (distance_m / 1000) < limits.min_run_pace_s_per_km:
+            raise ParseError(f"That pace would beat the world record. Check the time? {example}")
+    return NewEntry(Kind.RUN, RunValue(distance_m, duration_s), _note(note_words, limits))
+
+
+def parse_strength(text: str, limits: Limits) -> NewEntry:
+    example = "Try: /strength squats 3x10 40kg, /strength lunges 3x12 or /strength 30min"
+    sets = reps = None
+    weight_kg = duration_s = None
+    words: list[str] = []
+    for token in normalise(text).split():
+        if sets is None and (m := _SETS.match(token)):
+            sets, reps = int(m.group(1)), int(m.group(2))
+        elif weight_kg is None and (w := _token_kg(token)) is not None:
+            weight_kg = w
+        elif duration_s is None and not _NUMBER.match(token) and (t := _token_seconds(token)):
+            duration_s = t
+        elif reps is None and token.isdigit():
+            sets, reps = 1, int(token)
+        else:
+            _signed_error(token, "amount")
+            words.append(token)
+    exercise = " ".join(w for w in words if re.fullmatch(r"[^\W\d_][\w'-]*", w)).lower() or None
+    leftovers = [w for w in words if not re.fullmatch(r"[^\W\d_][\w'-]*", w)]
+    if leftovers:
+        raise ParseError(f"I couldn't read {leftovers[0]!r}. {example}")
+    if exercise and len(exercise) > 40:
+        raise ParseError(f"That exercise name is long; keep it under 40 characters. {example}")
+    if not (exercise or sets or duration_s):
+        raise ParseError(f"Tell me what you did. {example}")
+    if (sets is not None and reps is not None) and not (
+        0 < sets <= limits.max_sets and 0 < reps <= limits.max_reps
+    ):
+        raise ParseError(f"{sets}x{reps} doesn't look right. {example}")
+    if weight_kg is not None and not (0 < weight_kg <= limits.max_weight_kg):
+        raise ParseError(f"That weight doesn't look right. {example}")
+    if duration_s is not None and not (0 < duration_s <= limits.max_strength_minutes * 60):
+        raise ParseError(f"That session length doesn't look right. {example}")
+    return NewEntry(Kind.STRENGTH, StrengthValue(exercise, sets, reps, weight_kg, duration_s))
+
+
+def parse_water(text: str, limits: Limits, glass_ml: float) -> NewEntry:
+    example = "Try: /water 500ml, /water 16oz or /water 2 glasses"
+    low = normalise(text.lower())
+    low = re.sub(r"\bhalf an?\s+", "0.5 ", low)
+    low = re.sub(
+        r"\b(a|an|one|two|three|four)\s+(glass|glasses|bottle|cup|litre|liter|l)\b",
+        lambda m: f"{_WORD_NUMBERS[m.group(1)]:g}{m.group(2)}",
+        low,
+    )
+    low = _GLUE.sub(lambda m: m.group(1) + m.group(2), low)
+    volume_ml: float | None = None
+    for token in low.split():
+        if token in ("glass", "glasses"):
+            token = "1glass"
+        if m := re.fullmatch(r"(-?\d+(?:\.\d+)?)(glass|glasses)", token):
+            volume_ml = float(m.group(1)) * glass_ml
+            break
+        if m := re.fullmatch(r"(-?\d+(?:\.\d+)?)(fl ?oz|oz)", token):
+            token = f"{m.group(1)}fluid_ounce"
+        try:
+            volume_ml = quantity(token, "volume")
+            break
+        except NotAQuantity:
+            continue
+    if volume_ml is None:
+        raise ParseError(f"I couldn't find an amount of water in that. {example}")
+    if volume_ml <= 0:
+        raise ParseError(f"The amount has to be more than zero. {example}")
+    if volume_ml > limits.max_water_ml:
+        raise ParseError(f"That's more water than anyone should drink at once. {example}")
+    return NewEntry(Kind.WATER, WaterValue(volume_ml))
+
+
+def parse_goal(text: str) -> GoalSpec:
+    example = "Try: /goal run 15km/week, /goal strength 3/week or /goal water 2l/day"
+    m = re.fullmatch(
+        r"\s*(run|strength|water)\s+(.+?)\s*(?:/|per\s+|a\s+)\s*(day|week)\s*", text.lower()
+    )
+    if not m:
+        raise ParseError(example)
+    kind, amount_text, period = (
+        Kind(m.group(1)),
+        normalise(m.group(2)).replace(" ", ""),
+        Period(m.group(3)),
+    )
+    if _NUMBER.match(amount_text) or re.fullmatch(r"\d+(runs?|sessions?|times?|x)", amount_text):
+        count = float(re.match(r"\d+(?:\.\d+)?", amount_text).group())
+        if kind is Kind.WATER or not 0 < count <= 50:
+            raise ParseError(example)
+        return GoalSpec(kind, count, period, counts_sessions=True)
+    dimension = {Kind.RUN: "length", Kind.WATER: "volume"}.get(kind)
+    if dimension is None:
+        raise ParseError(f"Strength goals count sessions. {example}")
+    token = amount_text
+    if dimension == "length" and token.endswith("k"):
+        token += "m"
+    if dimension == "volume" and token.endswith("oz"):
+        token = token.removesuffix("floz").removesuffix("oz") + "fluid_ounce"
+    try:
+        amount = quantity(token, dimension)
+    except NotAQuantity:
+        raise ParseError(example) from None
+    if amount <= 0:
+        raise ParseError(example)
+    return GoalSpec(kind, amount, period, counts_sessions=False)
+
+
+def _note(words: list[str], limits: Limits) -> str | None:
+    note = " ".join(words).strip()
+    if len(note) > limits.max_note_chars:
+        raise ParseError(
+            f"Notes can be up to {limits.max_note_chars} characters; that one is {len(note)}. "
+            "Try a short one: /run 5k 28:30 easy"
+        )
+    return note or None
+
+
+_RUN_WORDS = re.compile(r"^(i\s+)?(ran|run|jogged|jog|went for a run|did a run of|running)\b", re.I)
+_WATER_WORDS = re.compile(r"^(i\s+)?(drank|drink|had|water)\b", re.I)
+_STRENGTH_WORDS = re.compile(r"^(i\s+)?(did|lifted|strength|trained)\b", re.I)
+_FILLER = re.compile(r"\b(in|of|for|a run|just|today's)\b", re.I)
+
+
+def intent(text: str) -> tuple[Kind, str] | None:
+    """What a plain-text message in a private chat asks to log, if anything."""
+    stripped = text.strip()
+    for pattern, kind in (
+        (_RUN_WORDS, Kind.RUN),
+        (_WATER_WORDS, Kind.WATER),
+        (_STRENGTH_WORDS, Kind.STRENGTH),
+    ):
+        if m := pattern.match(stripped):
+            rest = stripped[m.end() :]
+            if kind is Kind.RUN:
+                rest = _FILLER.sub(" ", rest)
+            elif kind is Kind.STRENGTH:
+                rest = re.sub(r"\b(of|reps?|sets?)\b", " ", rest, flags=re.I)
+            elif kind is Kind.WATER:
+                rest = re.sub(r"\b(of water|water)\b", " ", rest, flags=re.I)
+            return kind, " ".join(rest.split())
+    return None

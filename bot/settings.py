@@ -1,0 +1,97 @@
+"""Settings: defaults in config/steady.toml, overridden by STEADY_* environment variables.
+
+Secrets are `SecretStr`, so printing the settings (or an error that carries them) never
+shows a token.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(
+    os.environ.get("STEADY_CONFIG_DIR", Path(__file__).resolve().parent.parent / "config")
+)
+
+
+class Limits(BaseModel):
+    max_run_km: float = 250.0
+    max_run_hours: float = 48.0
+    min_run_pace_s_per_km: float = 90.0
+    max_water_ml: float = 5000.0
+    max_sets: int = 50
+    max_reps: int = 1000
+    max_weight_kg: float = 600.0
+    max_strength_minutes: float = 600.0
+    max_note_chars: int = 280
+    max_days_back: int = 366
+    history_max: int = 50
+
+
+class Water(BaseModel):
+    glass_ml: float = 250.0
+
+
+class Reminders(BaseModel):
+    daily_cap: int = 4
+    grace_minutes: int = 30
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="STEADY_",
+        env_nested_delimiter="__",
+        toml_file=CONFIG_DIR / "steady.toml",
+        extra="ignore",
+    )
+
+    database_url: str = ""
+    config_dir: Path = CONFIG_DIR
+    log_level: str = "INFO"
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+
+    discord_token: SecretStr | None = None
+    discord_guild_id: int | None = None
+
+    limits: Limits = Limits()
+    water: Water = Water()
+    reminders: Reminders = Reminders()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the user's data folder."""
+        if self.database_url:
+            return self.database_url
+        folder = Path(platformdirs.user_data_dir("steady", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{folder / 'steady.db'}"

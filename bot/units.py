@@ -1,0 +1,85 @@
+"""Quantities with pint, and figures shown in the user's unit system."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pint
+
+from bot.domain import Units
+
+ureg = pint.UnitRegistry()
+ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
+
+
+class NotAQuantity(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def quantity(text: str, dimension: str) -> float:
+    """Magnitude of `text` in the base unit of `dimension`: metre, second, millilitre, kilogram.
+
+    Raises NotAQuantity when pint cannot read it or it has another dimension.
+    """
+    base = {"length": "m", "time": "s", "volume": "ml", "mass": "kg"}[dimension]
+    try:
+        q = ureg.Quantity(text)
+    except Exception as exc:  # pint raises many kinds: undefined units, syntax, tokens
+        raise NotAQuantity(text) from exc
+    if not isinstance(q, pint.Quantity) or q.dimensionless:
+        raise NotAQuantity(text)
+    try:
+        return float(q.to(base).magnitude)
+    except pint.DimensionalityError as exc:
+        raise NotAQuantity(text) from exc
+
+
+def _convert(value: float, src: str, dst: str) -> float:
+    return float(ureg.Quantity(value, src).to(dst).magnitude)
+
+
+def distance(m: float, units: Units) -> str:
+    if units is Units.IMPERIAL:
+        return f"{_convert(m, 'm', 'mile'):.2f} mi"
+    km = m / 1000
+    return f"{km:.2f} km" if km < 100 else f"{km:.0f} km"
+
+
+def distance_amount(m: float, units: Units) -> float:
+    """Distance as a number in the user's unit (km or mi), for charts and placeholders."""
+    return _convert(m, "m", "mile") if units is Units.IMPERIAL else m / 1000
+
+
+def distance_unit(units: Units) -> str:
+    return "mi" if units is Units.IMPERIAL else "km"
+
+
+def clock(seconds: float) -> str:
+    """28:30 or 1:02:10."""
+    total = round(seconds)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def pace(s_per_km: float, units: Units) -> str:
+    if units is Units.IMPERIAL:
+        return f"{clock(s_per_km * _convert(1, 'mile', 'km'))} /mi"
+    return f"{clock(s_per_km)} /km"
+
+
+def volume(ml: float, units: Units) -> str:
+    if units is Units.IMPERIAL:
+        return f"{_convert(ml, 'ml', 'fluid_ounce'):.0f} fl oz"
+    return f"{ml:.0f} ml" if ml < 1000 else f"{round(ml / 1000, 2):g} l"
+
+
+def weight(kg: float, units: Units) -> str:
+    if units is Units.IMPERIAL:
+        return f"{_convert(kg, 'kg', 'lb'):.0f} lb"
+    return f"{kg:g} kg"
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min"
