@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument("--user", help="who you are in the chat (default: your login name)")
     sub.add_parser("run", help="run the bot on every platform whose token is set")
     db = sub.add_parser("db", help="database tasks")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("action", choices=["upgrade", "revision"])
+    db.add_argument("-m", "--message", help="with revision: what the new migration does")
     args = parser.parse_args(argv)
 
     from bot.logs import configure_logging
@@ -26,16 +27,29 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     configure_logging(settings)
     if args.command == "db":
-        from bot.storage.db import Database
-
-        Database(settings.resolved_database_url()).upgrade()
-        print("Database is up to date.")
-        return 0
+        return _db(settings, args.action, args.message)
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.user))
     from bot.app import run_forever
 
     return asyncio.run(run_forever(settings))
+
+
+def _db(settings: Settings, action: str, message: str | None) -> int:
+    from bot.storage.db import Database
+
+    db = Database(settings.resolved_database_url())
+    if action == "revision":
+        from alembic import command
+
+        from bot.storage.db import alembic_config
+
+        db.upgrade()  # autogenerate compares the models with an up-to-date database
+        command.revision(alembic_config(db.engine), message=message or "change", autogenerate=True)
+        return 0
+    db.upgrade()
+    print("Database is up to date.")
+    return 0
 
 
 async def _chat(settings: Settings, user: str | None) -> int:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot import parsing
 from bot.clock import Clock
 from bot.commands.registry import Command, Registry, Result, Where
-from bot.domain import Units
+from bot.domain import Kind, Units
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
 from bot.storage.accounts import account_for
@@ -43,13 +43,24 @@ class UserError(Exception):
 
 
 class Voice(Protocol):
-    """Chooses the encouragement line for a moment (bot.rules implements it)."""
+    """Chooses the line of encouragement for a moment: after a log, in a nudge, in a group
+    digest. None means say nothing."""
 
     def after_log(self, ctx: Context, entry: Entry) -> str | None: ...
+
+    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None: ...
+
+    def group_line(self, session: Session, facts: dict[str, object]) -> str | None: ...
 
 
 class SilentVoice:
     def after_log(self, ctx: Context, entry: Entry) -> str | None:
+        return None
+
+    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None:
+        return None
+
+    def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         return None
 
 

@@ -14,7 +14,10 @@ from bot.core import Core
 from bot.interface import ChatKind, Incoming, Reply
 from bot.storage.models import Base
 
-PG_ADMIN_URLS = ("postgresql://postgres@127.0.0.1:5432/postgres", "postgresql://root@127.0.0.1:5432/postgres")
+PG_ADMIN_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/postgres",
+    "postgresql://root@127.0.0.1:5432/postgres",
+)
 _ids = itertools.count(1)
 
 
@@ -37,8 +40,14 @@ class Chat:
         self.chat_id = chat_id or f"chat-{user}"
         self.is_admin = is_admin
 
-    def incoming(self, text: str = "", *, message_id: str | None = "auto", payload: str | None = None,
-                 addressed: bool = True) -> Incoming:
+    def incoming(
+        self,
+        text: str = "",
+        *,
+        message_id: str | None = "auto",
+        payload: str | None = None,
+        addressed: bool = True,
+    ) -> Incoming:
         return Incoming(
             platform=self.platform,
             user_id=self.user,

@@ -3,7 +3,15 @@ from datetime import date
 import pytest
 
 from bot.domain import Kind, Period
-from bot.parsing import ParseError, intent, parse_goal, parse_run, parse_strength, parse_water, split_date
+from bot.parsing import (
+    ParseError,
+    intent,
+    parse_goal,
+    parse_run,
+    parse_strength,
+    parse_water,
+    split_date,
+)
 from bot.settings import Limits
 
 L = Limits()
