@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.core import Core, Services
+from bot.interface import Sender
+from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.storage.db import Database
 
@@ -33,7 +36,7 @@ async def run_forever(settings: Settings) -> int:
     import asyncio
 
     core = build_core(settings)
-    adapters = []
+    adapters: list[Sender] = []
     if settings.telegram_token is not None:
         from adapters.telegram_adapter import TelegramAdapter
 
@@ -48,5 +51,12 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
-    await asyncio.gather(*(adapter.run() for adapter in adapters))
+    await asyncio.gather(*(adapter.run() for adapter in adapters), *senders(core, adapters))
     return 0
+
+
+def senders(core: Core, adapters: list[Sender]) -> list[Coroutine[None, None, None]]:
+    """One outbox sender per adapter: nudges and digests leave through the adapter that owns
+    the chat."""
+    services = core.services
+    return [OutboxSender(services.db, services.clock, adapter).run() for adapter in adapters]

@@ -53,11 +53,19 @@ def _db(settings: Settings, action: str, message: str | None) -> int:
 
 
 async def _chat(settings: Settings, user: str | None) -> int:
+    import asyncio
+
     from adapters.console import ConsoleAdapter
-    from bot.app import build_core
+    from bot.app import build_core, senders
 
     core = build_core(settings)
-    await ConsoleAdapter(core, user=user).chat()
+    console = ConsoleAdapter(core, user=user)
+    background = [asyncio.create_task(job) for job in senders(core, [console])]
+    try:
+        await console.chat()
+    finally:
+        for task in background:
+            task.cancel()
     return 0
 
 

@@ -110,6 +110,12 @@ class Context:
     def in_group(self) -> bool:
         return self.incoming.chat_kind is ChatKind.GROUP
 
+    @cached_property
+    def is_admin(self) -> bool:
+        """Whether the sender administers this group (asked of the platform on first use)."""
+        check = self.incoming.admin_check
+        return bool(check and check())
+
 
 class Core:
     def __init__(self, services: Services) -> None:
@@ -195,7 +201,7 @@ class Core:
             raise UserError(f"/{command.name} works in a group chat. Add me to one and try there.")
         if command.where is Where.PRIVATE and ctx.in_group:
             raise UserError(f"/{command.name} works in a private chat with me.")
-        if command.admin and ctx.in_group and not ctx.incoming.is_admin:
+        if command.admin and ctx.in_group and not ctx.is_admin:
             raise UserError(f"Only this group's admins can use /{command.name}.")
         return command.handler(ctx, route.args)
 

@@ -8,6 +8,7 @@ An adapter turns a platform event into an `Incoming`, calls `Core.handle`, and r
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,7 +26,9 @@ class Incoming:
     chat_id: str
     chat_kind: ChatKind = ChatKind.PRIVATE
     text: str = ""
-    is_admin: bool = False
+    # Asked only when a command needs it (Telegram: getChatMember; Discord: Manage Server).
+    # Called from the core's worker thread, so an adapter may block it on its event loop.
+    admin_check: Callable[[], bool] | None = None
     payload: str | None = None  # a button's payload instead of text
     message_id: str | None = None  # the platform's id for this message/update: dedup key
     addressed: bool = True  # in a group: a command, or text that mentions the bot

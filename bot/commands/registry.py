@@ -48,7 +48,7 @@ class Command:
     handler: Handler = field(compare=False, repr=False)
     params: tuple[Param, ...] = ()
     where: Where = Where.ANY
-    admin: bool = False  # in a group: only its admins (adapters check the platform's status)
+    admin: bool = False  # in a group, only its admins may run it; in a private chat anyone
     details: str = ""  # extra help for /help NAME
 
     @property
