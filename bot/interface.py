@@ -19,6 +19,13 @@ class ChatKind(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    is_image: bool = False
+
+
+@dataclass(frozen=True)
 class Incoming:
     platform: str  # "telegram", "discord", "console"
     user_id: str  # the platform's id for the person
@@ -32,6 +39,7 @@ class Incoming:
     payload: str | None = None  # a button's payload instead of text
     message_id: str | None = None  # the platform's id for this message/update: dedup key
     addressed: bool = True  # in a group: a command, or text that mentions the bot
+    attachments: tuple[Attachment, ...] = ()  # files sent with the message (e.g. a CSV)
 
 
 class TargetKind(enum.StrEnum):
@@ -43,13 +51,6 @@ class TargetKind(enum.StrEnum):
 class Button:
     label: str
     payload: str  # short: Telegram allows 64 bytes of callback data
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    data: bytes
-    is_image: bool = False
 
 
 @dataclass(frozen=True)
