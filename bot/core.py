@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,13 @@ log = logging.getLogger("steady.core")
 
 APOLOGY = (
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
+)
+
+
+_HANDLED = select(HandledMessage.replies).where(
+    HandledMessage.platform == bindparam("platform"),
+    HandledMessage.chat_id == bindparam("chat_id"),
+    HandledMessage.message_id == bindparam("message_id"),
 )
 
 
@@ -169,11 +176,12 @@ class Core:
         with services.db.unit_of_work() as session:
             if incoming.message_id is not None:
                 seen = session.scalar(
-                    select(HandledMessage.replies).where(
-                        HandledMessage.platform == incoming.platform,
-                        HandledMessage.chat_id == incoming.chat_id,
-                        HandledMessage.message_id == incoming.message_id,
-                    )
+                    _HANDLED,
+                    {
+                        "platform": incoming.platform,
+                        "chat_id": incoming.chat_id,
+                        "message_id": incoming.message_id,
+                    },
                 )
                 if seen is not None:
                     return [reply_from_dict(r) for r in seen]

@@ -28,10 +28,10 @@ _UNIT_WORDS = (
 )
 _GLUE = re.compile(rf"(\d(?:[.,]\d+)?)\s+({_UNIT_WORDS})\b", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
-_CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$")
-_HMS = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+)s)?$")
-_SETS = re.compile(r"^(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE)
-_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+_CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$", re.ASCII)
+_HMS = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+)s)?$", re.ASCII)
+_SETS = re.compile(r"^(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE | re.ASCII)
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _WORD_NUMBERS = {
     "a": 1.0,
     "an": 1.0,
@@ -166,7 +166,7 @@ def parse_strength(text: str, limits: Limits) -> NewEntry:
             weight_kg = w
         elif duration_s is None and not _NUMBER.match(token) and (t := _token_seconds(token)):
             duration_s = t
-        elif reps is None and token.isdigit():
+        elif reps is None and token.isascii() and token.isdigit():
             sets, reps = 1, int(token)
         else:
             _signed_error(token, "amount")

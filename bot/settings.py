@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -87,6 +87,19 @@ class Settings(BaseSettings):
             dotenv_settings,
             TomlConfigSettingsSource(settings_cls),
         )
+
+    @field_validator(
+        "telegram_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "discord_token",
+        "discord_guild_id",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (as compose passes an unset one) means 'not configured'."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user's data folder."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period
@@ -61,23 +61,33 @@ def totals_between(session: Session, user_id: int, start: date, end: date) -> To
     return totals
 
 
+_is_today = Entry.local_date == bindparam("today")
+# Built once: the reply to every log runs it.
+_DAY_AND_WEEK = (
+    select(
+        Entry.kind,
+        func.count(),
+        func.coalesce(func.sum(Entry.distance_m), 0.0),
+        func.coalesce(func.sum(Entry.duration_s), 0.0),
+        func.coalesce(func.sum(Entry.volume_ml), 0.0),
+        func.count(case((_is_today, 1))),
+        func.coalesce(func.sum(case((_is_today, Entry.distance_m))), 0.0),
+        func.coalesce(func.sum(case((_is_today, Entry.duration_s))), 0.0),
+        func.coalesce(func.sum(case((_is_today, Entry.volume_ml))), 0.0),
+    )
+    .where(
+        Entry.user_id == bindparam("user_id"),
+        Entry.deleted_at.is_(None),
+        Entry.local_date.between(bindparam("start"), bindparam("today")),
+    )
+    .group_by(Entry.kind)
+)
+
+
 def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[Totals, Totals]:
     """Today's and this week's sums in one query: the reply to every log needs both."""
-    is_today = Entry.local_date == today
     rows = session.execute(
-        select(
-            Entry.kind,
-            func.count(),
-            func.coalesce(func.sum(Entry.distance_m), 0.0),
-            func.coalesce(func.sum(Entry.duration_s), 0.0),
-            func.coalesce(func.sum(Entry.volume_ml), 0.0),
-            func.count(case((is_today, 1))),
-            func.coalesce(func.sum(case((is_today, Entry.distance_m))), 0.0),
-            func.coalesce(func.sum(case((is_today, Entry.duration_s))), 0.0),
-            func.coalesce(func.sum(case((is_today, Entry.volume_ml))), 0.0),
-        )
-        .where(live_entries(user_id), Entry.local_date.between(week_start(today), today))
-        .group_by(Entry.kind)
+        _DAY_AND_WEEK, {"user_id": user_id, "start": week_start(today), "today": today}
     )
     day, week = Totals(), Totals()
     for kind, wc, wd, wdur, wv, dc, dd, ddur, dv in rows:
@@ -86,8 +96,11 @@ def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[To
     return day, week
 
 
+_GOALS = select(Goal).where(Goal.user_id == bindparam("user_id"))
+
+
 def goals_of(session: Session, user_id: int) -> dict[Kind, Goal]:
-    return {Kind(g.kind): g for g in session.scalars(select(Goal).where(Goal.user_id == user_id))}
+    return {Kind(g.kind): g for g in session.scalars(_GOALS, {"user_id": user_id})}
 
 
 def goal_done(goal: Goal, totals: KindTotals) -> float:

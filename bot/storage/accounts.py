@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.interface import ChatKind, Incoming
 from bot.storage.models import Account, User
 
+# Built once: this runs for every message, and building a statement costs more than running it.
+_ACCOUNT_AND_USER = (
+    select(Account, User)
+    .join(User, User.id == Account.user_id)
+    .where(
+        Account.platform == bindparam("platform"), Account.external_id == bindparam("external_id")
+    )
+)
+
 
 def account_for(session: Session, incoming: Incoming, now: datetime) -> tuple[Account, User]:
-    account = session.scalar(
-        select(Account).where(
-            Account.platform == incoming.platform, Account.external_id == incoming.user_id
-        )
-    )
+    found = session.execute(
+        _ACCOUNT_AND_USER, {"platform": incoming.platform, "external_id": incoming.user_id}
+    ).first()
     name = (incoming.display_name or "friend").strip()[:100] or "friend"
-    if account is None:
+    if found is None:
         user = User(display_name=name, tz="UTC", units="metric", encourage=True, created_at=now)
         session.add(user)
         session.flush()
@@ -32,8 +39,7 @@ def account_for(session: Session, incoming: Incoming, now: datetime) -> tuple[Ac
         )
         session.add(account)
     else:
-        user = session.get(User, account.user_id)
-        assert user is not None
+        account, user = found
         if account.display_name != name:
             account.display_name = name
     if incoming.chat_kind is ChatKind.PRIVATE:
