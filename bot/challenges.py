@@ -298,13 +298,13 @@ def names_on(session: Session, platform: str, user_ids: Iterable[int]) -> dict[i
     if not ids:
         return {}
     users = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
-    names = dict(users.tuples().all())
+    names = {uid: name for uid, name in users}
     accounts = session.execute(
         select(Account.user_id, Account.display_name)
         .where(Account.user_id.in_(ids), Account.platform == platform)
         .order_by(Account.id)
     )
-    names.update(dict(accounts.tuples().all()))
+    names.update({uid: name for uid, name in accounts})
     return names
 
 
