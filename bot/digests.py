@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -56,21 +57,23 @@ def run_due_endings(services: Services, now: datetime) -> int:
     return _claimed(services, query, lambda s, c: _ending(s, services, c, now))
 
 
-def _claimed(services: Services, query: Select, handle: Callable[[Session, object], bool]) -> int:
-    """Claim due rows a batch per transaction until none are left; `handle` must move each
-    row out of the query's reach."""
+def _claimed(services: Services, query: Select, handle: Callable[[Session, Any], bool]) -> int:
+    """Claim due rows a batch per transaction until none are left. `handle` moves each row
+    out of the query's reach, or leaves it (after logging why) for the next tick."""
     batch = services.settings.challenges.batch
     query = query.limit(batch)
     if services.db.is_postgres:
         query = query.with_for_update(skip_locked=True)
-    posted = 0
+    posted, seen = 0, set()
     while True:
         with services.db.unit_of_work() as session:
             rows = list(session.scalars(query))
             for row in rows:
                 posted += int(handle(session, row))
-        if len(rows) < batch:
+        ids = {row.id for row in rows}
+        if len(rows) < batch or ids & seen:  # the rest are taken, or left for the next tick
             return posted
+        seen |= ids
 
 
 # --- the daily digest ---------------------------------------------------------------------
@@ -87,7 +90,11 @@ def _digest(session: Session, services: Services, group: Group, now: datetime) -
     if late > timedelta(minutes=services.settings.challenges.digest_grace_minutes):
         log.info("skipping group %s's digest for %s: %s late", group.id, day, late)
         return False
-    reply = compose_digest(session, services, group, day, now)
+    try:
+        reply = compose_digest(session, services, group, day, now)
+    except Exception:  # one group's trouble must not hold up every other group's digest
+        log.exception("composing group %s's digest for %s failed; skipped", group.id, day)
+        return False
     if reply is None:
         return False
     return enqueue(
@@ -217,10 +224,14 @@ def most_improved(
 def _ending(session: Session, services: Services, challenge: Challenge, now: datetime) -> bool:
     group = session.get(Group, challenge.group_id)
     assert group is not None
+    try:
+        reply = compose_summary(session, services, group, challenge, now)
+    except Exception:  # left unposted: tried again at the next tick, never lost
+        log.exception("composing the summary of challenge %s failed", challenge.id)
+        return False
     challenge.summary_posted = True
     if challenge.ended_at is None:
         challenge.ended_at = now
-    reply = compose_summary(session, services, group, challenge, now)
     return enqueue(
         session,
         key=f"challenge-end:{challenge.id}",

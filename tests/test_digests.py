@@ -202,3 +202,33 @@ def test_ending_early_posts_the_summary_at_the_next_tick(core, clock):
     assert "No one reached the full target" in reply.text
     assert len(reply.attachments) == 1
     assert "has finished" in ben.say("/join Lift")
+
+
+class BrokenForOneGroup(SilentVoice):
+    """A rules engine with a bug that shows in one group only."""
+
+    def __init__(self, chat_id: str) -> None:
+        self.chat_id = chat_id
+
+    def group_line(self, session, facts):
+        group = session.get(Group, facts["group_id"])
+        if group.digest_chat_id == self.chat_id:
+            raise RuntimeError("a broken rule")
+        return None
+
+
+def test_one_groups_trouble_does_not_hold_up_the_others(core, clock):
+    for chat_id in ("-1001", "-1002"):
+        admin = GroupChat(core, "ana", chat_id=chat_id, is_admin=True)
+        admin.say(NEW)
+        admin.say("/digest daily 20:00")
+    core.services.voice = BrokenForOneGroup("-1001")
+    clock.set(datetime(2026, 11, 25, 20, 0, tzinfo=UTC))
+    assert run_due_digests(core.services, clock.now()) == 1
+    assert [d.chat_id for d, _ in delivered(core, "telegram")] == ["-1002"]
+    GroupChat(core, "ana", chat_id="-1001").say("/challenge end")
+    GroupChat(core, "ana", chat_id="-1002").say("/challenge end")
+    assert run_due_endings(core.services, clock.now()) == 1  # the other summary waits
+    core.services.voice = SilentVoice()  # the rule is fixed
+    assert run_due_endings(core.services, clock.now()) == 1
+    assert sorted(d.chat_id for d, _ in delivered(core, "telegram")) == ["-1001", "-1002"]
