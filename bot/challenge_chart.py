@@ -72,7 +72,7 @@ def _draw(
         axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
     if ranked or target:
-        axes.legend(loc="lower right", fontsize="small", frameon=False)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     figure.autofmt_xdate()
     figure.tight_layout()
     out = io.BytesIO()

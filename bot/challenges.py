@@ -60,6 +60,7 @@ _COUNT_PATTERNS: tuple[tuple[re.Pattern[str], Metric], ...] = tuple(
     )
 )
 MAX_COUNT = 1000
+MAX_NAME = 60  # the casefolded name is kept too, and may be longer (ß -> ss)
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ def split_name(text: str) -> tuple[str, str]:
     name = " ".join(text[1:end].split())
     if not name:
         raise UserError(f"Give the challenge a name, e.g. {EXAMPLE}")
-    if len(name) > 60:
-        raise UserError(f"Keep the name under 60 characters (that one has {len(name)}).")
+    if len(name_key(name)) > MAX_NAME:
+        raise UserError(f"Keep the name to {MAX_NAME} characters (that one has {len(name)}).")
     return name, text[end + 1 :].strip()
 
 
@@ -254,9 +255,13 @@ def pick(
                 return challenge
         names = [c.name for c in candidates]
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        listed = f" Here: {', '.join(names)}." if names else ""
-        raise UserError(f"There's no challenge called {name!r} here.{hint}{listed}")
+        if close:
+            hint = f" Did you mean {close[0]}?"
+        elif names:
+            hint = f" Here: {', '.join(names)}."
+        else:
+            hint = f" Start one: {EXAMPLE}"
+        raise UserError(f"There's no challenge called {name!r} here.{hint}")
     if not candidates:
         raise UserError(f"No challenge is running here. Start one: {EXAMPLE}")
     if len(candidates) > 1:

@@ -175,17 +175,22 @@ def compose_digest(
 def most_consistent(
     activity: ch.Activity, user_ids: Iterable[int], day: date, names: dict[int, str]
 ) -> tuple[list[str], int] | None:
-    """Who showed up on the most of the last seven days, all of them when tied; None until
-    someone has shown up on two days."""
-    start = day - timedelta(days=WEEK - 1)
-    active = {uid: activity.active_days(uid, start, day) for uid in user_ids}
+    """Who showed up on the most of the last seven days; None until someone has shown up
+    on two of them."""
+    found = most_active(activity, user_ids, day - timedelta(days=WEEK - 1), day, names)
+    return found if found and found[1] >= 2 else None
+
+
+def most_active(
+    activity: ch.Activity, user_ids: Iterable[int], start: date, end: date, names: dict[int, str]
+) -> tuple[list[str], int] | None:
+    """Who was active on the most days start..end, everyone tied in name order."""
+    active = {uid: activity.active_days(uid, start, end) for uid in user_ids}
     best = max(active.values(), default=0)
-    if best < 2:
+    if best == 0:
         return None
-    tied = sorted(
-        (names.get(uid, "someone") for uid, n in active.items() if n == best), key=str.casefold
-    )
-    return tied, best
+    tied = [names.get(uid, "someone") for uid, n in active.items() if n == best]
+    return sorted(tied, key=str.casefold), best
 
 
 def _and(names: list[str]) -> str:
@@ -272,9 +277,11 @@ def compose_summary(
             lines.append(f"🎯 Reached the target: {', '.join(reached)}.")
         else:
             lines.append("No one reached the full target, and every step of it counted.")
-        shown_up = max(((activity.active_days(u, start, end), names[u]) for u in ids), default=None)
-        if shown_up and shown_up[0] > 0:
-            lines.append(f"🗓️ Showed up most: {shown_up[1]} ({shown_up[0]} active days).")
+        if shown_up := most_active(activity, ids, start, end, names):
+            who, days = shown_up
+            lines.append(
+                f"🗓️ Showed up most: {_and(who)} ({days} active day{'s' if days != 1 else ''})."
+            )
     lines.append(f"Thanks for moving together. Start the next one: {ch.EXAMPLE}")
     facts: dict[str, object] = {
         "moment": "challenge_end",

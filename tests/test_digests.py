@@ -173,6 +173,7 @@ def test_end_summary_is_posted_once_with_a_chart(make_core, any_db_url, clock):
     assert reply.text.index("1. Ben — 120.0 km") < reply.text.index("2. Ana — 30.0 km")
     assert "Together: 150.0 km" in reply.text
     assert "Reached the target: Ben" in reply.text
+    assert "Showed up most: Ben (6 active days)" in reply.text
     assert facts_of(voice, "challenge_end")["reached"] == 1
     [chart] = reply.attachments
     assert chart.is_image and chart.filename.endswith(".png")

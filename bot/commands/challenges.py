@@ -142,11 +142,10 @@ def _show(ctx: Context, name: str) -> str:
     blocks = []
     for challenge in chosen:
         members = len(ch.member_ids(ctx.session, [challenge.id])[challenge.id])
-        creator = ch.names_on(ctx.session, group.platform, [challenge.creator_id or 0])
-        started_by = creator.get(challenge.creator_id or 0)
         lines = _card(ctx, group, challenge)
         about = f"{members} member{'s' if members != 1 else ''}"
-        if started_by:
+        if (creator := challenge.creator_id) is not None:
+            started_by = ch.names_on(ctx.session, group.platform, [creator])[creator]
             about = f"Started by {started_by} · {about}"
         lines.insert(1, about)
         blocks.append("\n".join(lines))
