@@ -92,7 +92,7 @@ def split_name(text: str) -> tuple[str, str]:
     if not name:
         raise UserError(f"Give the challenge a name, e.g. {EXAMPLE}")
     if len(name_key(name)) > MAX_NAME:
-        raise UserError(f"Keep the name to {MAX_NAME} characters (that one has {len(name)}).")
+        raise UserError(f"Keep the name shorter, up to {MAX_NAME} characters: e.g. {EXAMPLE}")
     return name, text[end + 1 :].strip()
 
 
@@ -160,19 +160,30 @@ def parse_new(text: str, today: date, *, max_days: int, max_run_km: float) -> Ch
             f"e.g. until {today + timedelta(days=30)}."
         )
     if start > end:
-        raise UserError("The start date comes after the end date: swap them?")
+        raise UserError(
+            "The start date comes after the end date: swap them? "
+            "e.g. from 2026-11-01 until 2026-11-30"
+        )
     if (today - start).days > max_days:
-        raise UserError(f"The start is more than {max_days} days ago: pick a later one.")
+        raise UserError(
+            f"The start is more than {max_days} days ago: pick a later one, "
+            f"e.g. from {today.replace(day=1)}."
+        )
     days = (end - start).days + 1
     if days > max_days:
-        raise UserError(f"A challenge can last up to {max_days} days; this one has {days}.")
+        raise UserError(
+            f"A challenge can last up to {max_days} days; this one has {days}. "
+            f"e.g. until {start + timedelta(days=29)}"
+        )
     if metric in (Metric.WATER_DAYS, Metric.ACTIVE_DAYS) and target > days:
         raise UserError(
             f"The window has {days} day{'s' if days != 1 else ''}, so {target:g} days can't be "
             "reached. Lower the target or move the end date."
         )
     if metric is Metric.RUN_DISTANCE and target > max_run_km * 1000 * days:
-        raise UserError("That distance is more than anyone could run in the window.")
+        raise UserError(
+            f"That distance is more than anyone could run in the window. e.g. {EXAMPLE}"
+        )
     return ChallengeSpec(name, metric, target, units, start, end)
 
 
@@ -251,7 +262,10 @@ def pick(
         for challenge in challenges_in(session, group):
             if challenge.name_key == key:
                 if running and not is_running(challenge, now):
-                    raise UserError(f"{challenge.name} has finished.")
+                    raise UserError(
+                        f"{challenge.name} has finished: /challenge {challenge.name} shows "
+                        f"how it ended. Start a new one: {EXAMPLE}"
+                    )
                 return challenge
         names = [c.name for c in candidates]
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)

@@ -110,7 +110,7 @@ def test_bad_input_gets_a_friendly_error_and_changes_nothing(core):
         '/challenge new "Soon" run 10km': "until",
         '/challenge new "Soon" run 10km until 2026-02-30': "not a date on the calendar",
         '/challenge new "Short" active 9 days until 2026-11-27': "can't be reached",
-        f'/challenge new "{"Straße " * 8}" runs 5 until 2026-11-30': "Keep the name to 60",
+        f'/challenge new "{"Straße " * 8}" runs 5 until 2026-11-30': "Keep the name shorter",
     }
     for text, why in cases.items():
         reply = ana.say(text)

@@ -206,14 +206,14 @@ def leave(ctx: Context, args: str) -> str:
             if ctx.user.id in ch.member_ids(ctx.session, [c.id])[c.id]
         ]
         if not mine:
-            raise UserError("You're not in any challenge here.")
+            raise UserError("You're not in any challenge here. /join takes part in one.")
         if len(mine) > 1:
             names = ", ".join(c.name for c in mine)
             raise UserError(f"You're in {names}. Say which to leave: /leave {mine[0].name}")
         challenge = mine[0]
     member = ch.membership(ctx.session, challenge, ctx.user.id)
     if member is None or member.left_at is not None:
-        raise UserError(f"You're not in {challenge.name}.")
+        raise UserError(f"You're not in {challenge.name}. /join {challenge.name} takes part.")
     member.left_at = ctx.now
     return (
         f"👋 You left {challenge.name}. Your entries stay yours; you're off its standings. "
