@@ -40,6 +40,9 @@ class Incoming:
     message_id: str | None = None  # the platform's id for this message/update: dedup key
     addressed: bool = True  # in a group: a command, or text that mentions the bot
     attachments: tuple[Attachment, ...] = ()  # files sent with the message (e.g. a CSV)
+    # Discord: the server (guild) a channel belongs to, so all its channels share one group's
+    # challenges; None elsewhere, where a group is its chat.
+    server_id: str | None = None
 
 
 class TargetKind(enum.StrEnum):

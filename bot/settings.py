@@ -46,6 +46,14 @@ class Reminders(BaseModel):
     grace_minutes: int = 30
 
 
+class Challenges(BaseModel):
+    water_day_ml: float = 2000.0  # a water day counts at this much, unless a member set a goal
+    max_days: int = 366  # the longest window a challenge may have
+    digest_grace_minutes: int = 180  # a digest later than this (the bot was down) is skipped
+    link_code_minutes: int = 10
+    batch: int = 100  # groups or challenges claimed per transaction by the tick
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STEADY_",
@@ -71,6 +79,7 @@ class Settings(BaseSettings):
     limits: Limits = Limits()
     water: Water = Water()
     reminders: Reminders = Reminders()
+    challenges: Challenges = Challenges()
 
     @classmethod
     def settings_customise_sources(

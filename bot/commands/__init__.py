@@ -12,6 +12,8 @@ MODULES = (
     "bot.commands.progress",
     "bot.commands.goals",
     "bot.commands.profile",
+    "bot.commands.challenges",
+    "bot.commands.link",
 )
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
 from bot.domain import Units
+from bot.groups import group_of, set_group_tz
 
 SECTION = "Settings"
 
@@ -47,15 +48,36 @@ def find_zone(text: str) -> str:
     examples=("/tz Europe/Berlin", "/tz America/New_York"),
     section=SECTION,
     params=(Param("zone", "An IANA time zone, e.g. Europe/Berlin", required=False),),
-    details="Your days, streaks and reminders follow this zone.",
+    details="Your days, streaks and reminders follow this zone. In a group, admins set the "
+    "group's zone, which its challenges and digest follow.",
 )
 def tz(ctx: Context, args: str) -> str:
+    if ctx.in_group:
+        return _group_tz(ctx, args)
     if not args.strip():
         return f"Your time zone is {ctx.user.tz}. Change it with /tz Europe/Berlin."
     zone = find_zone(args)
     ctx.user.tz = zone
     local = ctx.now.astimezone(ZoneInfo(zone))
     return f"🕒 Time zone set to {zone}. It's {local:%H:%M} on {local:%a %d %b} there."
+
+
+def _group_tz(ctx: Context, args: str) -> str:
+    group = group_of(ctx)
+    if not args.strip():
+        return f"This group's time zone is {group.tz}. Admins change it with /tz Europe/Berlin."
+    if not ctx.is_admin:
+        raise UserError(
+            "Only this group's admins can change its time zone. "
+            "Set your own with /tz in a private chat with me."
+        )
+    zone = find_zone(args)
+    set_group_tz(ctx.session, group, zone, ctx.now)
+    local = ctx.now.astimezone(ZoneInfo(zone))
+    return (
+        f"🕒 This group's time zone is now {zone} ({local:%H:%M} there). "
+        "Challenge days and the digest follow it."
+    )
 
 
 @command(

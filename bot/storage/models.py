@@ -174,3 +174,83 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class Group(Base):
+    """A group chat (Telegram) or a server (Discord) where challenges run.
+
+    `external_id` is the platform's key for the group: the chat id, or a Discord server's id
+    when the adapter gives one, so every channel of a server shares its challenges.
+    `digest_chat_id` is where digests and end summaries are posted. The digest time is a
+    local "HH:MM" in `tz`; `digest_next_at` is its next moment in UTC (indexed: the tick
+    asks only for what is due).
+    """
+
+    __tablename__ = "groups"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    digest_chat_id: Mapped[str] = mapped_column(String(64))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class Challenge(Base):
+    """A challenge in a group: a metric, a target for each member, a window of local days
+    (the group's time zone). `ends_at` is the UTC moment the window closes (or when it was
+    ended early); the summary is posted once, after it."""
+
+    __tablename__ = "challenges"
+    __table_args__ = (
+        UniqueConstraint("group_id", "name_key"),
+        Index("ix_challenges_summary_due", "summary_posted", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60))  # casefolded name: unique per group
+    metric: Mapped[str] = mapped_column(String(20))
+    target: Mapped[float] = mapped_column(Float)  # metres, runs, sessions or days
+    units: Mapped[str] = mapped_column(String(10), default="metric")  # how distances read
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    ends_at: Mapped[datetime] = mapped_column()
+    creator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    summary_posted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ChallengeMember(Base):
+    """Who joined a challenge. Leaving sets `left_at`: their entries stay, their line in the
+    standings goes; joining again clears it."""
+
+    __tablename__ = "challenge_members"
+    __table_args__ = (UniqueConstraint("challenge_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime] = mapped_column()
+    left_at: Mapped[datetime | None] = mapped_column()
+
+
+class LinkCode(Base):
+    """A one-time code from /link, kept as a hash, to be sent from the other platform."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,80 @@
+"""The picture at the end of a challenge: each member's running total, day by day.
+
+Drawn with matplotlib's Agg canvas on a `Figure` of its own (no pyplot), so it needs no
+display and holds no global state: the tick may draw from any thread.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+SHORT_DAYS = 10  # up to this many days, each one gets its tick
+MAX_LABELLED = 10  # more members than this: the rest are drawn thin and unlabelled
+
+
+def progress_chart(
+    title: str,
+    days: Sequence[date],
+    totals: Mapping[str, Sequence[float]],
+    *,
+    target: float | None,
+    unit: str,
+    whole: bool = False,
+) -> bytes:
+    """A PNG: one line per member (`totals[name][i]` is their running total on `days[i]`),
+    highest first in the legend, and the target as a dashed line. `whole`: counts, so the
+    axis shows whole numbers."""
+    with warnings.catch_warnings():
+        # Names may hold glyphs the font lacks (emoji); a one-day window has equal x limits.
+        warnings.simplefilter("ignore", UserWarning)
+        return _draw(title, days, totals, target, unit, whole)
+
+
+def _draw(
+    title: str,
+    days: Sequence[date],
+    totals: Mapping[str, Sequence[float]],
+    target: float | None,
+    unit: str,
+    whole: bool,
+) -> bytes:
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
+    for i, (name, values) in enumerate(ranked):
+        if i < MAX_LABELLED:
+            axes.plot(days, values, marker="o" if len(days) <= 31 else None, ms=3, lw=2, label=name)
+        else:
+            axes.plot(days, values, lw=0.8, color="0.6")
+    if target:
+        axes.axhline(target, ls="--", lw=1.2, color="0.35", label="target")
+    axes.set_title(title)
+    axes.set_ylabel(unit)
+    top = max([target or 0.0, *(v for values in totals.values() for v in values)])
+    axes.set_ylim(0, max(top * 1.1, 1.0))
+    if whole:
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(days) == 1:  # one day: give it room on both sides
+        axes.set_xlim(days[0] - timedelta(days=1), days[0] + timedelta(days=1))
+    axes.grid(alpha=0.3)
+    if len(days) <= SHORT_DAYS:
+        axes.set_xticks(list(days))
+    else:
+        axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+    if ranked or target:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

@@ -1,0 +1,107 @@
+"""/link: one history for one person's Telegram and Discord accounts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from bot import linking
+from bot.commands.registry import Param, Where, command
+from bot.core import Context, UserError
+from bot.storage.models import Account, LinkCode
+
+SECTION = "Settings"
+PLATFORMS = {"telegram": "Telegram", "discord": "Discord"}
+
+
+def _called(platform: str) -> str:
+    return PLATFORMS.get(platform, platform.title())
+
+
+def _others(platform: str) -> str:
+    others = [name for key, name in PLATFORMS.items() if key != platform]
+    return " or ".join(others)
+
+
+@command(
+    "link",
+    "Join your Telegram and Discord accounts into one history",
+    examples=("/link", "/link K7P4-QXMA"),
+    section=SECTION,
+    params=(Param("code", "The code you got on the other platform", required=False),),
+    where=Where.PRIVATE,
+    details="Send /link on one platform to get a code, then send /link with that code to me "
+    "on the other within minutes. Entries, goals and challenge places become one history; "
+    "settings come from the side that asked for the code.",
+)
+def link(ctx: Context, args: str) -> str:
+    code = linking.normalise_code(args)
+    return _redeem(ctx, code) if code else _issue(ctx)
+
+
+def _issue(ctx: Context) -> str:
+    have = linking.platforms_of(ctx.session, ctx.user.id)
+    if set(PLATFORMS) <= have:
+        sides = " and ".join(_called(p) for p in sorted(have & set(PLATFORMS)))
+        return f"Your {sides} accounts are already linked: one history on both."
+    ctx.session.execute(
+        delete(LinkCode).where(LinkCode.user_id == ctx.user.id, LinkCode.used_at.is_(None))
+    )
+    code = linking.new_code()
+    minutes = ctx.settings.challenges.link_code_minutes
+    ctx.session.add(
+        LinkCode(
+            code_hash=linking.code_hash(code),
+            user_id=ctx.user.id,
+            platform=ctx.incoming.platform,
+            created_at=ctx.now,
+            expires_at=ctx.now + timedelta(minutes=minutes),
+            used_at=None,
+        )
+    )
+    return (
+        f"🔗 Your link code: **{linking.shown(code)}** (works once, for {minutes} minutes).\n"
+        f"Send /link {linking.shown(code)} to me on {_others(ctx.incoming.platform)}, from the "
+        "account to join with this one. Afterwards your entries, goals and challenges are one "
+        "history on both."
+    )
+
+
+def _redeem(ctx: Context, code: str) -> str:
+    here = ctx.incoming.platform
+    again = f"Send /link on {_others(here)} for a new one."
+    row = ctx.session.scalar(select(LinkCode).where(LinkCode.code_hash == linking.code_hash(code)))
+    if row is None:
+        raise UserError(f"I don't know that code. Check it (codes look like K7P4-QXMA), or {again}")
+    if row.used_at is not None:
+        raise UserError(f"That code was already used. {again}")
+    if row.expires_at <= ctx.now:
+        minutes = ctx.settings.challenges.link_code_minutes
+        raise UserError(f"That code has expired: codes last {minutes} minutes. {again}")
+    if row.user_id == ctx.user.id:
+        if row.platform == here:
+            raise UserError(
+                f"That's the code you asked for here: send it to me on {_others(here)}."
+            )
+        raise UserError("These accounts are already linked.")
+    shared = linking.platforms_of(ctx.session, row.user_id) & linking.platforms_of(
+        ctx.session, ctx.user.id
+    )
+    if shared:
+        side = _called(sorted(shared)[0])
+        raise UserError(
+            f"Both accounts already have a {side} side, so I can't join them: one person links "
+            f"one account per platform. Send /link from {_others(row.platform)} instead."
+        )
+    row.used_at = ctx.now
+    linking.merge_users(ctx.session, keep=ctx.user.id, gone=row.user_id)
+    accounts = ctx.session.scalars(
+        select(Account).where(Account.user_id == ctx.user.id).order_by(Account.id)
+    )
+    sides = " and ".join(f"{_called(a.platform)} ({a.display_name})" for a in accounts)
+    return (
+        f"🔗 Linked: {sides}. Your entries, goals and challenges are one history now, and "
+        f"challenges on either side count both. Settings come from {_called(row.platform)} "
+        f"({ctx.user.tz}, {ctx.user.units})."
+    )

@@ -1,0 +1,82 @@
+"""The group a message belongs to, its time zone and its digest schedule.
+
+A group is keyed by platform and the platform's id for it: the chat id, or a Discord
+server's id when the adapter gives `Incoming.server_id`. It is created on the first group
+command, with the chat it came from as the place where digests and summaries are posted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.core import Context
+from bot.interface import Incoming
+from bot.storage.models import Challenge, Group
+
+
+def group_key(incoming: Incoming) -> str:
+    return incoming.server_id or incoming.chat_id
+
+
+def group_of(ctx: Context) -> Group:
+    """The group of this message, created on first use (a race is retried by the core)."""
+    incoming = ctx.incoming
+    group = ctx.session.scalar(
+        select(Group).where(
+            Group.platform == incoming.platform, Group.external_id == group_key(incoming)
+        )
+    )
+    if group is None:
+        group = Group(
+            platform=incoming.platform,
+            external_id=group_key(incoming),
+            digest_chat_id=incoming.chat_id,
+            tz="UTC",
+            digest_time=None,
+            digest_next_at=None,
+            created_at=ctx.now,
+        )
+        ctx.session.add(group)
+        ctx.session.flush()
+    return group
+
+
+def local_today(group: Group, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(group.tz)).date()
+
+
+def day_end(day: date, tz: str) -> datetime:
+    """The UTC moment a local day is over: midnight at its end, in the zone."""
+    return datetime.combine(day + timedelta(days=1), time(0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def next_digest_at(digest_time: str, tz: str, after: datetime) -> datetime:
+    """The first local `HH:MM` strictly after `after`, in UTC. APScheduler's cron trigger
+    does the calendar and the daylight-saving changes."""
+    hour, minute = (int(part) for part in digest_time.split(":"))
+    trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(tz))
+    fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    assert fire is not None  # a daily trigger always fires again
+    return fire.astimezone(UTC)
+
+
+def set_group_tz(session: Session, group: Group, zone: str, now: datetime) -> None:
+    """A new zone moves the next digest and the closing moment of every running challenge;
+    challenge dates stay the same local dates."""
+    group.tz = zone
+    if group.digest_time is not None:
+        group.digest_next_at = next_digest_at(group.digest_time, zone, now)
+    running = session.scalars(
+        select(Challenge).where(
+            Challenge.group_id == group.id,
+            Challenge.ended_at.is_(None),
+            Challenge.ends_at > now,
+        )
+    )
+    for challenge in running:
+        challenge.ends_at = day_end(challenge.end_date, zone)

@@ -1,0 +1,114 @@
+"""One person on two platforms: one-time link codes, and merging two users into one.
+
+A code is shown once and stored only as a hash. Redeeming it from the other platform moves
+everything of the code's owner onto the redeeming user (the one whose message is being
+handled, so the core's record of that message stays valid), copies the owner's settings
+over, and removes the emptied user.
+
+The move is generic: every column in the schema that refers to `users.id` is re-pointed,
+so tables added later (reminders, rules state, ...) follow without changes here. Where a
+unique constraint would collide (both had a run goal, both joined the same challenge), the
+row of the person who asked for the code wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, delete, exists, select, update
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Account, Base, ChallengeMember, User
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def shown(code: str) -> str:
+    """'K7P4QXMA' -> 'K7P4-QXMA', easier to copy by eye."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def platforms_of(session: Session, user_id: int) -> set[str]:
+    return set(session.scalars(select(Account.platform).where(Account.user_id == user_id)))
+
+
+def _user_columns() -> list[tuple[Table, Column]]:
+    """Every (table, column) with a foreign key to users.id."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        if table.name == User.__tablename__:
+            continue
+        for column in table.columns:
+            if any(fk.column.table.name == User.__tablename__ for fk in column.foreign_keys):
+                found.append((table, column))
+    return found
+
+
+def _drop_collisions(session: Session, table: Table, column: Column, keep: int, gone: int) -> None:
+    """Delete `keep`'s rows that would collide with `gone`'s on a unique constraint holding
+    `column`: the row moving in (from the person who asked for the code) wins."""
+    uniques: list[list[Column]] = [
+        list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)
+    ]
+    uniques += [list(i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]
+    for cols in uniques:
+        if column not in cols:
+            continue
+        other = table.alias("other")
+        same = [other.c[c.name] == c for c in cols if c is not column]
+        session.execute(
+            delete(table).where(
+                column == keep,
+                exists().where(and_(other.c[column.name] == gone, *same)),
+            )
+        )
+
+
+def merge_users(session: Session, *, keep: int, gone: int) -> None:
+    """Move everything of user `gone` onto user `keep`, take `gone`'s settings (the side that
+    asked for the code), and delete `gone`."""
+    _merge_memberships(session, keep, gone)
+    for table, column in _user_columns():
+        _drop_collisions(session, table, column, keep, gone)
+        session.execute(update(table).where(column == gone).values({column.name: keep}))
+    source = session.get(User, gone)
+    target = session.get(User, keep)
+    assert source is not None and target is not None
+    target.tz, target.units, target.encourage = source.tz, source.units, source.encourage
+    target.display_name = source.display_name
+    session.flush()
+    session.expunge(source)
+    session.execute(delete(User).where(User.id == gone))
+    session.expire_all()
+
+
+def _merge_memberships(session: Session, keep: int, gone: int) -> None:
+    """Where both were in the same challenge, one membership stays: the earliest join, still
+    current if either side was."""
+    mine = {
+        m.challenge_id: m
+        for m in session.scalars(select(ChallengeMember).where(ChallengeMember.user_id == keep))
+    }
+    for theirs in session.scalars(select(ChallengeMember).where(ChallengeMember.user_id == gone)):
+        ours = mine.get(theirs.challenge_id)
+        if ours is None:
+            continue
+        ours.joined_at = min(ours.joined_at, theirs.joined_at)
+        if theirs.left_at is None:
+            ours.left_at = None
+        session.delete(theirs)
+    session.flush()
