@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -180,7 +180,8 @@ class Core:
             account, user = account_for(session, incoming, now)
             ctx = Context(session, incoming, account, user, services, now)
             replies = _as_replies(self._run(ctx, route))
-            if incoming.message_id is not None:
+            # After /deleteme the person is gone: keep no trace of this message either.
+            if incoming.message_id is not None and not inspect(user).was_deleted:
                 session.add(
                     HandledMessage(
                         platform=incoming.platform,
