@@ -59,10 +59,6 @@ class ChartData:
     name: str
 
     @property
-    def trend_window(self) -> int:
-        return 4 if self.by_week else 7
-
-    @property
     def trend_label(self) -> str:
         return "4-week average" if self.by_week else "7-day average"
 
@@ -152,7 +148,8 @@ def render(data: ChartData) -> bytes:
     _draw_runs(data, runs_ax, xs)
     _draw_water(data, water_ax, xs)
     _label_x(data, water_ax, xs)
-    fig.suptitle(f"{data.name}: {data.span.label}", fontsize=26, fontweight="bold", y=0.98)
+    title = f"{_drawable(data.name)}: {data.span.label}".lstrip(": ")
+    fig.suptitle(title, fontsize=26, fontweight="bold", y=0.98)
     every = "week" if data.by_week else "day"
     fig.text(
         0.5,
@@ -168,6 +165,11 @@ def render(data: ChartData) -> bytes:
     return out.getvalue()
 
 
+def _drawable(text: str) -> str:
+    """Display names often carry emoji, which the chart's font cannot draw."""
+    return "".join(c for c in text if ord(c) < 0x1F000 and c not in "\ufe0f\u200d").strip()
+
+
 def _shade_ahead(data: ChartData, *axes) -> None:  # type: ignore[no-untyped-def]
     ahead = [i for i, b in enumerate(data.buckets) if b.ahead]
     if ahead:
@@ -177,7 +179,8 @@ def _shade_ahead(data: ChartData, *axes) -> None:  # type: ignore[no-untyped-def
 
 def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
     runs = [b.run for b in data.buckets]
-    ax.bar(xs, runs, width=0.72, color=RUN_COLOUR, zorder=2)
+    drawn = [(x, r) for x, r in zip(xs, runs, strict=True) if r > 0]  # empty bars cost time
+    ax.bar([x for x, _ in drawn], [r for _, r in drawn], width=0.72, color=RUN_COLOUR, zorder=2)
     done = [(x, b.trend) for x, b in zip(xs, data.buckets, strict=True) if b.trend is not None]
     if done and max(runs, default=0) > 0:
         ax.plot(
@@ -248,10 +251,11 @@ def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-u
 def _draw_water(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
     water = [b.water for b in data.buckets]
     goal = data.water_goal
+    drawn = [(x, w) for x, w in zip(xs, water, strict=True) if w > 0]
     colours = [
-        WATER_MET_COLOUR if goal is not None and w >= goal > 0 else WATER_COLOUR for w in water
+        WATER_MET_COLOUR if goal is not None and w >= goal > 0 else WATER_COLOUR for _, w in drawn
     ]
-    ax.bar(xs, water, width=0.72, color=colours, zorder=2)
+    ax.bar([x for x, _ in drawn], [w for _, w in drawn], width=0.72, color=colours, zorder=2)
     handles = [Patch(color=WATER_COLOUR, label="water a day")]
     if goal is not None:
         ax.axhline(goal, color=GOAL_COLOUR, linestyle="--", linewidth=3, zorder=3)

@@ -187,9 +187,6 @@ class Span:
     end: date  # the period's last day; may lie after today
     label: str  # "This week (23 Nov – 29 Nov)", "November 2026", "2026", "All time (since …)"
 
-    def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
-
 
 def span_for(name: str, today: date, first_day: date | None = None) -> Span:
     """The span `name` (one of SPAN_NAMES) that holds `today`."""
@@ -280,7 +277,6 @@ class Summary:
     """What /stats shows for one span."""
 
     span: Span
-    today: date
     totals: Totals
     days_counted: int  # local days of the span from the first entry up to today
     goal_rates: list[GoalRate]
@@ -361,7 +357,6 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
     current, longest = streaks(active_dates(session, user_id), today)
     return Summary(
         span=span,
-        today=today,
         totals=sum_totals(in_span),
         days_counted=max(0, (last - counted_from).days + 1),
         goal_rates=rates,

@@ -5,6 +5,7 @@ Today is Wed 25 Nov 2026. The history: Tue 17 Nov run 7 km; Mon 23 run 4 km; Tue
 """
 
 import io
+import warnings
 from datetime import UTC, date, datetime
 
 import pytest
@@ -120,3 +121,12 @@ def test_chart_caption_and_default_span(week_history):
 def test_chart_errors_are_friendly(chat):
     assert "nothing to draw yet" in chat.say("/chart week")
     assert "Choose week, month or year, e.g. /chart month." in chat.say("/chart decade")
+
+
+def test_a_name_with_emoji_draws_without_missing_glyphs(core):
+    chat = Chat(core, "ana", name="Ana 🏃‍♀️")
+    chat.say("/run 5k 28:30")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a warning: make it fail the chart
+        [reply] = chat.replies("/chart week")
+    assert reply.attachments and reply.attachments[0].is_image

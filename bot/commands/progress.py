@@ -325,11 +325,15 @@ def chart(ctx: Context, args: str) -> Reply:
             f"{data.span.label}: nothing to draw yet. Log a run, strength work or water "
             "and try again, or look further back with /chart year."
         )
-    totals = totals_between(ctx.session, ctx.user.id, data.span.start, ctx.today)
-    caption = (
-        f"📈 {data.span.label}: {u.distance(totals[Kind.RUN].distance_m, ctx.units)} run"
-        f" · {_plural(totals[Kind.STRENGTH].sessions, 'strength session')}"
-        f" · {u.volume(totals[Kind.WATER].volume_ml, ctx.units)} water"
-    )
+    # What the bars hold: a year's first bar is a whole week, so it may begin in December.
+    totals = totals_between(ctx.session, ctx.user.id, data.buckets[0].start, ctx.today)
+    parts = []
+    if totals[Kind.RUN].sessions:
+        parts.append(f"{u.distance(totals[Kind.RUN].distance_m, ctx.units)} run")
+    if totals[Kind.STRENGTH].sessions:
+        parts.append(_plural(totals[Kind.STRENGTH].sessions, "strength session"))
+    if totals[Kind.WATER].sessions:
+        parts.append(f"{u.volume(totals[Kind.WATER].volume_ml, ctx.units)} water")
+    caption = f"📈 {data.span.label}: " + " · ".join(parts)
     image = Attachment(f"steady-chart-{span}-{ctx.today:%Y-%m-%d}.png", charts.render(data), True)
     return Reply(caption, attachments=(image,))
