@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from adapters.console import CannotAttach, ConsoleAdapter
 from bot.export import CSV_COLUMNS, EntryRow
 from bot.interface import Attachment, ChatKind, Destination, Reply
 from bot.outbox import enqueue
+from bot.settings import Limits
 from bot.storage.db import Database
 from bot.storage.models import Account, Base, Entry, User
 from bot.storage.ownership import links
@@ -53,8 +55,7 @@ def csv_of(reply: Reply) -> Attachment:
 
 
 def import_file(chat: Chat, data: bytes, name: str = "steady-export.csv") -> str:
-    incoming = chat.incoming("/import")
-    incoming = type(incoming)(**{**incoming.__dict__, "attachments": (Attachment(name, data),)})
+    incoming = replace(chat.incoming("/import"), attachments=(Attachment(name, data),))
     return "\n".join(r.text for r in chat.core.handle(incoming))
 
 
@@ -150,6 +151,14 @@ def test_a_broken_file_gets_a_friendly_error_and_changes_nothing(chat, data, say
     assert says in reply
     assert "Traceback" not in reply
     assert len(history(chat.core)) == 1  # the good first row was not imported either
+
+
+def test_a_file_over_the_limits_is_refused_whole(make_core, sqlite_url):
+    chat = Chat(make_core(sqlite_url, limits=Limits(max_import_rows=2, max_import_kb=1)))
+    three = GOOD + "2026-11-21,,water,,500\n2026-11-22,,water,,500\n"
+    assert "more than 2 entries" in import_file(chat, three.encode())
+    assert "larger than 1 KB" in import_file(chat, GOOD.encode() + b"\n" * 2000)
+    assert history(chat.core) == []
 
 
 def test_import_needs_a_file_and_a_private_chat(core):
