@@ -1,5 +1,9 @@
 """A terminal chat with the bot: one person, one private chat. Reads standard input line by
-line, so it works typed by hand or piped (`printf '/run 5k 28:30\n' | steady chat`)."""
+line, so it works typed by hand or piped (`printf '/run 5k 28:30\n' | steady chat`).
+
+Files go both ways through the current folder: attachments in a reply (a chart, an export)
+are saved there and their paths printed; `/import path/to/file.csv` sends that file with the
+command, as a Telegram document or a Discord attachment would arrive."""
 
 from __future__ import annotations
 
@@ -11,10 +15,15 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
-from bot.interface import ChatKind, Destination, Incoming, Reply
+from bot.interface import Attachment, ChatKind, Destination, Incoming, Reply
 
 PLATFORM = "console"
 CHAT_ID = "console"
+FILE_COMMANDS = ("/import",)  # commands whose argument is a file to attach
+
+
+class CannotAttach(Exception):
+    """A file named in a command could not be read; the message says which and why."""
 
 
 def render(reply: Reply, *, color: bool) -> str:
@@ -45,6 +54,20 @@ class ConsoleAdapter:
         self.color = out.isatty()
 
     def incoming(self, text: str) -> Incoming:
+        """The typed line as a message; `/import FILE` becomes `/import` with FILE attached
+        (relative paths are taken from the folder the console saves into)."""
+        head, _, rest = text.strip().partition(" ")
+        attachments: tuple[Attachment, ...] = ()
+        if head.lower() in FILE_COMMANDS and rest.strip():
+            path = (self.folder / Path(rest.strip().strip("'\"")).expanduser()).resolve()
+            try:
+                attachments = (Attachment(path.name, path.read_bytes()),)
+            except OSError as exc:
+                raise CannotAttach(
+                    f"I can't read {path}: {exc.strerror or exc}. "
+                    f"Give the path of a CSV from /export, e.g. {head} steady-export-2026-11-25.csv"
+                ) from None
+            text = head
         return Incoming(
             platform=PLATFORM,
             user_id=self.user,
@@ -52,6 +75,7 @@ class ConsoleAdapter:
             chat_id=CHAT_ID,
             chat_kind=ChatKind.PRIVATE,
             text=text,
+            attachments=attachments,
         )
 
     def show(self, reply: Reply) -> None:
@@ -81,5 +105,10 @@ class ConsoleAdapter:
                 break
             if not line.strip():
                 continue
-            for reply in await self.core.handle_async(self.incoming(line.strip())):
+            try:
+                incoming = self.incoming(line.strip())
+            except CannotAttach as exc:
+                self.show(Reply(str(exc)))
+                continue
+            for reply in await self.core.handle_async(incoming):
                 self.show(reply)

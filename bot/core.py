@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -188,7 +188,8 @@ class Core:
             account, user = account_for(session, incoming, now)
             ctx = Context(session, incoming, account, user, services, now)
             replies = _as_replies(self._run(ctx, route))
-            if incoming.message_id is not None:
+            # After /deleteme the person is gone: keep no trace of this message either.
+            if incoming.message_id is not None and not inspect(user).was_deleted:
                 session.add(
                     HandledMessage(
                         platform=incoming.platform,

@@ -35,6 +35,8 @@ class Limits(BaseModel):
     max_note_chars: int = 280
     max_days_back: int = 366
     history_max: int = 50
+    max_import_rows: int = 20000
+    max_import_kb: int = 5000
 
 
 class Water(BaseModel):

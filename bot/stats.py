@@ -1,7 +1,12 @@
-"""Totals, goal progress and streaks, computed from stored entries."""
+"""Totals, goal progress, streaks and period summaries, computed from stored entries.
+
+Everything here works on local days (`Entry.local_date`), so a figure never moves when a
+person changes time zone, and an entry made at 23:30 local time belongs to that day.
+"""
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +26,15 @@ class KindTotals:
     distance_m: float = 0.0
     duration_s: float = 0.0
     volume_ml: float = 0.0
+    # Distance of the entries that carry a time: an average pace must leave untimed runs out.
+    timed_distance_m: float = 0.0
+
+    def add(self, other: KindTotals) -> None:
+        self.sessions += other.sessions
+        self.distance_m += other.distance_m
+        self.duration_s += other.duration_s
+        self.volume_ml += other.volume_ml
+        self.timed_distance_m += other.timed_distance_m
 
 
 @dataclass
@@ -31,6 +45,14 @@ class Totals:
 
     def __getitem__(self, kind: Kind) -> KindTotals:
         return self.by_kind[kind]
+
+    def add(self, other: Totals) -> None:
+        for kind in Kind:
+            self.by_kind[kind].add(other[kind])
+
+    @property
+    def active(self) -> bool:
+        return any(t.sessions for t in self.by_kind.values())
 
 
 def week_start(day: date) -> date:
@@ -162,3 +184,196 @@ def streaks(days: Sequence[date], today: date) -> tuple[Streak, Streak]:
     if with_today.start is None or with_today.start > last_day:
         return Streak(0, None, None), longest
     return Streak((last_day - with_today.start).days + 1, with_today.start, last_day), longest
+
+
+# Periods a summary or a chart covers. "week", "month" and "year" are the calendar ones
+# that hold today (weeks start on Monday); "all" runs from the first entry to today.
+SPAN_NAMES = ("week", "month", "year", "all")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of local days: this week, this month, this year, or all of a history."""
+
+    name: str
+    start: date
+    end: date  # the period's last day; may lie after today
+    label: str  # "This week (23 Nov – 29 Nov)", "November 2026", "2026", "All time (since …)"
+
+
+def span_for(name: str, today: date, first_day: date | None = None) -> Span:
+    """The span `name` (one of SPAN_NAMES) that holds `today`."""
+    if name == "week":
+        start = week_start(today)
+        end = start + timedelta(days=6)
+        return Span(name, start, end, f"This week ({_day_range(start, end)})")
+    if name == "month":
+        last = calendar.monthrange(today.year, today.month)[1]
+        return Span(name, today.replace(day=1), today.replace(day=last), f"{today:%B %Y}")
+    if name == "year":
+        return Span(name, date(today.year, 1, 1), date(today.year, 12, 31), str(today.year))
+    if name == "all":
+        start = min(first_day or today, today)
+        return Span(name, start, today, f"All time (since {start:%d %b %Y})")
+    raise ValueError(f"unknown span {name!r}")
+
+
+def _day_range(start: date, end: date) -> str:
+    return f"{start:%d %b} – {end:%d %b}"
+
+
+def first_day(session: Session, user_id: int) -> date | None:
+    """The local day of the person's earliest live entry."""
+    return session.scalar(select(func.min(Entry.local_date)).where(live_entries(user_id)))
+
+
+def daily_totals(session: Session, user_id: int, start: date, end: date) -> dict[date, Totals]:
+    """Sums per local day for start..end inclusive, in one grouped query; idle days absent."""
+    timed = case((Entry.duration_s.is_not(None), Entry.distance_m))
+    rows = session.execute(
+        select(
+            Entry.local_date,
+            Entry.kind,
+            func.count(),
+            func.coalesce(func.sum(Entry.distance_m), 0.0),
+            func.coalesce(func.sum(Entry.duration_s), 0.0),
+            func.coalesce(func.sum(Entry.volume_ml), 0.0),
+            func.coalesce(func.sum(timed), 0.0),
+        )
+        .where(live_entries(user_id), Entry.local_date.between(start, end))
+        .group_by(Entry.local_date, Entry.kind)
+    )
+    days: dict[date, Totals] = {}
+    for day, kind, count, dist, dur, vol, timed_dist in rows:
+        days.setdefault(day, Totals()).by_kind[Kind(kind)] = KindTotals(
+            count, dist, dur, vol, timed_dist
+        )
+    return days
+
+
+def sum_totals(days: Iterable[Totals]) -> Totals:
+    total = Totals()
+    for day in days:
+        total.add(day)
+    return total
+
+
+def average_pace(run: KindTotals) -> float | None:
+    """Seconds per km over the runs that carry a time; None when none does."""
+    if run.timed_distance_m <= 0 or run.duration_s <= 0:
+        return None
+    return run.duration_s / (run.timed_distance_m / 1000)
+
+
+@dataclass(frozen=True)
+class GoalRate:
+    """How often a goal was met: `hit` of `counted` days or weeks."""
+
+    goal: Goal
+    hit: int
+    counted: int
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.hit / self.counted if self.counted else None
+
+
+@dataclass(frozen=True)
+class WeekSummary:
+    start: date  # a Monday
+    active_days: int
+    totals: Totals
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What /stats shows for one span."""
+
+    span: Span
+    totals: Totals
+    days_counted: int  # local days of the span from the first entry up to today
+    goal_rates: list[GoalRate]
+    best_week: WeekSummary | None
+    current_streak: Streak
+    longest_streak: Streak
+
+    @property
+    def average_pace(self) -> float | None:
+        return average_pace(self.totals[Kind.RUN])
+
+
+def weeks_touching(span: Span, today: date, since: date) -> list[date]:
+    """Mondays of the weeks that share a day with the span, up to today's week, leaving out
+    weeks that ended before `since` (the first entry: nobody misses a goal before joining)."""
+    first = week_start(max(span.start, since))
+    last = week_start(min(span.end, today))
+    return [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+
+
+def goal_rate(
+    goal: Goal, days: dict[date, Totals], span: Span, today: date, since: date
+) -> GoalRate:
+    """Finished days (or weeks) count, met or not; today (or this week) only once it is met,
+    since it is still open. Weeks count whole, Monday to Sunday, if they touch the span."""
+    kind = Kind(goal.kind)
+    if goal.period == Period.DAY:
+        first = max(span.start, since)
+        periods = [(d, d) for d in _dates(first, min(span.end, today))]
+    else:
+        periods = [(w, w + timedelta(days=6)) for w in weeks_touching(span, today, since)]
+    hit = counted = 0
+    for first_day_, last_day in periods:
+        totals = KindTotals()
+        for day in _dates(first_day_, last_day):
+            if day in days:
+                totals.add(days[day][kind])
+        met = goal_done(goal, totals) >= goal.amount
+        if met or last_day < today:
+            counted += 1
+            hit += met
+    return GoalRate(goal, hit, counted)
+
+
+def _dates(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=i) for i in range(max(0, (end - start).days + 1))]
+
+
+def best_week(days: dict[date, Totals], mondays: Sequence[date]) -> WeekSummary | None:
+    """The week with the most active days (showing up is what counts); more run distance
+    breaks a tie, then the earlier week. None when no week had anything."""
+    best: WeekSummary | None = None
+    for monday in mondays:
+        week = [days[d] for d in _dates(monday, monday + timedelta(days=6)) if d in days]
+        summary = WeekSummary(monday, sum(1 for d in week if d.active), sum_totals(week))
+        if summary.active_days == 0:
+            continue
+        if best is None or (summary.active_days, summary.totals[Kind.RUN].distance_m) > (
+            best.active_days,
+            best.totals[Kind.RUN].distance_m,
+        ):
+            best = summary
+    return best
+
+
+def summarise(session: Session, user_id: int, span_name: str, today: date) -> Summary:
+    """Totals, average pace, goal hit rates, best week and streaks for one span."""
+    since = first_day(session, user_id) or today
+    span = span_for(span_name, today, since)
+    last = min(span.end, today)
+    # Weeks touching the span may begin before it: fetch from that Monday for whole weeks.
+    days = daily_totals(session, user_id, week_start(span.start), last)
+    in_span = [t for d, t in days.items() if span.start <= d <= last]
+    counted_from = max(span.start, since)
+    goals = goals_of(session, user_id)
+    rates = [goal_rate(goals[k], days, span, today, since) for k in Kind if k in goals]
+    mondays = weeks_touching(span, today, since)
+    current, longest = streaks(active_dates(session, user_id), today)
+    return Summary(
+        span=span,
+        totals=sum_totals(in_span),
+        days_counted=max(0, (last - counted_from).days + 1),
+        goal_rates=rates,
+        best_week=best_week(days, mondays) if span.name != "week" else None,
+        current_streak=current,
+        longest_streak=longest,
+    )

@@ -83,3 +83,13 @@ def weight(kg: float, units: Units) -> str:
 
 def minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
+
+
+def volume_amount(ml: float, units: Units) -> float:
+    """Volume as a number in the user's unit (litres or fl oz), for charts."""
+    return _convert(ml, "ml", "fluid_ounce") if units is Units.IMPERIAL else ml / 1000
+
+
+def volume_unit(units: Units) -> str:
+    """The name under a chart's water axis."""
+    return "fl oz" if units is Units.IMPERIAL else "litres"

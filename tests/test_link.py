@@ -41,7 +41,7 @@ def test_link_merges_histories_and_challenges_count_both(make_core, any_db_url):
 
     both = dc.say("/history")
     assert "run 5.00 km" in both and "run 3.00 km" in both and "water 500 ml" in both
-    assert "All time: 8.00 km run" in tg.say("/stats")
+    assert "8.00 km" in tg.say("/stats all")
     assert "run goal: 8.00 km of 20.00 km a week" in tg.say("/goals")
     assert "Ana-Dc — 8.0 km" in group.say("/leaderboard")  # the Telegram run counts here
     tg.say("/run 2k 12:00")

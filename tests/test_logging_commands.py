@@ -100,9 +100,8 @@ def test_streak_forgives_one_rest_day(chat, clock):
 def test_stats_totals(chat):
     chat.say("/run 5k 28:30 2026-10-30")
     chat.say("/run 10k 55:00")
-    stats = chat.say("/stats")
-    assert "This week: 10.00 km run" in stats
-    assert "All time: 15.00 km run" in stats
+    assert "Runs: 1 run · 10.00 km" in chat.say("/stats week")
+    assert "Runs: 2 runs · 15.00 km" in chat.say("/stats all")
 
 
 def test_units_change_every_figure(chat):

@@ -14,6 +14,7 @@ MODULES = (
     "bot.commands.profile",
     "bot.commands.challenges",
     "bot.commands.link",
+    "bot.commands.data",
 )
 
 

@@ -1,22 +1,31 @@
-"""Looking back: today, this week, history, streaks and totals."""
+"""Looking back: today, this week, history, streaks, stats, records and charts."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot import formatting
+from bot import charts, formatting
+from bot import units as u
+from bot.charts import CHART_SPANS
 from bot.commands.basics import STREAK_RULE
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
-from bot.domain import Kind
+from bot.domain import Kind, Period, Units
+from bot.interface import Attachment, Reply
+from bot.records import PACE_DISTANCES_M, RunRecord, records
 from bot.stats import (
+    SPAN_NAMES,
+    Streak,
+    Summary,
     active_dates,
     day_and_week_totals,
+    first_day,
     goals_of,
     live_entries,
     streaks,
+    summarise,
     totals_between,
     week_start,
 )
@@ -123,28 +132,208 @@ def streak(ctx: Context, args: str) -> str:
     )
 
 
+def _span_arg(args: str, allowed: tuple[str, ...], default: str, name: str) -> str:
+    word = args.strip().lower()
+    if not word:
+        return default
+    if word in allowed:
+        return word
+    choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+    raise UserError(f"Choose {choices}, e.g. /{name} {allowed[1]}.")
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _period(start: date, end: date) -> str:
+    """'Fri 20 Nov 2026', '07 Nov – 11 Nov 2026' or '28 Dec 2025 – 03 Jan 2026'."""
+    if start == end:
+        return f"{start:%a %d %b %Y}"
+    if start.year == end.year:
+        return f"{start:%d %b} – {end:%d %b %Y}"
+    return f"{start:%d %b %Y} – {end:%d %b %Y}"
+
+
+def _streak_text(streak: Streak) -> str:
+    if not streak.length or streak.start is None or streak.end is None:
+        return "none yet"
+    return f"{_plural(streak.length, 'day')} ({_period(streak.start, streak.end)})"
+
+
+def _summary_lines(summary: Summary, units: Units) -> list[str]:
+    totals = summary.totals
+    run, strength, water = totals[Kind.RUN], totals[Kind.STRENGTH], totals[Kind.WATER]
+    lines = [f"📊 **{summary.span.label}**"]
+    if run.sessions:
+        parts = [_plural(run.sessions, "run"), u.distance(run.distance_m, units)]
+        if run.duration_s:
+            parts.append(u.clock(run.duration_s))
+        if (pace := summary.average_pace) is not None:
+            parts.append(f"average pace {u.pace(pace, units)}")
+        lines.append("🏃 Runs: " + " · ".join(parts))
+    else:
+        lines.append("🏃 Runs: none")
+    if strength.sessions:
+        minutes = f" · {u.minutes(strength.duration_s)}" if strength.duration_s else ""
+        lines.append(f"💪 Strength: {_plural(strength.sessions, 'session')}{minutes}")
+    else:
+        lines.append("💪 Strength: none")
+    if water.sessions:
+        per_day = water.volume_ml / max(1, summary.days_counted)
+        lines.append(
+            f"💧 Water: {u.volume(water.volume_ml, units)} · "
+            f"{u.volume(per_day, units)} a day on average over "
+            f"{_plural(summary.days_counted, 'day')}"
+        )
+    else:
+        lines.append("💧 Water: none")
+    for rate in summary.goal_rates:
+        target = f"{rate.goal.kind} {formatting.goal_target(rate.goal, units)}"
+        noun = "day" if rate.goal.period == Period.DAY else "week"
+        if rate.percent is None:
+            lines.append(f"🎯 {target}: the first {noun} is still open")
+        else:
+            lines.append(
+                f"🎯 {target}: met {rate.hit} of {_plural(rate.counted, noun)} "
+                f"({rate.percent:.0f}%)"
+            )
+    if (best := summary.best_week) is not None:
+        parts = [f"active {best.active_days} of 7 days"]
+        if best.totals[Kind.RUN].distance_m:
+            parts.append(f"{u.distance(best.totals[Kind.RUN].distance_m, units)} run")
+        if best.totals[Kind.STRENGTH].sessions:
+            parts.append(_plural(best.totals[Kind.STRENGTH].sessions, "strength session"))
+        week = _period(best.start, best.start + timedelta(days=6))
+        lines.append(f"⭐ Best week: {week} · " + " · ".join(parts))
+    current = summary.current_streak.length
+    lines.append(
+        f"🔥 Streak: {_plural(current, 'day') if current else 'none running'} now · "
+        f"longest {_streak_text(summary.longest_streak)}"
+    )
+    return lines
+
+
 @command(
-    "stats", "Totals for this week, this month and all time", examples=("/stats",), section=SECTION
+    "stats",
+    "Totals, pace, goals hit, best week and streaks",
+    examples=("/stats", "/stats week", "/stats year", "/stats all"),
+    section=SECTION,
+    params=(
+        Param(
+            "period",
+            "week, month (the default), year or all",
+            required=False,
+            choices=SPAN_NAMES,
+        ),
+    ),
+    details="Periods are the calendar week (Monday to Sunday), month and year that hold "
+    "today, or all time. Goal hit rates count finished days or weeks, and today or this week "
+    "once the goal is met; a week counts whole if it touches the period. The best week is "
+    "the one you showed up on most days (more distance breaks a tie). Streaks follow the "
+    "rule in /help streak.",
 )
 def stats(ctx: Context, args: str) -> str:
-    month_start = ctx.today.replace(day=1)
-    first = ctx.session.scalar(
-        select(Entry.local_date)
-        .where(live_entries(ctx.user.id))
-        .order_by(Entry.local_date)
-        .limit(1)
-    )
-    spans = [("This week", week_start(ctx.today)), ("This month", month_start)]
-    if first is not None:
-        spans.append(("All time", first))
-    lines = ["📊 **Your totals**"]
-    for label, start in spans:
-        totals = totals_between(ctx.session, ctx.user.id, start, ctx.today)
-        parts = [
-            f"{formatting.amount(k, totals[k], ctx.units)} {k.value}"
-            if k is not Kind.STRENGTH
-            else formatting.amount(k, totals[k], ctx.units) + " of strength"
-            for k in Kind
-        ]
-        lines.append(f"{label}: " + " · ".join(parts))
+    span = _span_arg(args, SPAN_NAMES, "month", "stats")
+    if first_day(ctx.session, ctx.user.id) is None:
+        raise UserError(
+            "No entries yet, so no stats. Log one with /run 5k 28:30, /strength 30min "
+            "or /water 500ml."
+        )
+    summary = summarise(ctx.session, ctx.user.id, span, ctx.today)
+    return "\n".join(_summary_lines(summary, ctx.units))
+
+
+def _run_record(record: RunRecord, units: Units) -> str:
+    text = u.distance(record.distance_m, units)
+    if record.duration_s:
+        text += f" in {u.clock(record.duration_s)}"
+    return f"{text} — {record.on:%a %d %b %Y}"
+
+
+@command(
+    "records",
+    "Your personal bests, each with its date",
+    examples=("/records",),
+    section=SECTION,
+    details="Longest run, fastest pace over 5k and over 10k (3.1 mi and 6.2 mi count), most "
+    "water in a day, heaviest set per exercise and longest streak. A record keeps the day it "
+    "was first set.",
+)
+def records_(ctx: Context, args: str) -> str:
+    found = records(ctx.session, ctx.user.id, ctx.today)
+    if found.empty:
+        raise UserError(
+            "No records yet: every entry can set one. Try /run 5k 28:30 or "
+            "/strength squats 3x10 40kg."
+        )
+    units = ctx.units
+    lines = ["🏆 **Your records**"]
+    if found.longest_run is not None:
+        lines.append(f"Longest run: {_run_record(found.longest_run, units)}")
+    for distance_m in PACE_DISTANCES_M:
+        label = f"Fastest pace over {distance_m / 1000:g}k"
+        record = found.fastest_pace.get(distance_m)
+        if record is not None and record.pace_s_per_km is not None:
+            lines.append(
+                f"{label}: {u.pace(record.pace_s_per_km, units)} ({_run_record(record, units)})"
+            )
+        else:
+            lines.append(f"{label}: no timed run that long yet")
+    if found.most_water is not None:
+        lines.append(
+            f"Most water in a day: {u.volume(found.most_water.volume_ml, units)} — "
+            f"{found.most_water.on:%a %d %b %Y}"
+        )
+    if found.heaviest_sets:
+        lines.append("Heaviest sets:")
+        for best in found.heaviest_sets:
+            shape = f" {best.sets}x{best.reps}" if best.sets and best.reps else ""
+            lines.append(
+                f"• {best.exercise}{shape} @ {u.weight(best.weight_kg, units)} — "
+                f"{best.on:%a %d %b %Y}"
+            )
+    lines.append(f"Longest streak: {_streak_text(found.longest_streak)}")
     return "\n".join(lines)
+
+
+@command(
+    "chart",
+    "A picture of your runs, strength work and water",
+    examples=("/chart", "/chart week", "/chart year"),
+    section=SECTION,
+    params=(
+        Param("period", "week, month (the default) or year", required=False, choices=CHART_SPANS),
+    ),
+    details="Run distance as bars (per day, or per week in a year), strength sessions as "
+    "diamonds, water a day against your water goal, and the trend as a line. Days are your "
+    "local days; figures are in your units.",
+)
+def chart(ctx: Context, args: str) -> Reply:
+    span = _span_arg(args, CHART_SPANS, "month", "chart")
+    data = charts.chart_data(
+        ctx.session,
+        ctx.user.id,
+        span,
+        ctx.today,
+        units=ctx.units,
+        tz=ctx.user.tz,
+        name=ctx.user.display_name,
+    )
+    if not data.has_data:
+        raise UserError(
+            f"{data.span.label}: nothing to draw yet. Log a run, strength work or water "
+            "and try again, or look further back with /chart year."
+        )
+    # What the bars hold: a year's first bar is a whole week, so it may begin in December.
+    totals = totals_between(ctx.session, ctx.user.id, data.buckets[0].start, ctx.today)
+    parts = []
+    if totals[Kind.RUN].sessions:
+        parts.append(f"{u.distance(totals[Kind.RUN].distance_m, ctx.units)} run")
+    if totals[Kind.STRENGTH].sessions:
+        parts.append(_plural(totals[Kind.STRENGTH].sessions, "strength session"))
+    if totals[Kind.WATER].sessions:
+        parts.append(f"{u.volume(totals[Kind.WATER].volume_ml, ctx.units)} water")
+    caption = f"📈 {data.span.label}: " + " · ".join(parts)
+    image = Attachment(f"steady-chart-{span}-{ctx.today:%Y-%m-%d}.png", charts.render(data), True)
+    return Reply(caption, attachments=(image,))

@@ -1,0 +1,304 @@
+"""The export format: entries as CSV (one row per entry, with a header), everything as JSON,
+and reading such a CSV back for /import.
+
+Figures are kept in base units (metres, seconds, kilograms, millilitres) and written so that
+they read back exactly: an export imported into an empty database gives the same history.
+`date` is the local day the entry belongs to; `logged_at` is when it was logged, in UTC.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.domain import Kind
+from bot.settings import Limits
+from bot.storage.models import Entry, User
+from bot.storage.ownership import owned_rows
+
+FORMAT = "steady-export"
+VERSION = 1
+CSV_COLUMNS = (
+    "date",
+    "logged_at",
+    "kind",
+    "distance_m",
+    "duration_s",
+    "exercise",
+    "sets",
+    "reps",
+    "weight_kg",
+    "volume_ml",
+    "note",
+)
+# The value columns each kind may fill; the others stay empty.
+KIND_COLUMNS = {
+    Kind.RUN: {"distance_m", "duration_s", "note"},
+    Kind.STRENGTH: {"exercise", "sets", "reps", "weight_kg", "duration_s", "note"},
+    Kind.WATER: {"volume_ml", "note"},
+}
+EXAMPLE = (
+    "A row looks like: 2026-11-20,2026-11-20T07:30:00+00:00,run,5000,1710,,,,,,easy "
+    "(send /export to get a file in this format)."
+)
+
+
+class ImportProblem(ValueError):
+    """What is wrong with a file, said so that a person can fix it."""
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as the export holds it."""
+
+    date: date
+    logged_at: datetime
+    kind: Kind
+    distance_m: float | None = None
+    duration_s: float | None = None
+    exercise: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    weight_kg: float | None = None
+    volume_ml: float | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryRow:
+        return cls(
+            date=entry.local_date,
+            logged_at=entry.logged_at.astimezone(UTC),
+            kind=Kind(entry.kind),
+            distance_m=entry.distance_m,
+            duration_s=entry.duration_s,
+            exercise=entry.exercise,
+            sets=entry.sets,
+            reps=entry.reps,
+            weight_kg=entry.weight_kg,
+            volume_ml=entry.volume_ml,
+            note=entry.note,
+        )
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What makes two entries the same entry, for skipping ones already there."""
+        return tuple(
+            round(v, 6) if isinstance(v, float) else v
+            for v in (getattr(self, f.name) for f in fields(self))
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {name: _json_value(getattr(self, name)) for name in CSV_COLUMNS}
+
+    def as_csv(self) -> list[str]:
+        return [_csv_value(getattr(self, name)) for name in CSV_COLUMNS]
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def entries_csv(rows: Iterable[EntryRow]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(row.as_csv())
+    return out.getvalue().encode("utf-8")
+
+
+def everything_json(session: Session, user: User, rows: list[EntryRow], now: datetime) -> bytes:
+    """The profile, the entries (as in the CSV) and every other row that points at the person,
+    table by table, so data kept by features added later is exported too."""
+    tables = owned_rows(session, user.id)
+    tables.pop(Entry.__tablename__, None)  # given above as "entries", in the CSV's shape
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": now.isoformat(),
+        "profile": {
+            "display_name": user.display_name,
+            "tz": user.tz,
+            "units": user.units,
+            "encourage": user.encourage,
+            "created_at": user.created_at.isoformat(),
+        },
+        "entries": [row.as_json() for row in rows],
+        "tables": tables,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, default=_json_value).encode("utf-8")
+
+
+def read_csv(data: bytes, *, today: date, tz: ZoneInfo, limits: Limits) -> list[EntryRow]:
+    """Every row of an export CSV, checked; the first problem raises ImportProblem.
+
+    An empty `logged_at` (a file written by hand) means noon of that local day."""
+    if len(data) > limits.max_import_kb * 1024:
+        raise ImportProblem(
+            f"That file is larger than {limits.max_import_kb} KB. Split it and import the parts."
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportProblem(f"That file isn't a text CSV. {EXAMPLE}") from None
+    if text.lstrip().startswith("{"):
+        raise ImportProblem(
+            "That's the JSON file; /import takes the CSV one from /export (steady-export-….csv)."
+        )
+    reader = csv.DictReader(io.StringIO(text, newline=""), restval="")
+    try:
+        header = [name.strip() for name in reader.fieldnames or ()]
+        _check_header(header)
+        reader.fieldnames = header
+        rows = []
+        for record in reader:
+            if None in record:
+                raise ImportProblem(f"Line {reader.line_num} has more fields than the header.")
+            if not any((v or "").strip() for v in record.values()):
+                continue
+            if len(rows) >= limits.max_import_rows:
+                raise ImportProblem(
+                    f"That file has more than {limits.max_import_rows} entries. "
+                    "Split it and import the parts."
+                )
+            rows.append(_row(record, reader.line_num, today, tz, limits))
+    except csv.Error as exc:
+        raise ImportProblem(f"I couldn't read that CSV ({exc}). {EXAMPLE}") from None
+    return rows
+
+
+def _check_header(header: list[str]) -> None:
+    expected = ",".join(CSV_COLUMNS)
+    if not header:
+        raise ImportProblem(f"That file is empty. The first line should be:\n{expected}")
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    missing = [name for name in ("date", "kind") if name not in header]
+    if unknown or missing:
+        what = f"the column {unknown[0]!r}" if unknown else f"a {missing[0]!r} column"
+        problem = "I don't know" if unknown else "It has no"
+        raise ImportProblem(
+            f"That doesn't look like a Steady export: {problem} {what}. "
+            f"The first line should be:\n{expected}"
+        )
+
+
+def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: Limits) -> EntryRow:
+    cells = {k: (v or "").strip() for k, v in record.items()}
+
+    def fail(message: str) -> ImportProblem:
+        return ImportProblem(f"Line {line}: {message} Nothing was imported. {EXAMPLE}")
+
+    try:
+        day = date.fromisoformat(cells["date"])
+    except ValueError:
+        raise fail(f"the date {cells['date']!r} should look like 2026-11-20.") from None
+    if day > today:
+        raise fail(f"{day} is in the future.")
+    if day.year < 1970:
+        raise fail(f"{day} is too long ago.")
+    kind_text = cells.get("kind", "").lower()
+    if kind_text not in set(Kind):
+        raise fail(f"the kind {cells.get('kind', '')!r} should be run, strength or water.")
+    kind = Kind(kind_text)
+    stray = [c for c in CSV_COLUMNS[3:] if c not in KIND_COLUMNS[kind] and cells.get(c, "") != ""]
+    if stray:
+        raise fail(f"a {kind.value} has no {stray[0]}; leave that column empty.")
+    row = EntryRow(
+        date=day,
+        logged_at=_logged_at(cells.get("logged_at", ""), day, tz, fail),
+        kind=kind,
+        distance_m=_number(cells, "distance_m", fail),
+        duration_s=_number(cells, "duration_s", fail),
+        exercise=cells.get("exercise") or None,
+        sets=_whole(cells, "sets", fail),
+        reps=_whole(cells, "reps", fail),
+        weight_kg=_number(cells, "weight_kg", fail),
+        volume_ml=_number(cells, "volume_ml", fail),
+        note=cells.get("note") or None,
+    )
+    _check_values(row, limits, fail)
+    return row
+
+
+def _logged_at(text: str, day: date, tz: ZoneInfo, fail) -> datetime:  # type: ignore[no-untyped-def]
+    if not text:
+        return datetime.combine(day, time(12), tz).astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"logged_at {text!r} should look like 2026-11-20T07:30:00+00:00.") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _number(cells: dict[str, str], name: str, fail) -> float | None:  # type: ignore[no-untyped-def]
+    text = cells.get(name, "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise fail(f"{name} {text!r} is not a number.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise fail(f"{name} has to be a number above zero.")
+    return value
+
+
+def _whole(cells: dict[str, str], name: str, fail) -> int | None:  # type: ignore[no-untyped-def]
+    text = cells.get(name, "")
+    if not text:
+        return None
+    if not text.isdigit() or int(text) == 0:
+        raise fail(f"{name} {text!r} should be a whole number above zero.")
+    return int(text)
+
+
+def _check_values(row: EntryRow, limits: Limits, fail) -> None:  # type: ignore[no-untyped-def]
+    if row.note is not None and len(row.note) > limits.max_note_chars:
+        raise fail(f"the note is longer than {limits.max_note_chars} characters.")
+    if row.kind is Kind.RUN:
+        if row.distance_m is None:
+            raise fail("a run needs distance_m (metres).")
+        if row.distance_m > limits.max_run_km * 1000:
+            raise fail(f"a run of {row.distance_m / 1000:g} km is more than I can believe.")
+        if row.duration_s is not None and (
+            row.duration_s > limits.max_run_hours * 3600
+            or row.duration_s / (row.distance_m / 1000) < limits.min_run_pace_s_per_km
+        ):
+            raise fail("that run's time doesn't look right.")
+    elif row.kind is Kind.STRENGTH:
+        if not (row.exercise or row.sets or row.duration_s):
+            raise fail("strength needs an exercise, sets and reps, or a duration.")
+        if row.exercise is not None and len(row.exercise) > 40:
+            raise fail("the exercise name is longer than 40 characters.")
+        if (row.sets or 0) > limits.max_sets or (row.reps or 0) > limits.max_reps:
+            raise fail("those sets or reps don't look right.")
+        if row.weight_kg is not None and row.weight_kg > limits.max_weight_kg:
+            raise fail("that weight doesn't look right.")
+        if row.duration_s is not None and row.duration_s > limits.max_strength_minutes * 60:
+            raise fail("that session length doesn't look right.")
+    elif row.volume_ml is None or row.volume_ml > limits.max_water_ml:
+        raise fail(f"water needs volume_ml (millilitres, up to {limits.max_water_ml:g}).")
