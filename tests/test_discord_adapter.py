@@ -203,6 +203,19 @@ async def test_with_a_guild_id_slash_commands_are_synced_to_that_server_only(
     assert answer.content.startswith("✅ Logged water 500 ml.")
 
 
+async def test_a_command_discord_still_offers_but_steady_dropped_gets_a_hint(
+    core: Core, fake: FakeDiscord
+) -> None:
+    async with running(core, fake):
+        stale = {"id": "1", "name": "runs", "options": [{"name": "distance", "type": 3}]}
+        fake.synced[None].append(stale)  # registered by an older version of Steady
+        await fake.slash(ANA, "runs", {"distance": "5k"})
+        [answer] = await answers(fake, CHANNEL_ID, 1)
+    assert (
+        answer.content == "I don't know /runs. Did you mean /run? Send /help to see what I can do."
+    )
+
+
 async def test_a_slow_core_is_deferred_then_followed_up(
     core: Core, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -530,3 +543,32 @@ async def test_network_trouble_propagates_for_the_outbox_to_retry(
         row = session.scalar(select(OutboxMessage))
         assert row is not None
         assert (row.status, row.attempts) == ("pending", 1)
+
+
+async def test_steady_run_starts_discord_and_drains_its_outbox(
+    core: Core, fake: FakeDiscord, sqlite_url: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.app import run_forever
+    from bot.settings import Settings
+
+    dm = fake.dm_channel(ANA)
+    with core.services.db.unit_of_work() as session:
+        enqueue(
+            session,
+            key="reminder:7:now",
+            destination=Destination("discord", str(dm)),
+            reply=Reply("A short walk counts too."),
+            now=datetime.now(UTC),
+        )
+    settings = Settings(database_url=sqlite_url, discord_token=SecretStr(TOKEN))
+    task = asyncio.create_task(run_forever(settings))
+    try:
+        [nudged] = await answers(fake, dm, 1)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert nudged.content == "A short walk counts too."
+    assert fake.synced[None]  # the adapter logged in and synced its commands

@@ -110,10 +110,38 @@ def slash_command(command: Command, handler: LineHandler) -> app_commands.Comman
     return slash
 
 
+def raw_line(data: dict[str, Any]) -> str:
+    """The line for an interaction's command as Discord sent it, whatever the tree knows."""
+    words = [f"/{data.get('name', '')}"]
+    words += [str(o["value"]) for o in data.get("options", []) if o.get("value") is not None]
+    return " ".join(words)
+
+
+class RegistryTree(app_commands.CommandTree):
+    """A command tree that passes commands it does not know to the core.
+
+    Discord may still offer a command that Steady has since removed or changed (global
+    commands take a while to update everywhere); the core then answers it like a typed
+    one, with a hint, instead of Discord's "the application did not respond"."""
+
+    def __init__(self, client: discord.Client, handler: LineHandler) -> None:
+        super().__init__(client)
+        self.handler = handler
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        stale = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
+        if isinstance(error, stale) and interaction.data is not None:
+            await self.handler(interaction, raw_line(dict(interaction.data)))
+            return
+        await super().on_error(interaction, error)
+
+
 def build_tree(
     client: discord.Client, registry: Registry, handler: LineHandler
 ) -> app_commands.CommandTree:
-    tree = app_commands.CommandTree(client)
+    tree = RegistryTree(client, handler)
     for command in registry:
         tree.add_command(slash_command(command, handler))
     return tree
