@@ -58,6 +58,7 @@ class Posted:
     message: dict[str, Any]
     via: str  # "channel", "callback", "followup"
     files: list[tuple[str, bytes]] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)  # when it arrived, for benchmarks
 
     @property
     def content(self) -> str:
