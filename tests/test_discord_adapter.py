@@ -19,7 +19,16 @@ from adapters.discord_adapter import DiscordAdapter
 from bot.commands import MODULES
 from bot.commands.registry import Param, Registry, Where, command
 from bot.core import Context, Core
-from bot.interface import Button, Destination, Incoming, Reply, RetryLater, TargetKind, Unreachable
+from bot.interface import (
+    Attachment,
+    Button,
+    Destination,
+    Incoming,
+    Reply,
+    RetryLater,
+    TargetKind,
+    Unreachable,
+)
 from bot.outbox import OutboxSender, enqueue
 from bot.storage.models import Account, Entry, OutboxMessage
 from tests.fakes.discord_api import (
@@ -65,6 +74,14 @@ def whisper(ctx: Context, args: str) -> Reply:
 def long(ctx: Context, args: str) -> Reply:
     lines = [f"line {i:03d} " + "·" * 60 for i in range(int(args))]
     return Reply("\n".join(lines), buttons=(Button("Again", "/long 3"),))
+
+
+PNG = b"\x89PNG\r\n\x1a\n a chart"
+
+
+@command("chart", "A week as a chart", examples=("/chart",), section="Test")
+def chart(ctx: Context, args: str) -> Reply:
+    return Reply("**Your week**\nrun 12 km", attachments=(Attachment("week.png", PNG, True),))
 
 
 @command("files", "Say what files came with the message", examples=("/files",), section="Test")
@@ -267,6 +284,15 @@ async def test_stats_read_as_an_embed(core: Core, fake: FakeDiscord) -> None:
     assert embed["title"] == "📊 Your totals"
     assert embed["description"].startswith("This week: 5.00 km run")
     assert stats.content == ""
+
+
+async def test_a_chart_arrives_as_a_file_inside_its_embed(core: Core, fake: FakeDiscord) -> None:
+    async with running(core, fake):
+        await fake.slash(ANA, "chart")
+        [answer] = await answers(fake, CHANNEL_ID, 1)
+    assert answer.files == [("week.png", PNG)]
+    [embed] = answer.embeds
+    assert (embed["title"], embed["image"]["url"]) == ("Your week", "attachment://week.png")
 
 
 async def test_a_private_answer_is_ephemeral_in_a_server(core: Core, fake: FakeDiscord) -> None:
