@@ -120,7 +120,9 @@ async def running(
     core: Core, fake: FakeDiscord, **settings: object
 ) -> AsyncIterator[DiscordAdapter]:
     """The adapter connected to the fake until the block ends; then it must close cleanly."""
-    options = {"discord_token": SecretStr(TOKEN), **settings}
+    # Discord allows 3 s; waiting 2.5 s before deferring keeps a busy test machine from
+    # deferring where a test expects a direct answer (the tests of deferring set their own).
+    options = {"discord_token": SecretStr(TOKEN), "discord_defer_after": 2.5, **settings}
     adapter = DiscordAdapter(
         core, core.services.settings.model_copy(update=options), guild_ready_timeout=0.01
     )
