@@ -222,9 +222,9 @@ class DiscordAdapter:
         worker thread; the answer is worked out on the event loop that owns the cache."""
 
         async def manages_guild() -> bool:
+            # A server message carries its author's member record, whose roles the cached
+            # server resolves; without one (the server not cached yet) nobody is an admin.
             author = message.author
-            if not isinstance(author, discord.Member) and message.guild is not None:
-                author = await message.guild.fetch_member(author.id)
             return isinstance(author, discord.Member) and author.guild_permissions.manage_guild
 
         return lambda: self._on_loop(manages_guild)

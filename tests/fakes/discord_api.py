@@ -120,8 +120,8 @@ class FakeDiscord:
         self._dm_channels: dict[int, int] = {}  # user -> DM channel
         self._dm_users: dict[int, int] = {}  # DM channel -> user
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction
-        self._messages: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1_100_000_000_000_000_000)
+        self._files: dict[str, bytes] = {}  # attachments people sent, by file name
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -132,7 +132,6 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get("/attachments/{name}", self._attachment)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._files: dict[str, bytes] = {}
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -556,13 +555,7 @@ class FakeDiscord:
             ("POST", r"/users/@me/channels", self._create_dm),
             ("POST", r"/interactions/(\d+)/([^/]+)/callback", self._callback),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
-            ("PATCH", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._edit_original),
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
-            (
-                "GET",
-                r"/guilds/(\d+)/members/(\d+)",
-                lambda call, guild, user: _json(self.member(int(user))),
-            ),
         ]
 
     def _application(self) -> dict[str, Any]:
@@ -653,10 +646,6 @@ class FakeDiscord:
         self.posted.append(Posted(channel_id, message, "followup", call.files))
         return _json(message)
 
-    def _edit_original(self, call: Call, app_id: str, token: str) -> web.Response:
-        channel_id = int(self._interactions[token]["channel_id"])
-        return _json(self._bot_message(channel_id, call))
-
     def _delete_original(self, call: Call, app_id: str, token: str) -> web.Response:
         return web.Response(status=204)
 
@@ -691,7 +680,6 @@ class FakeDiscord:
         }
         if channel_id not in self._dm_users:
             message["guild_id"] = str(GUILD_ID)
-        self._messages[int(message["id"])] = message
         return message
 
     # -- for assertions ----------------------------------------------------------------------
