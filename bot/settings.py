@@ -77,6 +77,12 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr | None = None
     discord_guild_id: int | None = None
+    # The privileged Message Content intent (enable it in the developer portal first): needed
+    # for prefix commands in servers. DMs, mentions, slash commands and buttons work without.
+    discord_message_content: bool = False
+    discord_prefix: str = "!"
+    # Seconds an interaction waits for the core before Discord is told "thinking…" (it allows 3).
+    discord_defer_after: float = 1.5
 
     limits: Limits = Limits()
     water: Water = Water()

@@ -1,0 +1,147 @@
+"""Slash commands generated from the core's registry.
+
+Each registry `Command` becomes one `app_commands.Command` whose options are its `Param`s:
+typed (string or integer), described, with choices where the core lists them. Discord hands
+the chosen values back separately; they are joined into the one text line the core reads
+("/run 5k 28:30"), in the order the registry declares them. The core still parses and
+checks everything, so a slash command and a typed one behave the same.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.commands.registry import Command, Param, Registry, Where
+
+DESCRIPTION_LIMIT = 100  # characters, for a command and for an option
+CHOICE_LIMIT = 25
+
+# Called with the interaction and the command line to hand to the core.
+LineHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+
+
+def command_line(command: Command, values: list[object | None]) -> str:
+    """The text line for the core: the command and each given value, in registry order."""
+    words = [f"/{command.name}"]
+    words += [str(v).strip() for v in values if v is not None and str(v).strip()]
+    return " ".join(words)
+
+
+def _short(text: str) -> str:
+    text = text.strip() or "…"
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _annotation(param: Param) -> Any:
+    kind = int if param.kind is int else str
+    return kind if param.required else kind | None
+
+
+def _callback(command: Command, handler: LineHandler) -> Callable[..., Awaitable[None]]:
+    """A callback whose signature discord.py reads to build the options.
+
+    Python names are p0, p1, … (any registry name works, even a keyword) and are renamed
+    to the registry's names for Discord."""
+    names = [f"p{i}" for i in range(len(command.params))]
+
+    async def callback(interaction: discord.Interaction, **values: object) -> None:
+        await handler(interaction, command_line(command, [values.get(n) for n in names]))
+
+    parameters = [
+        inspect.Parameter(
+            "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
+        )
+    ]
+    for name, param in zip(names, command.params, strict=True):
+        parameters.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=_annotation(param),
+                default=inspect.Parameter.empty if param.required else None,
+            )
+        )
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__name__ = callback.__qualname__ = f"slash_{command.name}"
+    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
+        n: p.name for n, p in zip(names, command.params, strict=True)
+    }
+    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        n: _short(p.description) for n, p in zip(names, command.params, strict=True)
+    }
+    callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
+        n: [
+            app_commands.Choice(name=c, value=int(c) if p.kind is int else c)
+            for c in p.choices[:CHOICE_LIMIT]
+        ]
+        for n, p in zip(names, command.params, strict=True)
+        if p.choices
+    }
+    return callback
+
+
+_CONTEXTS = {
+    Where.GROUP: app_commands.AppCommandContext(
+        guild=True, dm_channel=False, private_channel=False
+    ),
+    Where.PRIVATE: app_commands.AppCommandContext(
+        guild=False, dm_channel=True, private_channel=False
+    ),
+}
+
+
+def slash_command(command: Command, handler: LineHandler) -> app_commands.Command:
+    slash = app_commands.Command(
+        name=command.name,
+        description=_short(command.summary),
+        callback=_callback(command, handler),
+    )
+    slash.allowed_contexts = _CONTEXTS.get(command.where)
+    slash.guild_only = command.where is Where.GROUP
+    if command.admin:
+        # Hidden from members without Manage Server by default; a server may widen that in its
+        # Integrations settings, so the core still checks.
+        slash.default_permissions = discord.Permissions(manage_guild=True)
+    return slash
+
+
+def raw_line(data: dict[str, Any]) -> str:
+    """The line for an interaction's command as Discord sent it, whatever the tree knows."""
+    words = [f"/{data.get('name', '')}"]
+    words += [str(o["value"]) for o in data.get("options", []) if o.get("value") is not None]
+    return " ".join(words)
+
+
+class RegistryTree(app_commands.CommandTree):
+    """A command tree that passes commands it does not know to the core.
+
+    Discord may still offer a command that Steady has since removed or changed (global
+    commands take a while to update everywhere); the core then answers it like a typed
+    one, with a hint, instead of Discord's "the application did not respond"."""
+
+    def __init__(self, client: discord.Client, handler: LineHandler) -> None:
+        super().__init__(client)
+        self.handler = handler
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        stale = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
+        if isinstance(error, stale) and interaction.data is not None:
+            await self.handler(interaction, raw_line(dict(interaction.data)))
+            return
+        await super().on_error(interaction, error)
+
+
+def build_tree(
+    client: discord.Client, registry: Registry, handler: LineHandler
+) -> app_commands.CommandTree:
+    tree = RegistryTree(client, handler)
+    for command in registry:
+        tree.add_command(slash_command(command, handler))
+    return tree

@@ -1,0 +1,1 @@
+"""Fakes of the platforms Steady talks to, for end-to-end tests on loopback."""
