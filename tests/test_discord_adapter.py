@@ -79,8 +79,8 @@ def long(ctx: Context, args: str) -> Reply:
 PNG = b"\x89PNG\r\n\x1a\n a chart"
 
 
-@command("chart", "A week as a chart", examples=("/chart",), section="Test")
-def chart(ctx: Context, args: str) -> Reply:
+@command("picture", "A week as a picture", examples=("/picture",), section="Test")
+def picture(ctx: Context, args: str) -> Reply:
     return Reply("**Your week**\nrun 12 km", attachments=(Attachment("week.png", PNG, True),))
 
 
@@ -283,14 +283,14 @@ async def test_stats_read_as_an_embed(core: Core, fake: FakeDiscord) -> None:
         await fake.slash(ANA, "stats")
         stats = (await answers(fake, CHANNEL_ID, 2))[1]
     [embed] = stats.embeds
-    assert embed["title"] == "📊 Your totals"
-    assert embed["description"].startswith("This week: 5.00 km run")
+    assert embed["title"] == "📊 November 2026"
+    assert embed["description"].startswith("🏃 Runs: 1 run · 5.00 km")
     assert stats.content == ""
 
 
 async def test_a_chart_arrives_as_a_file_inside_its_embed(core: Core, fake: FakeDiscord) -> None:
     async with running(core, fake):
-        await fake.slash(ANA, "chart")
+        await fake.slash(ANA, "picture")
         [answer] = await answers(fake, CHANNEL_ID, 1)
     assert answer.files == [("week.png", PNG)]
     [embed] = answer.embeds
