@@ -149,3 +149,19 @@ def streaks(days: Sequence[date], today: date) -> tuple[Streak, Streak]:
     if with_today.start is None or with_today.start > last_day:
         return Streak(0, None, None), longest
     return Streak((last_day - with_today.start).days + 1, with_today.start, last_day), longest
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Today's and this week's totals with the person's goals: what a log's reply shows and
+    what the voice's facts start from, read once per log."""
+
+    today: date
+    day: Totals
+    week: Totals
+    goals: dict[Kind, Goal]
+
+
+def progress_of(session: Session, user_id: int, today: date) -> Progress:
+    day, week = day_and_week_totals(session, user_id, today)
+    return Progress(today, day, week, goals_of(session, user_id))
