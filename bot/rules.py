@@ -250,7 +250,8 @@ def _condition(when: str, scope: Scope) -> tuple[Any, list[str]]:
     try:
         tree = ast.parse(when.strip(), mode="eval")
     except SyntaxError as exc:
-        return None, [f"bad syntax in when: {exc.msg} at column {exc.offset}: {when}"]
+        at = f" at column {exc.offset}" if exc.offset else ""
+        return None, [f"bad syntax in when: {exc.msg}{at}: {when}"]
     problems = []
     known = names(scope) | set(CONSTANTS)
     for node in ast.walk(tree):
