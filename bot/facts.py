@@ -356,8 +356,9 @@ def _current_streak(days: Sequence[date], today: date, complete: bool) -> int | 
             settled = started_settled = True
             last_gap = None
         else:
-            if gap - window >= days[0] and (last_missing is None or gap - last_missing >= window):
-                settled = True  # any history before `days` forgives this gap as well
+            quiet_week = last_missing is None or gap - last_missing >= window
+            if gap - window + timedelta(days=1) >= days[0] and quiet_week:
+                settled = True  # the six days before it are in view: any history forgives it
             if last_gap is None or gap - last_gap >= window:
                 last_gap = gap
             else:
