@@ -24,11 +24,11 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period
-from bot.stats import REST_DAY_WINDOW, Progress, goal_done, live_entries, streaks, week_start
+from bot.stats import REST_DAY_WINDOW, Progress, goal_done, streaks, week_start
 from bot.storage.models import Entry, Goal, User
 
 Facts = dict[str, object]
@@ -203,10 +203,10 @@ def for_nudge(
     _days_since(facts, last, progress.today)
     previous = max((d for d in last.values() if d is not None), default=None)
     facts["quiet_days"] = 0 if previous is None else max(0, (progress.today - previous).days - 1)
-    days = _active_days(session, user.id, exclude_id=None, limit=STREAK_WINDOW)
+    days = _active_days(session, user.id, exclude_id=None, recent=True)
     streak = _current_streak(days, progress.today, complete=len(days) < STREAK_WINDOW)
     if streak is None:
-        all_days = _active_days(session, user.id, exclude_id=None, limit=None)
+        all_days = _active_days(session, user.id, exclude_id=None, recent=False)
         streak = _current_streak(all_days, progress.today, complete=True)
     facts["streak"] = streak
     return facts
@@ -285,47 +285,73 @@ def _pace(distance_m: float | None, duration_s: float | None) -> float | None:
 
 
 # --- queries ----------------------------------------------------------------------------
+# Built once with bound parameters: building a statement costs several times more than
+# running one of these on SQLite. `:other_than` leaves out the entry just logged (0: none).
+
+_USER, _OTHER_THAN = bindparam("user_id"), bindparam("other_than")
+_OTHERS = and_(Entry.user_id == _USER, Entry.deleted_at.is_(None), Entry.id != _OTHER_THAN)
+
+
+def _latest(kind: Kind):  # type: ignore[no-untyped-def]
+    query = select(Entry.local_date).where(_OTHERS, Entry.kind == kind.value)
+    return query.order_by(Entry.local_date.desc()).limit(1).scalar_subquery()
+
+
+_LAST_DAYS = select(*(_latest(k) for k in Kind))
+_ALL_DAYS = select(Entry.local_date).where(_OTHERS).distinct().order_by(Entry.local_date.desc())
+_RECENT_DAYS = _ALL_DAYS.limit(STREAK_WINDOW)
+_FIVE_K_PACE = case(
+    (
+        and_(Entry.distance_m >= 5000, Entry.duration_s > 0),
+        Entry.duration_s * 1000.0 / Entry.distance_m,
+    )
+)
+_RUN_BESTS = select(func.max(Entry.distance_m), func.min(_FIVE_K_PACE)).where(
+    _OTHERS, Entry.kind == Kind.RUN.value
+)
+_HEAVIEST = select(func.max(Entry.weight_kg)).where(
+    _OTHERS, Entry.kind == Kind.STRENGTH.value, Entry.exercise == bindparam("exercise")
+)
 
 
 def _last_days(session: Session, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
     """The latest local day of each kind, in one statement of three short index walks."""
-
-    def latest(kind: Kind):  # type: ignore[no-untyped-def]
-        query = select(Entry.local_date).where(live_entries(user_id), Entry.kind == kind.value)
-        if exclude_id is not None:
-            query = query.where(Entry.id != exclude_id)
-        return query.order_by(Entry.local_date.desc()).limit(1).scalar_subquery()
-
-    row = session.execute(select(*(latest(k) for k in Kind))).one()
+    row = session.execute(_LAST_DAYS, {"user_id": user_id, "other_than": exclude_id or 0}).one()
     return dict(zip(Kind, row, strict=True))
 
 
 def _active_days(
-    session: Session, user_id: int, exclude_id: int | None, limit: int | None
+    session: Session, user_id: int, exclude_id: int | None, *, recent: bool
 ) -> list[date]:
-    """Distinct active local days, ascending: the latest `limit` of them, or all."""
-    query: Select = select(Entry.local_date).where(live_entries(user_id)).distinct()
-    if exclude_id is not None:
-        query = query.where(Entry.id != exclude_id)
-    query = query.order_by(Entry.local_date.desc())
-    if limit is not None:
-        query = query.limit(limit)
-    return sorted(session.scalars(query))
+    """Distinct active local days, ascending: the latest STREAK_WINDOW of them, or all."""
+    query = _RECENT_DAYS if recent else _ALL_DAYS
+    params = {"user_id": user_id, "other_than": exclude_id or 0}
+    return sorted(session.scalars(query, params))
 
 
 def _streaks_around(session: Session, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
     """The current streak before and after `entry`: read from the recent active days, or
     from all of them when the recent ones don't settle it."""
-    others = _active_days(session, user_id, entry.id, limit=STREAK_WINDOW)
+    others = _active_days(session, user_id, entry.id, recent=True)
     complete = len(others) < STREAK_WINDOW
     if complete or entry.local_date >= others[0]:
-        before = _current_streak(others, today, complete)
-        after = _current_streak(sorted({*others, entry.local_date}), today, complete)
-        if before is not None and after is not None:
-            return before, after
-    others = _active_days(session, user_id, entry.id, limit=None)
-    with_entry = sorted({*others, entry.local_date})
-    return _current_streak(others, today, True) or 0, _current_streak(with_entry, today, True) or 0
+        found = _before_and_after(others, entry.local_date, today, complete)
+        if found is not None:
+            return found
+    others = _active_days(session, user_id, entry.id, recent=False)
+    found = _before_and_after(others, entry.local_date, today, complete=True)
+    assert found is not None  # the whole history always settles it
+    return found
+
+
+def _before_and_after(
+    others: list[date], day: date, today: date, complete: bool
+) -> tuple[int, int] | None:
+    before = _current_streak(others, today, complete)
+    if day in others:  # not the day's first entry: the streak is unchanged
+        return None if before is None else (before, before)
+    after = _current_streak(sorted([*others, day]), today, complete)
+    return None if before is None or after is None else (before, after)
 
 
 def _current_streak(days: Sequence[date], today: date, complete: bool) -> int | None:
@@ -371,26 +397,16 @@ def _record(session: Session, user_id: int, entry: Entry) -> tuple[str, float, f
     """(which, new figure, old figure) when `entry` beats the person's earlier best.
 
     A first run or a first lift of an exercise sets a mark but breaks no record."""
-    others = and_(live_entries(user_id), Entry.id != entry.id, Entry.kind == entry.kind)
+    params = {"user_id": user_id, "other_than": entry.id}
     if entry.kind == Kind.RUN and entry.distance_m:
+        longest, fastest = session.execute(_RUN_BESTS, params).one()
         pace = _pace(entry.distance_m, entry.duration_s)
-        five_k_pace = case(
-            (
-                and_(Entry.distance_m >= 5000, Entry.duration_s > 0),
-                Entry.duration_s * 1000.0 / Entry.distance_m,
-            )
-        )
-        longest, fastest = session.execute(
-            select(func.max(Entry.distance_m), func.min(five_k_pace)).where(others)
-        ).one()
         if longest is not None and entry.distance_m > longest:
             return "longest_run", entry.distance_m / 1000, longest / 1000
         if pace is not None and entry.distance_m >= 5000 and fastest is not None and pace < fastest:
             return "fastest_5k", pace, fastest
     elif entry.kind == Kind.STRENGTH and entry.weight_kg and entry.exercise:
-        heaviest = session.scalar(
-            select(func.max(Entry.weight_kg)).where(others, Entry.exercise == entry.exercise)
-        )
+        heaviest = session.scalar(_HEAVIEST, {**params, "exercise": entry.exercise})
         if heaviest is not None and entry.weight_kg > heaviest:
             return "heaviest_lift", entry.weight_kg, heaviest
     return None

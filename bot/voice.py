@@ -15,11 +15,12 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -134,72 +135,64 @@ class SteadyVoice:
 
 
 # --- memory -----------------------------------------------------------------------------
+# Statements are built once with bound parameters (building one costs more than running it).
+
+_FIRINGS = select(RuleFiring.rule, RuleFiring.once_key, RuleFiring.fired_at).where(
+    RuleFiring.audience == bindparam("audience"),
+    tuple_(RuleFiring.rule, RuleFiring.once_key).in_(bindparam("keys", expanding=True)),
+)
+_RECENT = select(ShownMessages.recent).where(
+    ShownMessages.audience == bindparam("audience"),
+    ShownMessages.category == bindparam("category"),
+)
 
 
 def _firings(
     session: Session, audience: Audience, rules: Sequence[Rule], facts: Facts
 ) -> dict[tuple[str, str], datetime]:
     """When each limited rule last fired under the key it would fire under now."""
-    wanted = [
-        and_(RuleFiring.rule == r.name, RuleFiring.once_key == r.once_key(facts)) for r in rules
-    ]
-    rows = session.execute(
-        select(RuleFiring.rule, RuleFiring.once_key, RuleFiring.fired_at).where(
-            RuleFiring.audience == audience.key, or_(*wanted)
-        )
-    )
+    keys = [(r.name, r.once_key(facts)) for r in rules]
+    rows = session.execute(_FIRINGS, {"audience": audience.key, "keys": keys})
     return {(rule, key): at for rule, key, at in rows}
 
 
 def _recent(session: Session, audience: Audience, category: str) -> list[str]:
-    recent = session.scalar(
-        select(ShownMessages.recent).where(
-            ShownMessages.audience == audience.key, ShownMessages.category == category
-        )
-    )
+    recent = session.scalar(_RECENT, {"audience": audience.key, "category": category})
     return list(recent or [])
 
 
-def _upsert(session: Session, model: type, keys: list[str], values: dict, changes: dict) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+@cache
+def _upsert(dialect: str, model: type, keys: tuple[str, ...], changes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT (keys) DO UPDATE SET changes, for this database."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: statement.excluded[c] for c in changes}
+    )
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _remember_shown(
     session: Session, audience: Audience, category: str, recent: list[str], now: datetime
 ) -> None:
-    _upsert(
-        session,
-        ShownMessages,
-        ["audience", "category"],
-        {
-            "audience": audience.key,
-            "user_id": audience.user_id,
-            "category": category,
-            "recent": recent,
-            "updated_at": now,
-        },
-        {"recent": recent, "updated_at": now},
+    statement = _upsert(
+        _dialect(session), ShownMessages, ("audience", "category"), ("recent", "updated_at")
     )
+    values = {"audience": audience.key, "user_id": audience.user_id, "category": category}
+    session.execute(statement, {**values, "recent": recent, "updated_at": now})
 
 
 def _remember_firing(
     session: Session, audience: Audience, rule: Rule, key: str, now: datetime
 ) -> None:
-    _upsert(
-        session,
-        RuleFiring,
-        ["audience", "rule", "once_key"],
-        {
-            "audience": audience.key,
-            "user_id": audience.user_id,
-            "rule": rule.name,
-            "once_key": key,
-            "fired_at": now,
-        },
-        {"fired_at": now},
+    statement = _upsert(
+        _dialect(session), RuleFiring, ("audience", "rule", "once_key"), ("fired_at",)
     )
+    values = {"audience": audience.key, "user_id": audience.user_id, "rule": rule.name}
+    session.execute(statement, {**values, "once_key": key, "fired_at": now})
 
 
 # --- loading ----------------------------------------------------------------------------

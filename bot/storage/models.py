@@ -215,12 +215,20 @@ class ShownMessages(Base):
     updated_at: Mapped[datetime] = mapped_column()
 
 
-# The facts after a log ask for a person's latest entry of each kind: with this index each
-# is one short index walk, however long their history.
+# The facts after a log ask for a person's latest entry of each kind, and their recent active
+# days (for the streak). On live entries only, these indexes answer both from the index
+# alone, however long the history.
 Index(
     "ix_entries_live_user_kind_day",
     Entry.user_id,
     Entry.kind,
+    Entry.local_date,
+    sqlite_where=Entry.deleted_at.is_(None),
+    postgresql_where=Entry.deleted_at.is_(None),
+)
+Index(
+    "ix_entries_live_user_day",
+    Entry.user_id,
     Entry.local_date,
     sqlite_where=Entry.deleted_at.is_(None),
     postgresql_where=Entry.deleted_at.is_(None),

@@ -1,4 +1,4 @@
-"""rules engine memory: rule firings, shown messages, an index on live entries
+"""rules engine memory: rule firings, shown messages, indexes on live entries
 
 Revision ID: 0002_rules
 Revises: 0001
@@ -63,10 +63,22 @@ def upgrade() -> None:
             sqlite_where=sa.text("deleted_at IS NULL"),
             postgresql_where=sa.text("deleted_at IS NULL"),
         )
+        batch_op.create_index(
+            "ix_entries_live_user_day",
+            ["user_id", "local_date"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_entries_live_user_day",
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
         batch_op.drop_index(
             "ix_entries_live_user_kind_day",
             sqlite_where=sa.text("deleted_at IS NULL"),
