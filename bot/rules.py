@@ -113,12 +113,9 @@ class Rulebook:
     path: Path
     rules: tuple[Rule, ...]
     streak_milestones: tuple[int, ...]
+    # each scope's rules, highest priority first; ties keep the file's order
     _ordered: dict[Scope, tuple[Rule, ...]] = field(repr=False, compare=False)
     _local: _Evaluators = field(default_factory=_Evaluators, repr=False, compare=False)
-
-    def ordered(self, scope: Scope) -> tuple[Rule, ...]:
-        """The scope's rules, highest priority first; ties keep the file's order."""
-        return self._ordered[scope]
 
     def matching(self, scope: Scope, facts: Facts) -> list[Rule]:
         """The rules whose condition holds, best first. A condition that fails to evaluate

@@ -11,6 +11,7 @@ listing every problem; `check_files` gives the same problems for `steady rules c
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from bot.storage.models import Entry, RuleFiring, ShownMessages, User
 
 if TYPE_CHECKING:
     from bot.core import Context
+
+log = logging.getLogger("steady.voice")
 
 RULES_FILE = "rules.toml"
 MESSAGES_FILE = "encouragement.toml"
@@ -126,6 +129,7 @@ class SteadyVoice:
             if chosen is None:
                 continue
             message, text = chosen
+            log.debug("rule %s says %s message %s", rule.name, category, message.id)
             if audience is not None:
                 _remember_shown(session, audience, category, remember(recent, message.id), now)
                 if rule.limited:

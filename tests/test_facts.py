@@ -1,13 +1,15 @@
 """Facts: the streak read from recent days matches the whole history; facts from the database."""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import facts
-from bot.facts import NEVER, _current_streak
+from bot.domain import Kind
+from bot.facts import NEVER, Scope, _current_streak
 from bot.stats import active_dates, progress_of, streaks
 from bot.storage.models import Entry, User
 
@@ -207,9 +209,28 @@ def test_nudge_facts(db):
         user = add_user(session, tz="America/New_York")
         for o in (5, 6, 7):
             add(session, user, TODAY - timedelta(days=o))
-        today = NOW.astimezone(facts.ZoneInfo(user.tz)).date()
+        today = NOW.astimezone(ZoneInfo(user.tz)).date()
         f = facts.for_nudge(
-            session, user, facts.Kind.RUN, NOW, progress_of(session, user.id, today), glass_ml=250
+            session, user, Kind.RUN, NOW, progress_of(session, user.id, today), glass_ml=250
         )
     assert f["quiet_days"] == 4 and f["streak"] == 0 and f["hour"] == 7
     assert f["days_since_water"] == 5 and f["days_since_run"] == NEVER and f["kind"] == "run"
+
+
+def test_built_facts_hold_every_declared_fact_with_its_type(db):
+    with db.unit_of_work() as session:
+        user = add_user(session)
+        add(session, user, TODAY - timedelta(days=2), "run", distance_m=5000.0, duration_s=1500.0)
+        entry = add(session, user, TODAY, "run", distance_m=6000.0, duration_s=1700.0)
+        built = {
+            Scope.AFTER_LOG: log_facts(session, user, entry),
+            Scope.NUDGE: facts.for_nudge(
+                session, user, Kind.WATER, NOW, progress_of(session, user.id, TODAY), glass_ml=250
+            ),
+            Scope.DIGEST: facts.for_digest({"group": "Crew", "members": 4}),
+        }
+    for scope, found in built.items():
+        assert set(found) == facts.names(scope), scope
+        for name, value in found.items():
+            expected = type(facts.BY_NAME[name].sample)
+            assert type(value) is expected or (expected is float and type(value) is int), name
