@@ -103,7 +103,7 @@ def person(core, name: str, days: int, *, breaks: bool) -> int:
     return user_id
 
 
-def facts_of_a_run(core, user_id: int) -> tuple[list[float], dict]:
+def facts_of_a_run(core, user_id: int, rounds: int) -> tuple[list[float], dict]:
     """Times of building the facts for a run just logged (rolled back afterwards)."""
     voice = core.services.voice
     with core.services.db.sessions() as session:
@@ -126,17 +126,17 @@ def facts_of_a_run(core, user_id: int) -> tuple[list[float], dict]:
                 session, user, entry, NOW, progress, milestones=milestones, glass_ml=250.0
             )
 
-        samples = timed(ROUNDS // 4, build)
+        samples = timed(rounds, build)
         built = build()
         session.rollback()
     return samples, built
 
 
-def whole_after_log(core, user_id: int) -> list[float]:
+def whole_after_log(core, user_id: int, rounds: int) -> list[float]:
     """Times of the voice's whole after_log for a water log (facts, rules, the message chosen
     and remembered), each in a transaction rolled back afterwards."""
     samples = []
-    for _ in range(ROUNDS // 4):
+    for _ in range(rounds):
         with core.services.db.sessions() as session:
             user = session.get(User, user_id)
             account = session.scalar(select(Account).where(Account.user_id == user_id))
@@ -155,37 +155,40 @@ def whole_after_log(core, user_id: int) -> list[float]:
     return samples
 
 
-ROUNDS = 10000
-
-
 def main() -> int:
-    global ROUNDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under ~30 s)")
     args = parser.parse_args()
-    ROUNDS = 2000 if args.quick else 10000
+    rounds = 2000 if args.quick else 10000
     days = 365 if args.quick else 730
     commands = 1000 if args.quick else 5000
 
-    folder = Path(tempfile.mkdtemp(prefix="steady-bench-"))
+    with tempfile.TemporaryDirectory(prefix="steady-bench-") as folder:
+        measure(Path(folder), days, commands, rounds, quick=args.quick)
+    return 0
+
+
+def measure(folder: Path, days: int, commands: int, rounds: int, *, quick: bool) -> None:
     core = build_core(Settings(database_url=f"sqlite:///{folder / 'bench.db'}"), FixedClock(NOW))
     people = {
         "usual": person(core, "usual", days, breaks=True),
         "unbroken": person(core, "unbroken", days, breaks=False),
     }
     print(
-        f"SQLite; {days} days of history each ({'quick' if args.quick else 'full'} run): "
+        f"SQLite; {days} days of history each ({'quick' if quick else 'full'} run): "
         "'usual' has streak breaks, 'unbroken' a streak as long as its history (worst case)"
     )
-    _, usual_facts = facts_of_a_run(core, people["usual"])
+    _, usual_facts = facts_of_a_run(core, people["usual"], 1)
     rulebook = core.services.voice.rulebook
-    rule_times = timed(ROUNDS, lambda: rulebook.matching(Scope.AFTER_LOG, usual_facts))
+    rule_times = timed(rounds, lambda: rulebook.matching(Scope.AFTER_LOG, usual_facts))
     assert rulebook.matching(Scope.AFTER_LOG, usual_facts)  # the fallback always matches
     print(f"  rules for one log           {percentiles(rule_times)}   target p99 < 1 ms")
     for name, user_id in people.items():
-        print(f"  facts, {name:9}            {percentiles(facts_of_a_run(core, user_id)[0])}")
+        samples, _ = facts_of_a_run(core, user_id, rounds // 4)
+        print(f"  facts, {name:9}            {percentiles(samples)}")
     for name, user_id in people.items():
-        print(f"  whole after_log, {name:9}  {percentiles(whole_after_log(core, user_id))}")
+        samples = whole_after_log(core, user_id, rounds // 4)
+        print(f"  whole after_log, {name:9}  {percentiles(samples)}")
 
     chat = Chat(core, "usual")
     for state in ("on", "off"):
@@ -196,7 +199,6 @@ def main() -> int:
             f"  /water, encouragement {state:3}   {percentiles(samples)}   {rate:5.0f} commands/s"
         )
     core.services.db.dispose()
-    return 0
 
 
 if __name__ == "__main__":

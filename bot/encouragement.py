@@ -54,8 +54,13 @@ def _volume(key: str) -> Render:
     return lambda f, units: u.volume(_num(f, key), units)
 
 
+def _plain(text: str) -> str:
+    """A name as it can sit inside the italic line: markup characters would end it early."""
+    return " ".join(text.replace("_", " ").replace("*", " ").split())
+
+
 def _text(key: str) -> Render:
-    return lambda f, units: str(f[key]) or None
+    return lambda f, units: _plain(str(f[key])) or None
 
 
 def _count(key: str) -> Render:

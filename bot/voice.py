@@ -122,19 +122,18 @@ class SteadyVoice:
             key = rule.once_key(facts)
             if not rule.may_speak(fired.get((rule.name, key)), now):
                 continue
-            category = rule.say[0] if len(rule.say) == 1 else self.rng.choice(rule.say)
-            messages = self.library.categories[category]
-            recent = _recent(session, audience, category) if audience else []
-            chosen = choose(messages, recent, facts, units, self.rng)
-            if chosen is None:
-                continue
-            message, text = chosen
-            log.debug("rule %s says %s message %s", rule.name, category, message.id)
-            if audience is not None:
-                _remember_shown(session, audience, category, remember(recent, message.id), now)
-                if rule.limited:
-                    _remember_firing(session, audience, rule, key, now)
-            return text
+            for category in self.rng.sample(rule.say, len(rule.say)):  # one, picked at random
+                recent = _recent(session, audience, category) if audience else []
+                chosen = choose(self.library.categories[category], recent, facts, units, self.rng)
+                if chosen is None:
+                    continue  # nothing in it renders now: another category, or the next rule
+                message, text = chosen
+                log.debug("rule %s says %s message %s", rule.name, category, message.id)
+                if audience is not None:
+                    _remember_shown(session, audience, category, remember(recent, message.id), now)
+                    if rule.limited:
+                        _remember_firing(session, audience, rule, key, now)
+                return text
         return None
 
 

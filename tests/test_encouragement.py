@@ -189,6 +189,12 @@ def test_figures_follow_the_persons_units():
     assert "7.46 mi" in message.render(f, Units.IMPERIAL)
 
 
+def test_names_cannot_break_the_italic_line():
+    message = Message(message_id("Hi {name}!"), "c", "Hi {name}!", ("name",))
+    f = {**facts.sample(Scope.AFTER_LOG), "name": "*ana_b*"}
+    assert message.render(f, Units.METRIC) == "Hi ana b!"
+
+
 # --- choosing without repeats --------------------------------------------------------------
 
 
