@@ -12,6 +12,7 @@ from bot.interface import Sender
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.storage.db import Database
+from bot.voice import load_voice
 
 log = logging.getLogger("steady.app")
 
@@ -19,12 +20,13 @@ log = logging.getLogger("steady.app")
 def build_services(
     settings: Settings, clock: Clock | None = None, *, migrate: bool = True
 ) -> Services:
+    clock = clock or SystemClock()
+    # The voice first: a broken rules or message file stops start-up before anything else.
+    voice = load_voice(settings.config_dir, glass_ml=settings.water.glass_ml, clock=clock)
     db = Database(settings.resolved_database_url())
     if migrate:
         db.upgrade()
-    return Services(
-        settings=settings, db=db, registry=build_registry(), clock=clock or SystemClock()
-    )
+    return Services(settings=settings, db=db, registry=build_registry(), clock=clock, voice=voice)
 
 
 def build_core(settings: Settings, clock: Clock | None = None, *, migrate: bool = True) -> Core:

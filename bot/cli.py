@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from bot.settings import Settings
 
@@ -20,6 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade", "revision"])
     db.add_argument("-m", "--message", help="with revision: what the new migration does")
+    rules = sub.add_parser("rules", help="the encouragement rules and messages")
+    rules.add_argument("action", choices=["check"])
+    rules.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="a rules or message file to check (default: both files in the config folder)",
+    )
     args = parser.parse_args(argv)
 
     from bot.logs import configure_logging
@@ -28,11 +37,33 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     if args.command == "db":
         return _db(settings, args.action, args.message)
-    if args.command == "chat":
-        return asyncio.run(_chat(settings, args.user))
-    from bot.app import run_forever
+    if args.command == "rules":
+        return _rules_check(settings, args.file)
+    from bot.checks import ConfigError
 
-    return asyncio.run(run_forever(settings))
+    try:
+        if args.command == "chat":
+            return asyncio.run(_chat(settings, args.user))
+        from bot.app import run_forever
+
+        return asyncio.run(run_forever(settings))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+
+
+def _rules_check(settings: Settings, file: Path | None) -> int:
+    """`steady rules check [FILE]`: the voice files' problems, one per line; 1 if any."""
+    from bot.voice import check_files
+
+    problems, summary = check_files(settings.config_dir, file)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
+        return 1
+    print(summary)
+    return 0
 
 
 def _db(settings: Settings, action: str, message: str | None) -> int:

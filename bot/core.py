@@ -27,6 +27,7 @@ from bot.commands.registry import Command, Registry, Result, Where
 from bot.domain import Kind, Units
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
+from bot.stats import Progress
 from bot.storage.accounts import account_for
 from bot.storage.db import Database
 from bot.storage.models import Account, Entry, HandledMessage, User
@@ -51,9 +52,12 @@ class UserError(Exception):
 
 class Voice(Protocol):
     """Chooses the line of encouragement for a moment: after a log, in a nudge, in a group
-    digest. None means say nothing."""
+    digest. None means say nothing. `progress` is the totals and goals a log's reply has
+    read already, so the voice need not read them again."""
 
-    def after_log(self, ctx: Context, entry: Entry) -> str | None: ...
+    def after_log(
+        self, ctx: Context, entry: Entry, progress: Progress | None = None
+    ) -> str | None: ...
 
     def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None: ...
 
@@ -61,7 +65,7 @@ class Voice(Protocol):
 
 
 class SilentVoice:
-    def after_log(self, ctx: Context, entry: Entry) -> str | None:
+    def after_log(self, ctx: Context, entry: Entry, progress: Progress | None = None) -> str | None:
         return None
 
     def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None:

@@ -377,3 +377,19 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
         current_streak=current,
         longest_streak=longest,
     )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Today's and this week's totals with the person's goals: what a log's reply shows and
+    what the voice's facts start from, read once per log."""
+
+    today: date
+    day: Totals
+    week: Totals
+    goals: dict[Kind, Goal]
+
+
+def progress_of(session: Session, user_id: int, today: date) -> Progress:
+    day, week = day_and_week_totals(session, user_id, today)
+    return Progress(today, day, week, goals_of(session, user_id))

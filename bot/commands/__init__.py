@@ -15,6 +15,7 @@ MODULES = (
     "bot.commands.challenges",
     "bot.commands.link",
     "bot.commands.data",
+    "bot.commands.encourage",
 )
 
 

@@ -9,7 +9,7 @@ from bot.commands.registry import Param, command
 from bot.core import Context, UserError
 from bot.domain import Kind, NewEntry, RunValue, StrengthValue, Units, WaterValue
 from bot.interface import Button, Reply
-from bot.stats import day_and_week_totals, goals_of
+from bot.stats import progress_of
 from bot.storage.models import Entry
 
 SECTION = "Log"
@@ -42,17 +42,18 @@ def store(ctx: Context, new: NewEntry) -> Entry:
 def logged_reply(ctx: Context, entry: Entry, buttons: tuple[Button, ...] = ()) -> Reply:
     """What was logged, today's and this week's totals, goal progress, a line of encouragement."""
     kind = Kind(entry.kind)
-    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    progress = progress_of(ctx.session, ctx.user.id, ctx.today)
+    day, week = progress.day, progress.week
     when = "" if entry.local_date == ctx.today else f" for {entry.local_date:%a %d %b}"
     lines = [f"✅ Logged {formatting.describe(entry, ctx.units)}{when}."]
     lines.append(
         f"Today: {formatting.amount(kind, day[kind], ctx.units)} · "
         f"this week: {formatting.amount(kind, week[kind], ctx.units)}"
     )
-    goal = goals_of(ctx.session, ctx.user.id).get(kind)
+    goal = progress.goals.get(kind)
     if goal is not None:
         lines.append(formatting.goal_progress(goal, day, week, ctx.units))
-    if ctx.user.encourage and (line := ctx.services.voice.after_log(ctx, entry)):
+    if ctx.user.encourage and (line := ctx.services.voice.after_log(ctx, entry, progress)):
         lines.append(f"_{line}_")
     return Reply("\n".join(lines), buttons=buttons)
 

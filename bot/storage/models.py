@@ -254,3 +254,62 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+# --- The voice's memory (bot/voice.py) ---------------------------------------------------
+# An "audience" is who hears a line: "user:<id>" for a person, "group:<key>" for a group's
+# digest. `user_id` is set for a person, so deleting them deletes their memory too.
+
+
+class RuleFiring(Base):
+    """When a rule last spoke to an audience: for cooldowns, and for rules that speak once
+    (ever, or once for each value of a fact such as a streak milestone or a goal period)."""
+
+    __tablename__ = "rule_firings"
+    __table_args__ = (UniqueConstraint("audience", "rule", "once_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    rule: Mapped[str] = mapped_column(String(60))
+    once_key: Mapped[str] = mapped_column(String(100), default="")  # "" for cooldown-only rules
+    fired_at: Mapped[datetime] = mapped_column()
+
+
+class ShownMessages(Base):
+    """The ids of the last messages an audience saw in one category, newest last, so that
+    no line comes back too soon. One small row per audience and category."""
+
+    __tablename__ = "shown_messages"
+    __table_args__ = (UniqueConstraint("audience", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audience: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[str] = mapped_column(String(40))
+    recent: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+# The facts after a log ask for a person's latest entry of each kind, and their recent active
+# days (for the streak). On live entries only, these indexes answer both from the index
+# alone, however long the history.
+Index(
+    "ix_entries_live_user_kind_day",
+    Entry.user_id,
+    Entry.kind,
+    Entry.local_date,
+    sqlite_where=Entry.deleted_at.is_(None),
+    postgresql_where=Entry.deleted_at.is_(None),
+)
+Index(
+    "ix_entries_live_user_day",
+    Entry.user_id,
+    Entry.local_date,
+    sqlite_where=Entry.deleted_at.is_(None),
+    postgresql_where=Entry.deleted_at.is_(None),
+)

@@ -1,0 +1,332 @@
+"""The message library: lines of encouragement by category, from config/encouragement.toml.
+
+Each top-level table of the file is a category with an `about` line and its `messages`.
+Messages may hold placeholders such as {name}, {streak} or {week_distance}; `PLACEHOLDERS`
+says what each shows and in which scopes it has a value. Figures are rendered in the
+person's units. `choose` picks a message the audience has not seen lately: never the one
+shown last, nor any of the last ten when the category has more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import units as u
+from bot.checks import Problem, read_toml, suggest
+from bot.domain import Kind, Units
+from bot.facts import GROUP, LOG, PERSON, Facts, Scope
+
+NO_REPEAT = 10  # a message is not shown again while it is among the last ten shown
+MAX_CHARS = 280
+CATEGORY_NAME = re.compile(r"[a-z][a-z_]{0,39}")
+MARKUP = ("_", "*", "\n")  # would break the italic line a reply wraps around a message
+
+
+# --- placeholders -----------------------------------------------------------------------
+
+Render = Callable[[Mapping[str, object], Units], "str | None"]
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    scopes: frozenset[Scope]
+    render: Render  # None when the moment has no value for it: the message is not used
+    doc: str
+
+
+def _num(f: Mapping[str, object], key: str) -> float:
+    return float(f[key])  # type: ignore[arg-type]
+
+
+def _distance(key: str) -> Render:
+    return lambda f, units: u.distance(_num(f, key) * 1000, units)
+
+
+def _volume(key: str) -> Render:
+    return lambda f, units: u.volume(_num(f, key), units)
+
+
+def _plain(text: str) -> str:
+    """A name as it can sit inside the italic line: markup characters would end it early."""
+    return " ".join(text.replace("_", " ").replace("*", " ").split())
+
+
+def _text(key: str) -> Render:
+    return lambda f, units: _plain(str(f[key])) or None
+
+
+def _count(key: str) -> Render:
+    return lambda f, units: str(f[key])
+
+
+def _positive(key: str) -> Render:
+    """A count that only makes sense above zero (a group's size, days left)."""
+    return lambda f, units: str(f[key]) if _num(f, key) > 0 else None
+
+
+def _figure(which: str, value: float, units: Units) -> str | None:
+    if which == "longest_run":
+        return u.distance(value * 1000, units)
+    if which == "fastest_5k":
+        return u.pace(value, units)
+    if which == "heaviest_lift":
+        return u.weight(value, units)
+    return None
+
+
+def _record(key: str) -> Render:
+    return lambda f, units: _figure(str(f["new_record"]), _num(f, key), units)
+
+
+def _record_name(f: Mapping[str, object], units: Units) -> str | None:
+    names = {
+        "longest_run": "longest run",
+        "fastest_5k": "fastest pace over 5k",
+        "heaviest_lift": f"heaviest lift in {f['exercise'] or 'strength'}",
+    }
+    return names.get(str(f["new_record"]))
+
+
+def _entry_distance(f: Mapping[str, object], units: Units) -> str | None:
+    return u.distance(_num(f, "amount") * 1000, units) if f["kind"] == Kind.RUN else None
+
+
+def _entry_water(f: Mapping[str, object], units: Units) -> str | None:
+    return u.volume(_num(f, "amount"), units) if f["kind"] == Kind.WATER else None
+
+
+def _weight(f: Mapping[str, object], units: Units) -> str | None:
+    return u.weight(_num(f, "weight_kg"), units) if _num(f, "weight_kg") > 0 else None
+
+
+def _goal(f: Mapping[str, object], units: Units) -> str | None:
+    if not f["has_goal"]:
+        return None
+    amount, per = _num(f, "goal_amount"), f"a {f['goal_period']}"
+    if f["goal_sessions"]:
+        noun = "runs" if f["kind"] == Kind.RUN else "sessions"
+        return f"{amount:g} {noun} {per}"
+    if f["kind"] == Kind.RUN:
+        return f"{u.distance(amount * 1000, units)} {per}"
+    return f"{u.volume(amount, units)} {per}"
+
+
+def _goal_percent(f: Mapping[str, object], units: Units) -> str | None:
+    return f"{math.floor(_num(f, 'goal_percent'))}%" if f["has_goal"] else None
+
+
+def _water_goal(f: Mapping[str, object], units: Units) -> str | None:
+    goal = _num(f, "water_goal_ml")
+    return u.volume(goal, units) if goal > 0 else None
+
+
+def _water_to_go(f: Mapping[str, object], units: Units) -> str | None:
+    left = _num(f, "water_goal_ml") - _num(f, "today_water_ml")
+    return u.volume(left, units) if _num(f, "water_goal_ml") > 0 and left > 0 else None
+
+
+def _weekday(f: Mapping[str, object], units: Units) -> str | None:
+    days = {
+        "mon": "Monday",
+        "tue": "Tuesday",
+        "wed": "Wednesday",
+        "thu": "Thursday",
+        "fri": "Friday",
+        "sat": "Saturday",
+        "sun": "Sunday",
+    }
+    return days.get(str(f["weekday"]))
+
+
+PLACEHOLDERS: dict[str, Placeholder] = {
+    p.name: p
+    for p in (
+        Placeholder("name", PERSON, _text("name"), "the person's name"),
+        Placeholder("streak", PERSON, _count("streak"), "current streak in days (a number)"),
+        Placeholder("quiet_days", PERSON, _count("quiet_days"), "quiet days before this entry"),
+        Placeholder("weekday", PERSON, _weekday, "today's weekday: Wednesday"),
+        Placeholder("distance", LOG, _entry_distance, "the run just logged: 5.00 km"),
+        Placeholder("water", LOG, _entry_water, "the water just logged: 500 ml"),
+        Placeholder("exercise", LOG, _text("exercise"), "the exercise just logged: squats"),
+        Placeholder("weight", LOG, _weight, "the weight just lifted: 40 kg"),
+        Placeholder("today_distance", PERSON, _distance("today_run_km"), "km or mi run today"),
+        Placeholder("week_distance", PERSON, _distance("week_run_km"), "km or mi run this week"),
+        Placeholder("today_water", PERSON, _volume("today_water_ml"), "water today"),
+        Placeholder("week_water", PERSON, _volume("week_water_ml"), "water this week"),
+        Placeholder("week_runs", PERSON, _count("week_run_count"), "runs this week"),
+        Placeholder("week_strength", PERSON, _count("week_strength_count"), "strength sessions"),
+        Placeholder("record", LOG, _record("record_value"), "the new record's figure"),
+        Placeholder("previous_record", LOG, _record("record_before"), "the record it beat"),
+        Placeholder("record_name", LOG, _record_name, "longest run, heaviest squats..."),
+        Placeholder("goal", PERSON, _goal, "the goal for this kind: 15.00 km a week"),
+        Placeholder("goal_percent", PERSON, _goal_percent, "progress toward it: 80%"),
+        Placeholder("water_goal", PERSON, _water_goal, "the daily water goal"),
+        Placeholder("water_to_go", PERSON, _water_to_go, "water still to drink to reach it"),
+        Placeholder("glass", PERSON, _volume("glass_ml"), "a glass: 250 ml or 8 fl oz"),
+        Placeholder("group", GROUP, _text("group"), "the group's or challenge's name"),
+        Placeholder("members", GROUP, _positive("members"), "members taking part"),
+        Placeholder("moved_today", GROUP, _count("moved_today"), "members who logged today"),
+        Placeholder("days_left", GROUP, _positive("days_left"), "days left in the challenge"),
+        Placeholder("most_consistent", GROUP, _text("most_consistent"), "a member's name"),
+        Placeholder("most_improved", GROUP, _text("most_improved"), "a member's name"),
+    )
+}
+
+
+def placeholders_for(scope: Scope) -> frozenset[str]:
+    return frozenset(name for name, p in PLACEHOLDERS.items() if scope in p.scopes)
+
+
+# --- the library ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str  # from the text, so reordering the file keeps what people have seen
+    category: str
+    text: str
+    fields: tuple[str, ...]
+
+    def render(self, facts: Facts, units: Units) -> str | None:
+        """The message with its placeholders filled, or None when one has no value now."""
+        values: dict[str, str] = {}
+        for field in self.fields:
+            value = PLACEHOLDERS[field].render(facts, units)
+            if value is None:
+                return None
+            values[field] = value
+        return self.text.format_map(values)
+
+
+@dataclass(frozen=True)
+class Library:
+    path: Path
+    categories: dict[str, tuple[Message, ...]]
+    about: dict[str, str]
+
+    def __len__(self) -> int:
+        return sum(len(messages) for messages in self.categories.values())
+
+    def messages(self) -> list[Message]:
+        return [m for messages in self.categories.values() for m in messages]
+
+
+def message_id(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def load_library(path: Path) -> tuple[Library | None, list[Problem]]:
+    data, problems = read_toml(path)
+    if data is None:
+        return None, problems
+    categories: dict[str, tuple[Message, ...]] = {}
+    about: dict[str, str] = {}
+    seen: dict[str, str] = {}  # message id -> where it first appeared
+    for category, table in data.items():
+        where = f'category "{category}"'
+        if not isinstance(table, dict):
+            problems.append(Problem(path, where, "must be a table: [name] with messages = [...]"))
+            continue
+        if not CATEGORY_NAME.fullmatch(category):
+            problems.append(Problem(path, where, "name must be lower_case letters, 1-40 long"))
+        for key in sorted(set(table) - {"about", "messages"}):
+            problems.append(Problem(path, where, f'unknown key "{key}"{suggest(key, ["about"])}'))
+        texts = table.get("messages")
+        if not isinstance(texts, list) or not texts:
+            problems.append(Problem(path, where, "needs messages = [ ... ] with at least one"))
+            continue
+        about[category] = str(table.get("about", ""))
+        messages = []
+        for number, text in enumerate(texts, start=1):
+            here = f"{where}, message {number}"
+            message, found = _message(path, here, category, text)
+            problems += found
+            if message is None:
+                continue
+            if message.id in seen:
+                problems.append(Problem(path, here, f"repeats {seen[message.id]}"))
+                continue
+            seen[message.id] = here
+            messages.append(message)
+        categories[category] = tuple(messages)
+    if problems:
+        return None, problems
+    return Library(path, categories, about), []
+
+
+def _message(path: Path, where: str, category: str, text: object) -> tuple[Message | None, list]:
+    if not isinstance(text, str) or not text.strip():
+        return None, [Problem(path, where, "must be a non-empty string")]
+    problems = []
+    if len(text) > MAX_CHARS:
+        problems.append(Problem(path, where, f"is {len(text)} characters; keep it to {MAX_CHARS}"))
+    fields: list[str] = []
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        return None, [*problems, Problem(path, where, f"bad braces: {exc} (write {{name}})")]
+    literal = "".join(part[0] for part in parts)
+    for mark in MARKUP:
+        if mark in literal:
+            shown = "a line break" if mark == "\n" else f'"{mark}"'
+            problems.append(Problem(path, where, f"contains {shown}, which would break markup"))
+    for _, field, spec, conversion in parts:
+        if field is None:
+            continue
+        if spec or conversion or not field.isidentifier():
+            problems.append(
+                Problem(path, where, f'placeholder "{{{field}}}" must be a plain name: {{name}}')
+            )
+        elif field not in PLACEHOLDERS:
+            hint = suggest(field, PLACEHOLDERS)
+            problems.append(
+                Problem(path, where, f'placeholder "{{{field}}}" is not filled by any fact{hint}')
+            )
+        elif field not in fields:
+            fields.append(field)
+    if problems:
+        return None, problems
+    return Message(message_id(text), category, text, tuple(fields)), []
+
+
+# --- choosing ---------------------------------------------------------------------------
+
+
+def avoided(messages: Sequence[Message], recent: Sequence[str]) -> set[str]:
+    """The ids not to show now: the last ten shown, or as many as the category can spare
+    while keeping one to show (so a category of two alternates)."""
+    keep = min(NO_REPEAT, len(messages) - 1)
+    return set(recent[-keep:]) if keep > 0 else set()
+
+
+def choose(
+    messages: Sequence[Message],
+    recent: Sequence[str],
+    facts: Facts,
+    units: Units,
+    rng: random.Random,
+) -> tuple[Message, str] | None:
+    """A fresh message that renders now, with its text; a stale one only when no fresh one
+    renders (the least recently shown first); None when nothing renders."""
+    avoid = avoided(messages, recent)
+    fresh = [m for m in messages if m.id not in avoid]
+    rng.shuffle(fresh)
+    order = {mid: i for i, mid in enumerate(recent)}
+    stale = sorted((m for m in messages if m.id in avoid), key=lambda m: order[m.id])
+    for message in fresh + stale:
+        text = message.render(facts, units)
+        if text is not None:
+            return message, text
+    return None
+
+
+def remember(recent: Sequence[str], shown: str) -> list[str]:
+    return [*[mid for mid in recent if mid != shown], shown][-NO_REPEAT:]
