@@ -156,7 +156,8 @@ def compose_digest(
 
     facts: dict[str, object] = {
         "moment": "digest",
-        "group_id": group.id,
+        "group_key": f"group-{group.id}",
+        "group": ", ".join(c.name for c in running),
         "platform": group.platform,
         "challenges": len(running),
         "members": len(everyone),
@@ -285,7 +286,8 @@ def compose_summary(
     lines.append(f"Thanks for moving together. Start the next one: {ch.EXAMPLE}")
     facts: dict[str, object] = {
         "moment": "challenge_end",
-        "group_id": group.id,
+        "group_key": f"group-{group.id}",
+        "group": challenge.name,
         "platform": group.platform,
         "challenge": challenge.name,
         "members": len(ids),

@@ -212,7 +212,7 @@ class BrokenForOneGroup(SilentVoice):
         self.chat_id = chat_id
 
     def group_line(self, session, facts):
-        group = session.get(Group, facts["group_id"])
+        group = session.get(Group, int(str(facts["group_key"]).removeprefix("group-")))
         if group.digest_chat_id == self.chat_id:
             raise RuntimeError("a broken rule")
         return None
