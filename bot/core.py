@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,8 @@ _HANDLED = select(HandledMessage.replies).where(
     HandledMessage.chat_id == bindparam("chat_id"),
     HandledMessage.message_id == bindparam("message_id"),
 )
+
+_REMEMBER = insert(HandledMessage)
 
 
 class UserError(Exception):
@@ -179,7 +181,7 @@ class Core:
         now = services.clock.now()
         with services.db.unit_of_work() as session:
             if incoming.message_id is not None:
-                seen = session.scalar(
+                seen = session.connection().scalar(
                     _HANDLED,
                     {
                         "platform": incoming.platform,
@@ -194,15 +196,16 @@ class Core:
             replies = _as_replies(self._run(ctx, route))
             # After /deleteme the person is gone: keep no trace of this message either.
             if incoming.message_id is not None and not inspect(user).was_deleted:
-                session.add(
-                    HandledMessage(
-                        platform=incoming.platform,
-                        chat_id=incoming.chat_id,
-                        message_id=incoming.message_id,
-                        user_id=user.id,
-                        replies=[reply_to_dict(r, with_attachments=False) for r in replies],
-                        handled_at=now,
-                    )
+                session.connection().execute(
+                    _REMEMBER,
+                    {
+                        "platform": incoming.platform,
+                        "chat_id": incoming.chat_id,
+                        "message_id": incoming.message_id,
+                        "user_id": user.id,
+                        "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
+                        "handled_at": now,
+                    },
                 )
         return replies
 

@@ -316,7 +316,11 @@ _HEAVIEST = select(func.max(Entry.weight_kg)).where(
 
 def _last_days(session: Session, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
     """The latest local day of each kind, in one statement of three short index walks."""
-    row = session.execute(_LAST_DAYS, {"user_id": user_id, "other_than": exclude_id or 0}).one()
+    row = (
+        session.connection()
+        .execute(_LAST_DAYS, {"user_id": user_id, "other_than": exclude_id or 0})
+        .one()
+    )
     return dict(zip(Kind, row, strict=True))
 
 
@@ -326,7 +330,7 @@ def _active_days(
     """Distinct active local days, ascending: the latest STREAK_WINDOW of them, or all."""
     query = _RECENT_DAYS if recent else _ALL_DAYS
     params = {"user_id": user_id, "other_than": exclude_id or 0}
-    return sorted(session.scalars(query, params))
+    return sorted(session.connection().scalars(query, params))
 
 
 def _streaks_around(session: Session, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
@@ -399,14 +403,14 @@ def _record(session: Session, user_id: int, entry: Entry) -> tuple[str, float, f
     A first run or a first lift of an exercise sets a mark but breaks no record."""
     params = {"user_id": user_id, "other_than": entry.id}
     if entry.kind == Kind.RUN and entry.distance_m:
-        longest, fastest = session.execute(_RUN_BESTS, params).one()
+        longest, fastest = session.connection().execute(_RUN_BESTS, params).one()
         pace = _pace(entry.distance_m, entry.duration_s)
         if longest is not None and entry.distance_m > longest:
             return "longest_run", entry.distance_m / 1000, longest / 1000
         if pace is not None and entry.distance_m >= 5000 and fastest is not None and pace < fastest:
             return "fastest_5k", pace, fastest
     elif entry.kind == Kind.STRENGTH and entry.weight_kg and entry.exercise:
-        heaviest = session.scalar(_HEAVIEST, {**params, "exercise": entry.exercise})
+        heaviest = session.connection().scalar(_HEAVIEST, {**params, "exercise": entry.exercise})
         if heaviest is not None and entry.weight_kg > heaviest:
             return "heaviest_lift", entry.weight_kg, heaviest
     return None

@@ -108,7 +108,7 @@ _DAY_AND_WEEK = (
 
 def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[Totals, Totals]:
     """Today's and this week's sums in one query: the reply to every log needs both."""
-    rows = session.execute(
+    rows = session.connection().execute(
         _DAY_AND_WEEK, {"user_id": user_id, "start": week_start(today), "today": today}
     )
     day, week = Totals(), Totals()

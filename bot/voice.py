@@ -155,12 +155,12 @@ def _firings(
 ) -> dict[tuple[str, str], datetime]:
     """When each limited rule last fired under the key it would fire under now."""
     keys = [(r.name, r.once_key(facts)) for r in rules]
-    rows = session.execute(_FIRINGS, {"audience": audience.key, "keys": keys})
+    rows = session.connection().execute(_FIRINGS, {"audience": audience.key, "keys": keys})
     return {(rule, key): at for rule, key, at in rows}
 
 
 def _recent(session: Session, audience: Audience, category: str) -> list[str]:
-    recent = session.scalar(_RECENT, {"audience": audience.key, "category": category})
+    recent = session.connection().scalar(_RECENT, {"audience": audience.key, "category": category})
     return list(recent or [])
 
 
@@ -185,7 +185,7 @@ def _remember_shown(
         _dialect(session), ShownMessages, ("audience", "category"), ("recent", "updated_at")
     )
     values = {"audience": audience.key, "user_id": audience.user_id, "category": category}
-    session.execute(statement, {**values, "recent": recent, "updated_at": now})
+    session.connection().execute(statement, {**values, "recent": recent, "updated_at": now})
 
 
 def _remember_firing(
@@ -195,7 +195,7 @@ def _remember_firing(
         _dialect(session), RuleFiring, ("audience", "rule", "once_key"), ("fired_at",)
     )
     values = {"audience": audience.key, "user_id": audience.user_id, "rule": rule.name}
-    session.execute(statement, {**values, "once_key": key, "fired_at": now})
+    session.connection().execute(statement, {**values, "once_key": key, "fired_at": now})
 
 
 # --- loading ----------------------------------------------------------------------------

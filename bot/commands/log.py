@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from bot import formatting, parsing
 from bot.commands.registry import Param, command
@@ -15,28 +15,37 @@ from bot.storage.models import Entry
 SECTION = "Log"
 
 
+_INSERT_ENTRY = insert(Entry).returning(Entry.id)
+
+
 def store(ctx: Context, new: NewEntry) -> Entry:
-    entry = Entry(
-        user_id=ctx.user.id,
-        kind=new.kind.value,
-        local_date=new.on_date or ctx.today,
-        logged_at=ctx.now,
-        note=new.note,
-        source_platform=ctx.incoming.platform,
-        source_chat_id=ctx.incoming.chat_id,
-        source_message_id=ctx.incoming.message_id,
-    )
+    """Insert the entry with a plain INSERT (the ORM's flush costs several times more on the
+    hottest path) and return it as a detached Entry for the reply."""
+    values: dict[str, object] = {
+        "user_id": ctx.user.id,
+        "kind": new.kind.value,
+        "local_date": new.on_date or ctx.today,
+        "logged_at": ctx.now,
+        "note": new.note,
+        "source_platform": ctx.incoming.platform,
+        "source_chat_id": ctx.incoming.chat_id,
+        "source_message_id": ctx.incoming.message_id,
+    }
     value = new.value
     if isinstance(value, RunValue):
-        entry.distance_m, entry.duration_s = value.distance_m, value.duration_s
+        values |= {"distance_m": value.distance_m, "duration_s": value.duration_s}
     elif isinstance(value, StrengthValue):
-        entry.exercise, entry.sets, entry.reps = value.exercise, value.sets, value.reps
-        entry.weight_kg, entry.duration_s = value.weight_kg, value.duration_s
+        values |= {
+            "exercise": value.exercise,
+            "sets": value.sets,
+            "reps": value.reps,
+            "weight_kg": value.weight_kg,
+            "duration_s": value.duration_s,
+        }
     elif isinstance(value, WaterValue):
-        entry.volume_ml = value.volume_ml
-    ctx.session.add(entry)
-    ctx.session.flush()
-    return entry
+        values["volume_ml"] = value.volume_ml
+    entry_id = ctx.session.connection().scalar(_INSERT_ENTRY, values)
+    return Entry(id=entry_id, **values)
 
 
 def logged_reply(ctx: Context, entry: Entry, buttons: tuple[Button, ...] = ()) -> Reply:
