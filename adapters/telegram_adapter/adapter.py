@@ -123,6 +123,11 @@ class TelegramAdapter:
             raise ValueError(
                 "STEADY_TELEGRAM_BASE_URL must end in /bot, e.g. http://localhost:8081/bot"
             )
+        if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+            raise ValueError(
+                "STEADY_TELEGRAM_WEBHOOK_SECRET must be set with STEADY_TELEGRAM_WEBHOOK_URL, "
+                "so that only Telegram can post updates"
+            )
         self.core, self.settings = core, settings
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
@@ -186,11 +191,7 @@ class TelegramAdapter:
 
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.telegram_webhook_secret
-        if secret is None:
-            raise ValueError(
-                "STEADY_TELEGRAM_WEBHOOK_SECRET must be set with STEADY_TELEGRAM_WEBHOOK_URL, "
-                "so that only Telegram can post updates"
-            )
+        assert secret is not None  # checked in __init__
         self.webhook = WebhookServer(
             self._from_webhook,
             path=urlsplit(url).path,
@@ -374,6 +375,7 @@ class TelegramAdapter:
         """For the outbox sender: Unreachable when the person blocked the bot (or the chat is
         gone), RetryLater when Telegram's flood control outlasted the rate limiter; network
         errors propagate and the outbox retries with backoff."""
+        await self.ready.wait()  # the outbox sender may start before the bot has connected
         try:
             await self._deliver(int(destination.chat_id), reply)
         except Undelivered as failed:

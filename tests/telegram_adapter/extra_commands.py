@@ -4,6 +4,8 @@ module beside the real ones."""
 
 from __future__ import annotations
 
+import time
+
 from bot.commands.registry import command
 from bot.core import Context
 from bot.interface import Attachment, Button, Reply, TargetKind
@@ -50,3 +52,9 @@ def long(ctx: Context, args: str) -> Reply:
 @command("whisper", "Answer in a private chat", examples=("/whisper",), section="Test")
 def whisper(ctx: Context, args: str) -> Reply:
     return Reply("Just between us: well done.", target=TargetKind.PRIVATE)
+
+
+@command("ponder", "Think for a moment, then answer", examples=("/ponder",), section="Test")
+def ponder(ctx: Context, args: str) -> str:
+    time.sleep(0.3)  # a slow answer (a big export, say), in the core's worker thread
+    return "Done pondering."

@@ -166,20 +166,17 @@ async def test_a_private_answer_from_a_group_asks_to_start_a_chat_first(rig: Rig
     assert rig.fake.sent_to(GROUP) == [note]
 
 
-async def test_one_chat_is_answered_in_order_while_it_writes_fast(rig: Rig) -> None:
+async def test_each_chat_is_answered_in_order_while_others_go_ahead(rig: Rig) -> None:
     ana, ben = rig.person(ANA), rig.person(BEN, "Ben")
-    for _ in range(5):
-        rig.fake.send_text(ana, "/water 250ml")
-        rig.fake.send_text(ben, "/water 100ml")
-    answers = await rig.fake.wait_for(
-        lambda: len(rig.fake.sent_to(ANA)) == 5 and rig.fake.sent_to(ANA), what="five answers"
+    await rig.say(ana, "/start")
+    await rig.say(ben, "/start")
+    rig.fake.send_text(ana, "/ponder")  # slow
+    rig.fake.send_text(ana, "/water 250ml")  # must wait its turn behind Ana's first message
+    rig.fake.send_text(ben, "/water 100ml")  # another chat: need not wait
+    slow, quick = await rig.fake.wait_for(
+        lambda: len(rig.fake.sent_to(ANA)) == 3 and rig.fake.sent_to(ANA)[1:], what="Ana's answers"
     )
-    totals = [line for a in answers for line in a.text.splitlines() if line.startswith("Today")]
-    assert [t.split(" · ")[0] for t in totals] == [
-        "Today: 250 ml",
-        "Today: 500 ml",
-        "Today: 750 ml",
-        "Today: 1 l",
-        "Today: 1.25 l",
-    ]
-    await rig.fake.wait_for(lambda: len(rig.fake.sent_to(BEN)) == 5, what="Ben's answers")
+    assert slow.text == "Done pondering."
+    assert "Logged water 250 ml" in quick.text
+    [other] = await rig.fake.wait_for(lambda: rig.fake.sent_to(BEN)[1:], what="Ben's answer")
+    assert other.at < slow.at
