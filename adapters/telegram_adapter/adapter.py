@@ -77,7 +77,7 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ADMIN_CHECK_TIMEOUT_S = 15.0
 POLL_TIMEOUT_S = 30
-CONCURRENT_UPDATES = 32  # different chats side by side; each chat's updates in order
+CONCURRENT_UPDATES = 8  # different chats side by side; each chat's updates in order
 _COMMAND_NAME = r"[a-z0-9_]{1,32}"
 
 T = TypeVar("T")

@@ -96,6 +96,7 @@ class FakeBotAPI:
     blocked: set[int] = field(default_factory=set)
     down: bool = False  # every method answers 502, as during a Bot API outage
     failing: set[str] = field(default_factory=set)  # these methods answer 502
+    latency_s: float = 0.0  # added to every send, as the trip to Telegram's servers would
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -254,6 +255,8 @@ class FakeBotAPI:
             return _error(401, "Unauthorized")
         try:
             self._check_switches(method, params)
+            if self.latency_s and method in SEND_METHODS:
+                await asyncio.sleep(self.latency_s)
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.clock import FixedClock
 from bot.commands.registry import Where
 from bot.storage.models import Entry
-from tests.fakes.bot_api import BOT_USERNAME
+from tests.fakes.bot_api import BOT_USERNAME, FakeBotAPI
 from tests.telegram_adapter import extra_commands
-from tests.telegram_adapter.conftest import ANA, BEN, GROUP, CheeringVoice, Rig
+from tests.telegram_adapter.conftest import (
+    ANA,
+    BEN,
+    GROUP,
+    CheeringVoice,
+    Rig,
+    build_telegram_core,
+    running,
+)
 from tests.telegram_adapter.extra_commands import PIXEL_PNG
 
 
@@ -166,17 +175,26 @@ async def test_a_private_answer_from_a_group_asks_to_start_a_chat_first(rig: Rig
     assert rig.fake.sent_to(GROUP) == [note]
 
 
-async def test_each_chat_is_answered_in_order_while_others_go_ahead(rig: Rig) -> None:
-    ana, ben = rig.person(ANA), rig.person(BEN, "Ben")
-    await rig.say(ana, "/start")
-    await rig.say(ben, "/start")
-    rig.fake.send_text(ana, "/ponder")  # slow
-    rig.fake.send_text(ana, "/water 250ml")  # must wait its turn behind Ana's first message
-    rig.fake.send_text(ben, "/water 100ml")  # another chat: need not wait
-    slow, quick = await rig.fake.wait_for(
-        lambda: len(rig.fake.sent_to(ANA)) == 3 and rig.fake.sent_to(ANA)[1:], what="Ana's answers"
-    )
+async def test_each_chat_is_answered_in_order_while_others_go_ahead(
+    pg_url: str, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """On PostgreSQL messages from different chats are handled side by side (on SQLite,
+    with its single writer, the core takes them in turn)."""
+    core = build_telegram_core(pg_url, fake, clock)
+    try:
+        async with running(core, fake, clock) as rig:
+            ana, ben = rig.person(ANA), rig.person(BEN, "Ben")
+            await rig.say(ana, "/start")
+            await rig.say(ben, "/start")
+            rig.fake.send_text(ana, "/ponder")  # slow
+            rig.fake.send_text(ana, "/water 250ml")  # waits its turn behind Ana's first message
+            rig.fake.send_text(ben, "/water 100ml")  # another chat: need not wait
+            slow, quick = await rig.fake.wait_for(
+                lambda: len(fake.sent_to(ANA)) == 3 and fake.sent_to(ANA)[1:], what="Ana's turn"
+            )
+            [other] = await rig.fake.wait_for(lambda: fake.sent_to(BEN)[1:], what="Ben's answer")
+    finally:
+        core.services.db.dispose()
     assert slow.text == "Done pondering."
     assert "Logged water 250 ml" in quick.text
-    [other] = await rig.fake.wait_for(lambda: rig.fake.sent_to(BEN)[1:], what="Ben's answer")
     assert other.at < slow.at
