@@ -32,8 +32,11 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
 from bot.app import build_core
 from bot.clock import FixedClock
+from bot.core import Core
+from bot.interface import Incoming
 from bot.settings import Settings
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.support import empty_all_tables
 
 TARGET = 0.7
 LATENCIES_S = (0.0, 0.03)  # loopback, and a typical trip to api.telegram.org
@@ -58,15 +61,39 @@ async def timed(fake: FakeBotAPI, count: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def fresh_core(folder: str, database_url: str | None, **settings: object) -> Core:
+    """A core on an empty database: a new SQLite file, or PostgreSQL's tables emptied."""
+    url = database_url or f"sqlite:///{folder}/bench.db"
+    core = build_core(Settings(database_url=url, **settings), FixedClock(NOW))  # type: ignore[arg-type]
+    if database_url:
+        empty_all_tables(core.services.db.engine)
+    return core
+
+
+def core_alone_rate(count: int, database_url: str | None) -> float:
+    """The core by itself, no Telegram at all: what the same updates cost before any network."""
+    with tempfile.TemporaryDirectory() as folder:
+        core = fresh_core(folder, database_url)
+        try:
+            start = time.perf_counter()
+            for n in range(count):
+                user = str(10_000 + n % USERS)
+                text = TEXTS[n % len(TEXTS)]
+                core.handle(
+                    Incoming("telegram", user, "Runner", user, text=text, message_id=str(n))
+                )
+            return count / (time.perf_counter() - start)
+        finally:
+            core.services.db.dispose()
+
+
 async def steady_rate(count: int, database_url: str | None, latency_s: float) -> float:
     fake = await FakeBotAPI(latency_s=latency_s).start()
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            database_url=database_url or f"sqlite:///{folder}/bench.db",
-            telegram_token=TOKEN,
-            telegram_base_url=fake.base_url,
+        core = fresh_core(
+            folder, database_url, telegram_token=TOKEN, telegram_base_url=fake.base_url
         )
-        core = build_core(settings, FixedClock(NOW))
+        settings = core.services.settings
         adapter = TelegramAdapter(core, settings, limits=SendLimits(per_second=0, per_group=0))
         task = asyncio.create_task(adapter.run())
         try:
@@ -122,6 +149,16 @@ async def compare(count: int, rounds: int, latency_s: float, database_url: str |
     print(f"  bare PTB echo bot, {CONCURRENT} at a time:        {concurrent:7.0f} updates/s")
     print(f"  Steady's whole Telegram adapter:         {steady:7.0f} updates/s")
     print(f"  ratio to the faster bare bot:            {steady / bare:7.2f} ({verdict} {TARGET})")
+    if not latency_s:
+        core = await best_of(
+            rounds, lambda: asyncio.to_thread(core_alone_rate, count, database_url)
+        )
+        own = 1000 / steady - 1000 / sequential - 1000 / core
+        print(f"  the core alone, no Telegram at all:      {core:7.0f} updates/s")
+        print(
+            f"  per update: Steady {1000 / steady:.2f} ms = bare bot {1000 / sequential:.2f} ms"
+            f" + core {1000 / core:.2f} ms + adapter {own:.2f} ms"
+        )
 
 
 async def main() -> None:
@@ -130,7 +167,7 @@ async def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    count, rounds = (300, 1) if args.quick else (1500, 3)
+    count, rounds = (300, 1) if args.quick else (1000, 3)
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"{count} updates from {USERS} people, best of {rounds}; Steady on {database}")
     for latency_s in LATENCIES_S:

@@ -13,11 +13,12 @@ it when Telegram is back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import logging
 import re
 import warnings
-from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -131,7 +132,6 @@ class TelegramAdapter:
         self.core, self.settings = core, settings
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._chats = _ChatQueue()
         self._flood = _FloodGate()
         builder = (
@@ -155,7 +155,6 @@ class TelegramAdapter:
 
     async def run(self) -> None:
         """Receive updates until cancelled, then stop cleanly."""
-        self._loop = asyncio.get_running_loop()
         app = self.app
         try:
             await _retrying("reach the Telegram Bot API", app.initialize)
@@ -237,18 +236,20 @@ class TelegramAdapter:
         if message is None:
             return
         async with self._chats.turn(message.chat.id):
-            attachments = await self._attachments(message)
-            if attachments is None:
-                return
             sender = message.from_user
             incoming = translate.from_message(
                 message,
                 self.app.bot.bot,
-                attachments=attachments,
                 admin_check=self._admin_check(message.chat.id, sender.id) if sender else None,
             )
             if incoming is None:
                 return
+            # Fetched only for a message that will run something: a caption addressed to us.
+            if message.document is not None and incoming.addressed and incoming.text.strip():
+                attachments = await self._download(message)
+                if attachments is None:
+                    return
+                incoming = dataclasses.replace(incoming, attachments=attachments)
             replies = await self.core.handle_async(incoming)
             await self._answer(incoming, replies)
 
@@ -270,23 +271,26 @@ class TelegramAdapter:
             except TelegramError as exc:
                 log.info("callback query %s not answered: %s", query.id, exc)
 
-    async def _attachments(self, message: Message) -> tuple[Attachment, ...] | None:
-        """The document sent with a message, downloaded; None (after telling the person)
-        when it is too big for the Bot API to hand over."""
+    async def _download(self, message: Message) -> tuple[Attachment, ...] | None:
+        """The document sent with a message; None, after telling the person, when it is too
+        big for the Bot API to hand over or could not be fetched."""
         document = message.document
-        if document is None:
-            return ()
+        assert document is not None
+        problem = None
         if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-            await self._deliver(
-                message.chat.id,
-                Reply(
-                    "That file is too big for me to read: Telegram lets bots fetch 20 MB at most."
-                ),
-            )
+            problem = "That file is too big for me: Telegram lets bots fetch 20 MB at most."
+        else:
+            try:
+                file = await document.get_file()
+                data = bytes(await file.download_as_bytearray())
+            except TelegramError as exc:
+                log.warning("file from chat %s not fetched: %s", message.chat.id, exc)
+                problem = "I couldn't fetch that file from Telegram just now. Please send it again."
+        if problem is not None:
+            with contextlib.suppress(Undelivered):
+                await self._deliver(message.chat.id, Reply(problem))
             return None
-        file = await document.get_file()
-        data = await file.download_as_bytearray()
-        return (Attachment(document.file_name or "file", bytes(data)),)
+        return (Attachment(document.file_name or "file", data),)
 
     def _admin_check(self, chat_id: int, user_id: int) -> Callable[[], bool]:
         """For the core's worker thread: asks getChatMember on the adapter's loop and waits."""
@@ -442,8 +446,8 @@ class _ChatQueue:
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
-    @asynccontextmanager
-    async def turn(self, chat_id: int):  # type: ignore[no-untyped-def]
+    @contextlib.asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         try:

@@ -171,6 +171,7 @@ class FakeBotAPI:
         chat_id: int | None = None,
         chat_title: str = "Runners",
         document: tuple[str, bytes] | None = None,
+        document_size: int | None = None,  # what Telegram says the file weighs
         reply_to: Sent | None = None,
     ) -> dict[str, Any]:
         """An update (not queued) for a message from `user`; a negative chat_id is a group."""
@@ -189,7 +190,7 @@ class FakeBotAPI:
                 "file_id": file_id,
                 "file_unique_id": f"u{file_id}",
                 "file_name": name,
-                "file_size": len(data),
+                "file_size": len(data) if document_size is None else document_size,
             }
             if text:
                 message["caption"] = text

@@ -99,11 +99,13 @@ async def test_a_group_command_for_this_bot_logs_and_others_are_left_alone(rig: 
 
     rig.fake.send_text(ana, "/water@some_other_bot 300ml", chat_id=GROUP)
     rig.fake.send_text(ana, "drank 400ml, who else?", chat_id=GROUP)  # not addressed to us
+    rig.fake.send_text(ana, "", chat_id=GROUP, document=("route.gpx", b"<gpx/>"))  # nor this
     [mentioned] = await rig.say(ana, f"@{BOT_USERNAME} drank 250ml", chat_id=GROUP)
     assert "Logged water 250 ml" in mentioned.text
     assert "Today: 750 ml" in mentioned.text
     assert len(rig.fake.sent_to(GROUP)) == 2
     assert water_today_ml(rig) == 750
+    assert rig.fake.calls_to("getFile") == []  # a file for the others is not even fetched
 
 
 async def test_a_reply_to_the_bot_in_a_group_is_addressed_to_it(rig: Rig) -> None:
@@ -149,6 +151,16 @@ async def test_a_document_reaches_the_core_and_files_and_images_go_back(rig: Rig
     [photo] = await rig.say(ana, "/chart")
     assert photo.method == "sendPhoto"
     assert (photo.filename, photo.data, photo.text) == ("week.png", PIXEL_PNG, "Your week")
+
+
+async def test_a_file_that_cannot_be_fetched_is_explained_and_nothing_runs(rig: Rig) -> None:
+    ana = rig.person(ANA)
+    [big] = await rig.say(ana, "/peek", document=("huge.csv", b"a,b\n"), document_size=25 << 20)
+    assert big.text == "That file is too big for me: Telegram lets bots fetch 20 MB at most."
+    rig.fake.failing.add("getFile")
+    [lost] = await rig.say(ana, "/peek", document=("log.csv", b"a,b\n"))
+    assert lost.text == "I couldn't fetch that file from Telegram just now. Please send it again."
+    assert not any("Got " in s.text for s in rig.fake.sent)
 
 
 async def test_a_long_reply_is_split_with_its_buttons_on_the_last_message(rig: Rig) -> None:
