@@ -134,10 +134,16 @@ class Core:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.registry = services.registry
+        # SQLite has one writer: messages handled side by side there only wait for its lock
+        # in ever longer sleeps, so on SQLite they take turns instead (PostgreSQL copes).
+        self._turns = None if services.db.is_postgres else asyncio.Lock()
 
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """For adapters on an event loop: the database work runs in a worker thread."""
-        return await asyncio.to_thread(self.handle, incoming)
+        if self._turns is None:
+            return await asyncio.to_thread(self.handle, incoming)
+        async with self._turns:
+            return await asyncio.to_thread(self.handle, incoming)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         line = (incoming.payload or incoming.text or "").strip()

@@ -271,7 +271,7 @@ def _whole(cells: dict[str, str], name: str, fail) -> int | None:  # type: ignor
     text = cells.get(name, "")
     if not text:
         return None
-    if not text.isdigit() or int(text) == 0:
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
         raise fail(f"{name} {text!r} should be a whole number above zero.")
     return int(text)
 

@@ -1,0 +1,58 @@
+"""The webhook endpoint, served with aiohttp (already a Steady dependency).
+
+Telegram posts each update with the secret given to setWebhook in the
+X-Telegram-Bot-Api-Secret-Token header; anything without it gets 403 and changes nothing.
+An update is handled before the answer goes back, so Telegram redelivers whatever was not
+answered (a crash, a timeout) and the core's message ids make the redelivery harmless.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger("steady.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+Handle = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class WebhookServer:
+    def __init__(self, handle: Handle, *, path: str, secret: str, host: str, port: int) -> None:
+        self.handle, self.path, self.host = handle, path or "/", host
+        self._secret = secret.encode()
+        self.port = port  # the bound port once started (the setting may be 0)
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self.path, self._receive)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        self.port = self._runner.addresses[0][1]
+        log.info("Telegram webhook listening on %s:%s%s", self.host, self.port, self.path)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook request without the right secret from %s", request.remote)
+            return web.Response(status=403, text="forbidden")
+        try:
+            data = await request.json()
+            if not isinstance(data, dict) or "update_id" not in data:
+                raise ValueError("not an update")
+        except ValueError:
+            return web.Response(status=400, text="not a Telegram update")
+        await self.handle(data)
+        return web.Response(text="ok")
