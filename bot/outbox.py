@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +32,7 @@ from bot.interface import (
     reply_from_dict,
     reply_to_dict,
 )
+from bot.pacing import LIMITS, Pacer, PlatformLimits
 from bot.storage.db import Database
 from bot.storage.models import Account, OutboxMessage
 
@@ -62,6 +65,40 @@ def enqueue(
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for `enqueue_many`."""
+
+    key: str
+    destination: Destination
+    reply: Reply
+    user_id: int | None = None
+
+
+def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> int:
+    """Add many messages in one statement, each unless its key exists (a fan-out of nudges).
+    Returns how many were added."""
+    if not messages:
+        return 0
+    rows = [
+        {
+            "key": m.key,
+            "platform": m.destination.platform,
+            "chat_id": m.destination.chat_id,
+            "user_id": m.user_id,
+            "reply": reply_to_dict(m.reply),
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(OutboxMessage).on_conflict_do_nothing().returning(OutboxMessage.id)
+    return len(session.execute(statement, rows).all())
 
 
 @dataclass(frozen=True)
@@ -112,7 +149,8 @@ def backoff_s(attempts: int) -> float:
 
 
 class OutboxSender:
-    """Drains one platform's messages through its adapter."""
+    """Drains one platform's messages through its adapter, within the platform's limits
+    (bot.pacing: an adapter may declare its own as `pacing`)."""
 
     def __init__(
         self,
@@ -124,6 +162,9 @@ class OutboxSender:
         lease_s: float = 120.0,
         max_attempts: int = 10,
         poll_s: float = 1.0,
+        pacing: PlatformLimits | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.db, self.clock, self.adapter = db, clock, adapter
         self.batch, self.lease_s, self.max_attempts, self.poll_s = (
@@ -132,6 +173,9 @@ class OutboxSender:
             max_attempts,
             poll_s,
         )
+        limits = pacing or getattr(adapter, "pacing", None) or LIMITS.get(adapter.platform)
+        self.pacer = Pacer(limits or PlatformLimits(), monotonic)
+        self.sleep = sleep
 
     async def drain_once(self) -> int:
         """Send what is due now; returns how many were sent."""
@@ -145,6 +189,14 @@ class OutboxSender:
         )
         sent = 0
         for message in claimed:
+            chat = message.destination.chat_id
+            if (wait := self.pacer.chat_wait_s(chat)) > 0:
+                # This chat is at its limit; the others need not wait for it.
+                await asyncio.to_thread(self._retry, message, wait, "paced", count=False)
+                continue
+            if (wait := self.pacer.overall_wait_s()) > 0:
+                await self.sleep(wait)
+            self.pacer.record(chat)
             try:
                 await self.adapter.send(message.destination, message.reply)
             except Unreachable:
