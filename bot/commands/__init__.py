@@ -12,6 +12,7 @@ MODULES = (
     "bot.commands.progress",
     "bot.commands.goals",
     "bot.commands.profile",
+    "bot.commands.reminders",
 )
 
 
