@@ -15,8 +15,9 @@ The decisions, in order: paused; snoozed (moved to the end of the snooze when th
 same local day and comes before the next regular fire, so the "Snooze 1 h" button means
 "remind me in an hour"); quiet hours; skipped today; nowhere to send (the account is
 unreachable or has no private chat); no longer needed (the run or strength session is
-already logged that day, water is on pace for the goal); the daily cap. Only nudges that go
-out count towards the cap.
+already logged that day, water is on pace for the goal); the daily cap, counted from the
+person's nudges in the outbox (on PostgreSQL under a per-person advisory lock, so two workers
+cannot both send the last one). Only nudges that go out count towards the cap.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, bindparam, column, func, select, update, values
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot import nudges
@@ -40,11 +40,15 @@ from bot.interface import Destination
 from bot.outbox import Outgoing, enqueue_many
 from bot.scheduling import Schedule, ScheduleError, in_window, next_fire
 from bot.stats import KindTotals, Totals, week_start
-from bot.storage.models import Account, Entry, Goal, NudgeState, Reminder, User, UTCDateTime
+from bot.storage import bulk
+from bot.storage.bulk import among
+from bot.storage.models import Account, Entry, Goal, NudgeState, OutboxMessage, Reminder, User
 
 log = logging.getLogger("steady.dispatch")
 
 BATCH = 1000
+NUDGE_LOCKS = 0x5EAD  # the advisory-lock namespace for "a person's nudges"
+NO_FACTS = nudges.Facts()  # shared by everyone with no entries or goals; never changed
 
 
 @dataclass
@@ -56,29 +60,15 @@ class TickReport:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass
-class _State:
-    """A person's nudge state, locked for the batch, written back when it changed."""
-
-    quiet_start: int | None
-    quiet_end: int | None
-    snoozed_until: datetime | None
-    paused_until: datetime | None
-    nudge_day: date | None
-    nudges_on_day: int
-    changed: bool = False
-
-
-@dataclass
+@dataclass(slots=True)
 class _Candidate:
     """A fire that passed the cheap checks and waits for the facts."""
 
-    row: Any  # the claimed reminder row
-    user: User
-    tz: ZoneInfo
+    row: Any  # the claimed reminder row, with its account's, person's and nudge state's columns
+    user_id: int
     fire: datetime
-    day: date
-    minute: int
+    day: date  # the local day of the fire
+    minute: int  # its local minute after midnight
 
 
 def reminder_key(reminder_id: int, fire: datetime) -> str:
@@ -106,18 +96,15 @@ def tick(services: Services, *, now: datetime | None = None, batch: int = BATCH)
 
 def reschedule(session: Session, user_id: int, zone: str, now: datetime) -> None:
     """After a time-zone change: every reminder's next fire time, in the new zone."""
-    for reminder in session.scalars(select(Reminder).where(Reminder.user_id == user_id)):
-        schedule = Schedule.from_row(
-            reminder.days,
-            reminder.at_minute,
-            reminder.every_minutes,
-            reminder.window_start,
-            reminder.window_end,
-        )
-        reminder.next_fire_at = next_fire(schedule, zone, now)
+    for r in session.scalars(select(Reminder).where(Reminder.user_id == user_id)):
+        schedule = _schedule(r.days, r.at_minute, r.every_minutes, r.window_start, r.window_end)
+        r.next_fire_at = next_fire(schedule, zone, now)
 
 
 def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> list[Any]:
+    """Up to `batch` due reminders, oldest first, with what deciding needs: one query on the
+    next_fire_at index. On PostgreSQL the reminder rows stay locked until the batch commits;
+    rows another worker holds are skipped, not waited for."""
     query = (
         select(
             Reminder.id,
@@ -133,8 +120,17 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> list[
             Account.platform,
             Account.private_chat_id,
             Account.unreachable,
+            User.tz,
+            User.units,
+            User.encourage,
+            NudgeState.quiet_start,
+            NudgeState.quiet_end,
+            NudgeState.snoozed_until,
+            NudgeState.paused_until,
         )
         .join(Account, Account.id == Reminder.account_id)
+        .join(User, User.id == Reminder.user_id)
+        .outerjoin(NudgeState, NudgeState.user_id == Reminder.user_id)
         .where(Reminder.next_fire_at <= now)
         .order_by(Reminder.next_fire_at)
         .limit(batch)
@@ -147,27 +143,19 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> list[
 def _batch(
     session: Session, services: Services, now: datetime, batch: int, report: TickReport
 ) -> int:
-    postgres = services.db.is_postgres
-    rows = _claim(session, now, batch, postgres)
+    rows = _claim(session, now, batch, services.db.is_postgres)
     if not rows:
         return 0
     report.claimed += len(rows)
-    settings = services.settings.reminders
-    grace = timedelta(minutes=settings.grace_minutes)
-    user_ids = sorted({r.user_id for r in rows})
-    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(user_ids)))}
-    states = _lock_states(session, user_ids, postgres)
-
+    grace = timedelta(minutes=services.settings.reminders.grace_minutes)
     moves: list[tuple[int, datetime]] = []
     candidates: list[_Candidate] = []
     for row in rows:
-        user, state = users[row.user_id], states[row.user_id]
-        tz = ZoneInfo(user.tz)
-        schedule = Schedule.from_row(
+        schedule = _schedule(
             row.days, row.at_minute, row.every_minutes, row.window_start, row.window_end
         )
         try:
-            fire, next_at = _collapse(schedule, user.tz, row.next_fire_at, now, grace)
+            fire, next_at = _collapse(schedule, row.tz, row.next_fire_at, now, grace)
         except ScheduleError:
             log.exception("reminder %s: no next fire time; trying again in a day", row.id)
             moves.append((row.id, now + timedelta(days=1)))
@@ -177,25 +165,31 @@ def _batch(
             moves.append((row.id, next_at))
             report.skipped["missed"] += 1
             continue
+        tz = ZoneInfo(row.tz)
         local = fire.astimezone(tz)
-        if state.snoozed_until is not None and state.snoozed_until > fire:
-            back = state.snoozed_until
-            if back < next_at and back.astimezone(tz).date() == local.date():
-                next_at = back  # remind me when the snooze ends
+        back = row.snoozed_until
+        same_day = back is not None and back.astimezone(tz).date() == local.date()
+        if back is not None and same_day and fire < back < next_at:
+            next_at = back  # snoozed: remind them when the snooze ends
         moves.append((row.id, next_at))
-        reason = _early_reason(row, state, fire, local.date(), local.hour * 60 + local.minute)
+        minute = local.hour * 60 + local.minute
+        reason = _early_reason(row, fire, local.date(), minute)
         if reason is not None:
             report.skipped[reason] += 1
             continue
-        candidates.append(
-            _Candidate(row, user, tz, fire, local.date(), local.hour * 60 + local.minute)
-        )
+        candidates.append(_Candidate(row, row.user_id, fire, local.date(), minute))
 
-    outgoing = _decide(session, services, candidates, states, now, report)
+    outgoing = _decide(session, services, candidates, now, report)
     report.enqueued += enqueue_many(session, outgoing, now)
-    _move(session, moves, postgres)
-    _save_states(session, states, postgres)
+    bulk.update_many(session, Reminder.__table__, "id", ["next_fire_at"], moves)
     return len(rows)
+
+
+@lru_cache(maxsize=4096)
+def _schedule(
+    days: str, at: int | None, every: int | None, start: int | None, end: int | None
+) -> Schedule:
+    return Schedule.from_row(days, at, every, start, end)
 
 
 def _collapse(
@@ -215,15 +209,15 @@ def _collapse(
     return fire, next_fire(schedule, zone, now)
 
 
-def _early_reason(row: Any, state: _State, fire: datetime, day: date, minute: int) -> str | None:
-    if state.paused_until is not None and state.paused_until > fire:
+def _early_reason(row: Any, fire: datetime, day: date, minute: int) -> str | None:
+    if row.paused_until is not None and row.paused_until > fire:
         return "paused"
-    if state.snoozed_until is not None and state.snoozed_until > fire:
+    if row.snoozed_until is not None and row.snoozed_until > fire:
         return "snoozed"
     if (
-        state.quiet_start is not None
-        and state.quiet_end is not None
-        and in_window(minute, state.quiet_start, state.quiet_end)
+        row.quiet_start is not None
+        and row.quiet_end is not None
+        and in_window(minute, row.quiet_start, row.quiet_end)
     ):
         return "quiet_hours"
     if row.skipped_on == day:
@@ -237,44 +231,90 @@ def _decide(
     session: Session,
     services: Services,
     candidates: list[_Candidate],
-    states: dict[int, _State],
     now: datetime,
     report: TickReport,
 ) -> list[Outgoing]:
     if not candidates:
         return []
     cap = services.settings.reminders.daily_cap
-    facts = _load_facts(session, candidates)
-    outgoing: list[Outgoing] = []
+    postgres = bulk.is_postgres(session)
+    facts = _load_facts(session, candidates, postgres)
+    sent = _nudges_sent(session, candidates, now, postgres)
+    nudged: list[tuple[_Candidate, Kind, nudges.Facts]] = []
     for c in sorted(candidates, key=lambda c: (c.fire, c.row.id)):
-        kind, state = Kind(c.row.kind), states[c.user.id]
-        known = facts[(c.user.id, c.day)]
-        span, step = _pace_span(c.row, state)
+        kind = Kind(c.row.kind)
+        known = facts.get((c.user_id, c.day), NO_FACTS)
+        span, step = _pace_span(c.row)
         reason = nudges.reason_to_skip(kind, known, c.minute, span, step)
-        sent_today = state.nudges_on_day if state.nudge_day == c.day else 0
-        if reason is None and sent_today >= cap:
+        if reason is None and sent[(c.user_id, c.day)] >= cap:
             reason = "daily_cap"
         if reason is not None:
             report.skipped[reason] += 1
             continue
-        state.nudge_day, state.nudges_on_day, state.changed = c.day, sent_today + 1, True
+        sent[(c.user_id, c.day)] += 1
+        nudged.append((c, kind, known))
+    users = _users_for_voice(session, [c for c, _, _ in nudged], postgres)
+    outgoing = []
+    for c, kind, known in nudged:
+        line = _line(services, session, users[c.user_id], kind, now) if c.row.encourage else None
         reply = nudges.compose(
             reminder_id=c.row.id,
             kind=kind,
             minute=c.minute,
-            units=Units(c.user.units),
+            units=Units(c.row.units),
             facts=known,
-            line=_line(services, session, c.user, kind, now),
+            line=line,
         )
         outgoing.append(
             Outgoing(
                 key=reminder_key(c.row.id, c.fire),
                 destination=Destination(c.row.platform, c.row.private_chat_id),
                 reply=reply,
-                user_id=c.user.id,
+                user_id=c.user_id,
             )
         )
     return outgoing
+
+
+def _nudges_sent(
+    session: Session, candidates: list[_Candidate], now: datetime, postgres: bool
+) -> Counter[tuple[int, date]]:
+    """Reminder nudges already enqueued per (person, local day), for the daily cap.
+
+    On PostgreSQL each person's advisory lock is taken first, in id order (so two workers
+    never deadlock), and held to the end of the batch: a second worker with another of the
+    same person's reminders waits here and then counts this batch's nudges too.
+    """
+    zones = {c.user_id: ZoneInfo(c.row.tz) for c in candidates}
+    user_ids = sorted(zones)
+    if postgres:
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(:space, id) "
+                "FROM unnest(CAST(:ids AS integer[])) AS id"
+            ),
+            {"space": NUDGE_LOCKS, "ids": user_ids},
+        )
+    since = min(c.fire for c in candidates) - timedelta(days=2)
+    sent: Counter[tuple[int, date]] = Counter()
+    for user_id, created in session.execute(
+        select(OutboxMessage.user_id, OutboxMessage.created_at).where(
+            among(OutboxMessage.user_id, user_ids, postgres),
+            OutboxMessage.created_at >= since,
+            OutboxMessage.key.like("reminder:%"),
+        )
+    ):
+        sent[(user_id, created.astimezone(zones[user_id]).date())] += 1
+    return sent
+
+
+def _users_for_voice(session: Session, nudged: list[_Candidate], postgres: bool) -> dict[int, User]:
+    """The people the voice speaks to, in one query: only those who want encouragement."""
+    wanted = sorted({c.user_id for c in nudged if c.row.encourage})
+    if not wanted:
+        return {}
+    query = select(User).where(among(User.id, wanted, postgres))
+    return {user.id: user for user in session.scalars(query)}
 
 
 def _line(
@@ -282,8 +322,6 @@ def _line(
 ) -> str | None:
     """The rules engine's line; a nudge without a line beats no nudge, so its errors are
     logged and the nudge goes out plain."""
-    if not user.encourage:
-        return None
     try:
         return services.voice.nudge(session, user, kind, now)
     except Exception:
@@ -291,22 +329,22 @@ def _line(
         return None
 
 
-def _pace_span(row: Any, state: _State) -> tuple[tuple[int, int], int]:
+def _pace_span(row: Any) -> tuple[tuple[int, int], int]:
     """The part of the day a water goal is spread over, and the step between nudges."""
     if row.every_minutes is not None:
         return (row.window_start, row.window_end), row.every_minutes
-    start, end = state.quiet_start, state.quiet_end
+    start, end = row.quiet_start, row.quiet_end
     if start is not None and end is not None and end < start:
         return (end, start), 0  # awake between the end and the start of quiet hours
     return nudges.DEFAULT_WAKING_DAY, 0
 
 
 def _load_facts(
-    session: Session, candidates: list[_Candidate]
+    session: Session, candidates: list[_Candidate], postgres: bool
 ) -> dict[tuple[int, date], nudges.Facts]:
     """Totals for each person's day and week, their goals and last entries: three queries
-    for the whole batch."""
-    user_ids = sorted({c.user.id for c in candidates})
+    for the whole batch. People with none of these are left out (they get NO_FACTS)."""
+    user_ids = sorted({c.user_id for c in candidates})
     first = min(week_start(c.day) for c in candidates)
     last = max(c.day for c in candidates)
     per_day: dict[int, list[tuple[Kind, date, KindTotals]]] = {}
@@ -321,30 +359,35 @@ def _load_facts(
             func.coalesce(func.sum(Entry.volume_ml), 0.0),
         )
         .where(
-            Entry.user_id.in_(user_ids),
+            among(Entry.user_id, user_ids, postgres),
             Entry.deleted_at.is_(None),
             Entry.local_date.between(first, last),
         )
         .group_by(Entry.user_id, Entry.kind, Entry.local_date)
     ):
         per_day.setdefault(user_id, []).append((Kind(kind), day, KindTotals(count, dist, dur, vol)))
-    goals: dict[int, dict[Kind, Goal]] = {}
-    for goal in session.scalars(select(Goal).where(Goal.user_id.in_(user_ids))):
-        goals.setdefault(goal.user_id, {})[Kind(goal.kind)] = goal
-    lasts = _last_entries(session, user_ids)
+    goals: dict[int, dict[Kind, Any]] = {}
+    for goal in session.execute(
+        select(Goal.user_id, Goal.kind, Goal.period, Goal.amount, Goal.counts_sessions).where(
+            among(Goal.user_id, user_ids, postgres)
+        )
+    ):
+        goals.setdefault(goal.user_id, {})[Kind(goal.kind)] = goal  # read like a Goal
+    lasts = _last_entries(session, user_ids, postgres)
     facts: dict[tuple[int, date], nudges.Facts] = {}
     for c in candidates:
-        if (c.user.id, c.day) in facts:
+        uid = c.user_id
+        if (uid, c.day) in facts or not (uid in per_day or uid in goals or uid in lasts):
             continue
-        day, week = Totals(), Totals()
-        for kind, on, totals in per_day.get(c.user.id, ()):
-            if on == c.day:
-                _add(day, kind, totals)
-            if week_start(c.day) <= on <= c.day:
-                _add(week, kind, totals)
-        facts[(c.user.id, c.day)] = nudges.Facts(
-            day, week, goals.get(c.user.id, {}), lasts.get(c.user.id, {})
-        )
+        day, week = NO_FACTS.day, NO_FACTS.week
+        if uid in per_day:
+            day, week = Totals(), Totals()
+            for kind, on, totals in per_day[uid]:
+                if on == c.day:
+                    _add(day, kind, totals)
+                if week_start(c.day) <= on <= c.day:
+                    _add(week, kind, totals)
+        facts[(uid, c.day)] = nudges.Facts(day, week, goals.get(uid, {}), lasts.get(uid, {}))
     return facts
 
 
@@ -356,11 +399,14 @@ def _add(totals: Totals, kind: Kind, more: KindTotals) -> None:
     have.volume_ml += more.volume_ml
 
 
-def _last_entries(session: Session, user_ids: list[int]) -> dict[int, dict[Kind, nudges.LastEntry]]:
+def _last_entries(
+    session: Session, user_ids: list[int], postgres: bool
+) -> dict[int, dict[Kind, nudges.LastEntry]]:
+    """Each person's latest run and strength entry, for the "log it" button."""
     latest = (
         select(func.max(Entry.id))
         .where(
-            Entry.user_id.in_(user_ids),
+            among(Entry.user_id, user_ids, postgres),
             Entry.deleted_at.is_(None),
             Entry.kind.in_([Kind.RUN.value, Kind.STRENGTH.value]),
         )
@@ -383,81 +429,3 @@ def _last_entries(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
             e.distance_m, e.exercise, e.sets, e.reps, e.weight_kg, e.duration_s
         )
     return found
-
-
-def _lock_states(session: Session, user_ids: list[int], postgres: bool) -> dict[int, _State]:
-    """Each person's nudge state, locked in id order (so two workers never deadlock) for
-    the daily count; a missing row is created with the defaults."""
-    states = _select_states(session, user_ids, postgres)
-    missing = [uid for uid in user_ids if uid not in states]
-    if missing:
-        insert = pg_insert if postgres else sqlite_insert
-        session.execute(
-            insert(NudgeState).on_conflict_do_nothing(),
-            [{"user_id": uid, "nudges_on_day": 0} for uid in missing],
-        )
-        states.update(_select_states(session, missing, postgres))
-    return states
-
-
-def _select_states(session: Session, user_ids: list[int], postgres: bool) -> dict[int, _State]:
-    query = (
-        select(
-            NudgeState.user_id,
-            NudgeState.quiet_start,
-            NudgeState.quiet_end,
-            NudgeState.snoozed_until,
-            NudgeState.paused_until,
-            NudgeState.nudge_day,
-            NudgeState.nudges_on_day,
-        )
-        .where(NudgeState.user_id.in_(user_ids))
-        .order_by(NudgeState.user_id)
-    )
-    if postgres:
-        query = query.with_for_update()
-    return {row.user_id: _State(*row[1:]) for row in session.execute(query)}
-
-
-def _move(session: Session, moves: list[tuple[int, datetime]], postgres: bool) -> None:
-    """Set every claimed reminder's next fire time in one statement."""
-    table = Reminder.__table__
-    if postgres:
-        rows = values(column("id", Integer), column("next_at", UTCDateTime()), name="moves")
-        rows = rows.data(moves)
-        session.execute(
-            update(table).where(table.c.id == rows.c.id).values(next_fire_at=rows.c.next_at)
-        )
-        return
-    session.execute(
-        update(table)
-        .where(table.c.id == bindparam("rid"))
-        .values(next_fire_at=bindparam("next_at", type_=UTCDateTime())),
-        [{"rid": rid, "next_at": at} for rid, at in moves],
-    )
-
-
-def _save_states(session: Session, states: dict[int, _State], postgres: bool) -> None:
-    changed = [(uid, s.nudge_day, s.nudges_on_day) for uid, s in states.items() if s.changed]
-    if not changed:
-        return
-    table = NudgeState.__table__
-    if postgres:
-        rows = values(
-            column("user_id", Integer),
-            column("day", Date()),
-            column("count", Integer),
-            name="counts",
-        ).data(changed)
-        session.execute(
-            update(table)
-            .where(table.c.user_id == rows.c.user_id)
-            .values(nudge_day=rows.c.day, nudges_on_day=rows.c.count)
-        )
-        return
-    session.execute(
-        update(table)
-        .where(table.c.user_id == bindparam("uid"))
-        .values(nudge_day=bindparam("day"), nudges_on_day=bindparam("count")),
-        [{"uid": uid, "day": day, "count": count} for uid, day, count in changed],
-    )

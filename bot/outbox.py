@@ -11,13 +11,14 @@ that one message may repeat once, nothing is ever lost.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -96,9 +97,26 @@ def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> i
         }
         for m in messages
     ]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(OutboxMessage).on_conflict_do_nothing().returning(OutboxMessage.id)
-    return len(session.execute(statement, rows).all())
+    if session.get_bind().dialect.name == "postgresql":
+        return _enqueue_recordset(session, rows, now)
+    statement = sqlite_insert(OutboxMessage.__table__).on_conflict_do_nothing()
+    return session.execute(statement, rows).rowcount  # executemany: the rows added
+
+
+def _enqueue_recordset(session: Session, rows: list[dict], now: datetime) -> int:
+    """PostgreSQL: the whole batch as one JSON parameter, so a thousand rows are one short
+    statement (json_to_recordset was the fastest of the forms measured)."""
+    statement = text(
+        "INSERT INTO outbox (key, platform, chat_id, user_id, reply, status, attempts, "
+        "next_attempt_at, created_at) "
+        "SELECT m.key, m.platform, m.chat_id, m.user_id, m.reply, :status, 0, :now, :now "
+        "FROM json_to_recordset(CAST(:rows AS json)) "
+        "AS m(key varchar, platform varchar, chat_id varchar, user_id integer, reply json) "
+        "ON CONFLICT (key) DO NOTHING"
+    )
+    fields = ("key", "platform", "chat_id", "user_id", "reply")
+    document = json.dumps([{f: r[f] for f in fields} for r in rows])
+    return session.execute(statement, {"status": PENDING, "now": now, "rows": document}).rowcount
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def nudge_state(ctx: Context) -> NudgeState:
     """This person's nudge options, created with the defaults on first use."""
     state = ctx.session.get(NudgeState, ctx.user.id)
     if state is None:
-        state = NudgeState(user_id=ctx.user.id, nudges_on_day=0)
+        state = NudgeState(user_id=ctx.user.id)
         ctx.session.add(state)
     return state
 

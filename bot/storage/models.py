@@ -200,8 +200,8 @@ class Reminder(Base):
 
 
 class NudgeState(Base):
-    """Per person: quiet hours, snooze, pause, and how many nudges went out on which local
-    day (for the daily cap). One row per person who has set a reminder or a nudge option."""
+    """Per person: quiet hours, snooze and pause. One row per person who has set a reminder
+    or a nudge option; no row means none of them."""
 
     __tablename__ = "nudge_state"
 
@@ -212,5 +212,7 @@ class NudgeState(Base):
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     snoozed_until: Mapped[datetime | None] = mapped_column()
     paused_until: Mapped[datetime | None] = mapped_column()
-    nudge_day: Mapped[date | None] = mapped_column(Date)
-    nudges_on_day: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The daily cap counts a person's recent nudges in the outbox.
+Index("ix_outbox_user_created", OutboxMessage.user_id, OutboxMessage.created_at)
