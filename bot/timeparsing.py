@@ -140,6 +140,9 @@ def schedule(text: str) -> Schedule:
         low = word.lower()
         if low == "every" and i + 1 < len(words):
             following = words[i + 1].lower()
+            if re.fullmatch(r"\d+(?:\.\d+)?", following) and i + 2 < len(words):
+                following += words[i + 2].lower()  # "every 2 hours", unit apart
+                i += 1
             if following == "day":
                 days |= EVERY_DAY
             elif (found := weekdays(following)) is not None:
