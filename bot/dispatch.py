@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -155,8 +155,10 @@ def _batch(
             row.days, row.at_minute, row.every_minutes, row.window_start, row.window_end
         )
         try:
+            tz = ZoneInfo(row.tz)
             fire, next_at = _collapse(schedule, row.tz, row.next_fire_at, now, grace)
-        except ScheduleError:
+        except (ScheduleError, ZoneInfoNotFoundError):
+            # One bad row must not stop everyone's nudges: log it, look again in a day.
             log.exception("reminder %s: no next fire time; trying again in a day", row.id)
             moves.append((row.id, now + timedelta(days=1)))
             report.skipped["schedule_error"] += 1
@@ -165,7 +167,6 @@ def _batch(
             moves.append((row.id, next_at))
             report.skipped["missed"] += 1
             continue
-        tz = ZoneInfo(row.tz)
         local = fire.astimezone(tz)
         back = row.snoozed_until
         same_day = back is not None and back.astimezone(tz).date() == local.date()

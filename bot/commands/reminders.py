@@ -149,12 +149,13 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
 def _remove(ctx: Context, text: str) -> str:
     reminder = _own_reminder(ctx, _reminder_id(text, "/remind off 3"))
     what = f"{reminder.kind}, {schedule_of(reminder).describe()}"
+    ctx.session.delete(reminder)
+    ctx.session.flush()  # first the reminder (waiting out a tick that holds it), then its nudges
     ctx.session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.key.like(f"reminder:{reminder.id}:%"), OutboxMessage.status == PENDING
         )
     )
-    ctx.session.delete(reminder)
     return f"🗑 Reminder #{reminder.id} ({what}) is off."
 
 
