@@ -12,7 +12,7 @@ from bot.dispatch import tick
 from bot.interface import Destination, Reply, Unreachable
 from bot.outbox import OutboxSender
 from bot.scheduling import ScheduleError
-from bot.storage.models import Account, OutboxMessage, Reminder
+from bot.storage.models import Account, OutboxMessage, Reminder, User
 from tests.support import Chat
 
 
@@ -347,3 +347,15 @@ def test_log_buttons_fit_telegrams_limit(chat, clock, units):
     [nudge] = minute(chat.core)
     assert nudge.buttons[0].payload == "/help strength"
     assert all(len(b.payload.encode()) <= 64 for b in nudge.buttons)
+
+
+def test_a_broken_time_zone_on_one_person_does_not_stop_the_others(core, clock):
+    ana, ben = Chat(core, "ana"), Chat(core, "ben")
+    ana.say("/remind run 12:30")
+    ben.say("/remind run 12:30")
+    with core.services.db.unit_of_work() as s:
+        s.execute(update(User).where(User.display_name == "Ana").values(tz="Mars/Olympus"))
+    at(clock, "2026-11-25 12:30")
+    phone = Phone()
+    assert len(minute(core, phone)) == 1
+    assert phone.sent[0][0].chat_id == "chat-ben"
