@@ -151,13 +151,13 @@ def _batch(
     moves: list[tuple[int, datetime]] = []
     candidates: list[_Candidate] = []
     for row in rows:
-        schedule = _schedule(
-            row.days, row.at_minute, row.every_minutes, row.window_start, row.window_end
-        )
         try:
+            schedule = _schedule(
+                row.days, row.at_minute, row.every_minutes, row.window_start, row.window_end
+            )
             tz = ZoneInfo(row.tz)
             fire, next_at = _collapse(schedule, row.tz, row.next_fire_at, now, grace)
-        except (ScheduleError, ZoneInfoNotFoundError):
+        except (ScheduleError, ValueError, ZoneInfoNotFoundError):
             # One bad row must not stop everyone's nudges: log it, look again in a day.
             log.exception("reminder %s: no next fire time; trying again in a day", row.id)
             moves.append((row.id, now + timedelta(days=1)))
@@ -168,10 +168,8 @@ def _batch(
             report.skipped["missed"] += 1
             continue
         local = fire.astimezone(tz)
-        back = row.snoozed_until
-        same_day = back is not None and back.astimezone(tz).date() == local.date()
-        if back is not None and same_day and fire < back < next_at:
-            next_at = back  # snoozed: remind them when the snooze ends
+        if _comes_back(row.snoozed_until, fire, next_at, tz):
+            next_at = row.snoozed_until  # snoozed: remind them when the snooze ends
         moves.append((row.id, next_at))
         minute = local.hour * 60 + local.minute
         reason = _early_reason(row, fire, local.date(), minute)
@@ -208,6 +206,16 @@ def _collapse(
         if fire > now:
             return None, fire
     return fire, next_fire(schedule, zone, now)
+
+
+def _comes_back(
+    snoozed_until: datetime | None, fire: datetime, next_at: datetime, tz: ZoneInfo
+) -> bool:
+    """Whether a fire inside a snooze comes back when it ends: the same local day, and
+    before the reminder's next regular time."""
+    if snoozed_until is None or not fire < snoozed_until < next_at:
+        return False
+    return snoozed_until.astimezone(tz).date() == fire.astimezone(tz).date()
 
 
 def _early_reason(row: Any, fire: datetime, day: date, minute: int) -> str | None:
