@@ -112,9 +112,8 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
     if len(mine) >= limit:
         raise UserError(
             f"You have {len(mine)} reminders, the most I keep per person. "
-            "Remove one first, e.g. /remind off 3 (/reminders lists them)."
+            f"Remove one first, e.g. /remind off {mine[0].id} (/reminders lists them)."
         )
-    nudge_state(ctx)
     reminder = Reminder(
         user_id=ctx.user.id,
         account_id=ctx.account.id,
@@ -220,15 +219,16 @@ def status_line(ctx: Context) -> str:
     params=(Param("hours", "e.g. 22:00-07:00, or off", required=False),),
 )
 def quiet(ctx: Context, args: str) -> str:
-    state = nudge_state(ctx)
     text = args.strip().lower()
     if not text:
-        if state.quiet_start is None or state.quiet_end is None:
+        state = ctx.session.get(NudgeState, ctx.user.id)
+        if state is None or state.quiet_start is None or state.quiet_end is None:
             return "No quiet hours set. Try /quiet 22:00-07:00."
         return (
             f"🌙 Quiet hours: {window_text(state.quiet_start, state.quiet_end)}. "
             "Change with /quiet 23:00-06:30 or turn off with /quiet off."
         )
+    state = nudge_state(ctx)
     if text == "off":
         state.quiet_start = state.quiet_end = None
         return "🌙 Quiet hours are off."

@@ -200,8 +200,8 @@ class Reminder(Base):
 
 
 class NudgeState(Base):
-    """Per person: quiet hours, snooze and pause. One row per person who has set a reminder
-    or a nudge option; no row means none of them."""
+    """Per person: quiet hours, snooze and pause. A row appears when someone first sets one
+    of them; no row means none."""
 
     __tablename__ = "nudge_state"
 
