@@ -84,8 +84,8 @@ def tick(services: Services, *, now: datetime | None = None, batch: int = BATCH)
             taken = _batch(session, services, now, batch, report)
         if taken < batch:
             break
-    if report.claimed:
-        log.info(
+    if report.claimed:  # DEBUG: in `steady chat` this would land amid the conversation
+        log.debug(
             "tick: %d due, %d nudges enqueued, skipped %s",
             report.claimed,
             report.enqueued,
