@@ -9,8 +9,10 @@ people, accounts, nudge state and reminders with INSERT ... SELECT over a counti
 chat is far too slow for this), then times:
   1. a tick one minute before the fan-out: everything stored, nothing due;
   2. the fan-out tick: every due reminder claimed, decided and its nudge enqueued.
-The due people are a mix: run, strength and water reminders in ten time zones; a tenth
-paused, a tenth in quiet hours, a tenth already ran today, water people have a goal.
+The due people are a mix: run and strength reminders at a local time, water every 30
+minutes, in 42 time zones on 8 sets of weekdays (some 600 distinct schedule-and-zone
+pairs); a tenth paused, a tenth in quiet hours, a tenth already ran today; everyone due
+has a water goal.
 Prints the figures and the peak RSS of this process; asserts nothing about time.
 """
 
@@ -43,7 +45,7 @@ from sqlalchemy import (
 from bot.app import build_services
 from bot.clock import FixedClock
 from bot.dispatch import tick
-from bot.scheduling import WEEKDAYS
+from bot.scheduling import next_fire
 from bot.settings import Settings
 from bot.storage.models import (
     Account,
@@ -55,17 +57,59 @@ from bot.storage.models import (
     User,
 )
 
-ZONES = (
+ZONES = (  # offsets in whole half hours, so 30-minute water intervals meet the fan-out
     "Europe/Berlin",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "America/Sao_Paulo",
     "Europe/London",
-    "Asia/Tokyo",
-    "America/Los_Angeles",
+    "Europe/Paris",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Europe/Helsinki",
+    "Europe/Moscow",
+    "Europe/Istanbul",
     "Africa/Lagos",
+    "Africa/Cairo",
+    "Africa/Johannesburg",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Karachi",
+    "Asia/Kolkata",
+    "Asia/Dhaka",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Tehran",
+    "Australia/Sydney",
+    "Australia/Adelaide",
+    "Australia/Perth",
     "Pacific/Auckland",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Toronto",
+    "America/Halifax",
+    "America/St_Johns",
+)
+DAY_SETS = (  # each holds Wednesday and Thursday: the fan-out's local day in every zone
+    "mon,tue,wed,thu,fri,sat,sun",
+    "mon,tue,wed,thu,fri",
+    "wed,thu",
+    "mon,wed,thu,fri",
+    "wed,thu,sat",
+    "tue,wed,thu",
+    "wed,thu,sun",
+    "mon,tue,wed,thu",
 )
 KINDS = ("run", "strength", "water")
 FIRE = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # the minute of the fan-out
@@ -98,8 +142,9 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
         FIRE.astimezone(ZoneInfo(z)).hour * 60 + FIRE.astimezone(ZoneInfo(z)).minute for z in ZONES
     ]
     later = [FIRE + timedelta(minutes=7 + 37 * i) for i in range(40)]  # spread over a day
-    every_day = ",".join(WEEKDAYS)
     is_due = n <= due
+    kind = _pick(n // 10, KINDS)
+    water = kind == "water"
     with engine.begin() as conn:
         conn.execute(
             insert(User).from_select(
@@ -157,6 +202,9 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
                     "kind",
                     "days",
                     "at_minute",
+                    "every_minutes",
+                    "window_start",
+                    "window_end",
                     "next_fire_at",
                     "created_at",
                 ],
@@ -164,9 +212,13 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
                     n,
                     n,
                     n,
-                    _pick(n // 10, KINDS),
-                    literal(every_day),
-                    _pick(n, local_minutes),
+                    kind,
+                    _pick(n // 30, DAY_SETS),
+                    # run and strength at the fan-out's local time; water every 30 minutes
+                    case((water, literal(None)), else_=_pick(n, local_minutes)),
+                    case((water, literal(30)), else_=literal(None)),
+                    case((water, literal(0)), else_=literal(None)),
+                    case((water, literal(23 * 60 + 30)), else_=literal(None)),
                     case((is_due, literal(FIRE)), else_=_pick(n, later)),
                     literal(FIRE - timedelta(days=30)),
                 ),
@@ -212,9 +264,11 @@ def run(url: str, stored: int, due: int, label: str) -> None:
     )
 
     before = rss_mb()
+    next_fire.cache_clear()
     started = time.perf_counter()
     report = tick(services, now=FIRE + timedelta(seconds=5))
     took = time.perf_counter() - started
+    searched = next_fire.cache_info()
     with services.db.unit_of_work() as session:
         rows = session.scalar(select(func.count()).select_from(OutboxMessage))
     print(
@@ -223,6 +277,10 @@ def run(url: str, stored: int, due: int, label: str) -> None:
         f"= {report.claimed / took:,.0f} reminders/s"
     )
     print(f"{label}: skipped {dict(report.skipped)}")
+    print(
+        f"{label}: next fire times: {searched.misses:,} trigger searches, "
+        f"{searched.hits:,} shared by people with the same schedule and zone"
+    )
     print(f"{label}: peak RSS {rss_mb():.0f} MB (before the fan-out tick {before:.0f} MB)")
     services.db.dispose()
 
