@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +49,8 @@ log = logging.getLogger("steady.dispatch")
 BATCH = 1000
 NUDGE_LOCKS = 0x5EAD  # the advisory-lock namespace for "a person's nudges"
 NO_FACTS = nudges.Facts()  # shared by everyone with no entries or goals; never changed
+KINDS = {kind.value: kind for kind in Kind}  # a dict lookup is cheaper than Kind(value)
+UNITS = {units.value: units for units in Units}
 
 
 @dataclass
@@ -72,7 +74,8 @@ class _Candidate:
 
 
 def reminder_key(reminder_id: int, fire: datetime) -> str:
-    return f"reminder:{reminder_id}:{fire:%Y-%m-%dT%H:%MZ}"
+    """'reminder:12:2026-11-25T07:00Z': one nudge per reminder and fire time, ever."""
+    return f"reminder:{reminder_id}:{fire.astimezone(UTC).isoformat()[:16]}Z"
 
 
 def tick(services: Services, *, now: datetime | None = None, batch: int = BATCH) -> TickReport:
@@ -251,7 +254,7 @@ def _decide(
     sent = _nudges_sent(session, candidates, now, postgres)
     nudged: list[tuple[_Candidate, Kind, nudges.Facts]] = []
     for c in sorted(candidates, key=lambda c: (c.fire, c.row.id)):
-        kind = Kind(c.row.kind)
+        kind = KINDS[c.row.kind]
         known = facts.get((c.user_id, c.day), NO_FACTS)
         span, step = _pace_span(c.row)
         reason = nudges.reason_to_skip(kind, known, c.minute, span, step)
@@ -270,7 +273,7 @@ def _decide(
             reminder_id=c.row.id,
             kind=kind,
             minute=c.minute,
-            units=Units(c.row.units),
+            units=UNITS[c.row.units],
             facts=known,
             line=line,
         )
@@ -374,14 +377,15 @@ def _load_facts(
         )
         .group_by(Entry.user_id, Entry.kind, Entry.local_date)
     ):
-        per_day.setdefault(user_id, []).append((Kind(kind), day, KindTotals(count, dist, dur, vol)))
+        totals = KindTotals(count, dist, dur, vol)
+        per_day.setdefault(user_id, []).append((KINDS[kind], day, totals))
     goals: dict[int, dict[Kind, Any]] = {}
     for goal in session.execute(
         select(Goal.user_id, Goal.kind, Goal.period, Goal.amount, Goal.counts_sessions).where(
             among(Goal.user_id, user_ids, postgres)
         )
     ):
-        goals.setdefault(goal.user_id, {})[Kind(goal.kind)] = goal  # read like a Goal
+        goals.setdefault(goal.user_id, {})[KINDS[goal.kind]] = goal  # read like a Goal
     lasts = _last_entries(session, user_ids, postgres)
     facts: dict[tuple[int, date], nudges.Facts] = {}
     for c in candidates:
@@ -434,7 +438,7 @@ def _last_entries(
             Entry.duration_s,
         ).where(Entry.id.in_(latest))
     ):
-        found.setdefault(e.user_id, {})[Kind(e.kind)] = nudges.LastEntry(
+        found.setdefault(e.user_id, {})[KINDS[e.kind]] = nudges.LastEntry(
             e.distance_m, e.exercise, e.sets, e.reps, e.weight_kg, e.duration_s
         )
     return found
