@@ -302,7 +302,7 @@ def _nudges_sent(
     if postgres:
         session.execute(
             text(
-                "SELECT pg_advisory_xact_lock(:space, id) "
+                "SELECT pg_advisory_xact_lock(CAST(:space AS integer), id) "
                 "FROM unnest(CAST(:ids AS integer[])) AS id"
             ),
             {"space": NUDGE_LOCKS, "ids": user_ids},

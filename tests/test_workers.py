@@ -5,6 +5,7 @@ more; a claim whose worker died is taken over when its lease runs out."""
 import asyncio
 import multiprocessing
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -151,3 +152,47 @@ async def test_a_claim_held_by_a_dead_worker_is_taken_over_after_its_lease(pg_ur
     with services.db.unit_of_work() as s:
         assert s.scalar(select(func.count()).where(OutboxMessage.status == "sent")) == 5
     services.db.dispose()
+
+
+def test_two_workers_keep_one_persons_daily_cap(pg_url, clock):
+    """Sixteen of one person's reminders fall due together and two workers take them one at
+    a time: the cap (4) still holds, because each counts under that person's lock."""
+    db = Database(pg_url)
+    with db.unit_of_work() as s:
+        s.add(User(id=1, display_name="ana", tz="UTC", created_at=NOW))
+        s.flush()
+        s.add(
+            Account(
+                id=1,
+                user_id=1,
+                platform="console",
+                external_id="ana",
+                display_name="ana",
+                private_chat_id="chat-ana",
+            )
+        )
+        s.flush()
+        for i in range(1, 17):
+            s.add(
+                Reminder(
+                    id=i,
+                    user_id=1,
+                    account_id=1,
+                    kind="run",
+                    days=",".join(WEEKDAYS),
+                    at_minute=12 * 60,
+                    next_fire_at=NOW,
+                    created_at=NOW,
+                )
+            )
+    db.dispose()
+    workers_ = [
+        build_services(Settings(database_url=pg_url), clock, migrate=False) for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda services: tick(services, batch=1), workers_))
+    assert sum(r.claimed for r in reports) == 16
+    assert sum(r.enqueued for r in reports) == 4
+    assert sum(r.skipped["daily_cap"] for r in reports) == 12
+    for services in workers_:
+        services.db.dispose()
