@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -78,15 +79,36 @@ def reminder_key(reminder_id: int, fire: datetime) -> str:
     return f"reminder:{reminder_id}:{fire.astimezone(UTC).isoformat()[:16]}Z"
 
 
-def tick(services: Services, *, now: datetime | None = None, batch: int = BATCH) -> TickReport:
-    """Handle every reminder due at `now` (the clock's time by default)."""
+def tick(
+    services: Services, *, now: datetime | None = None, batch: int = BATCH, lanes: int = 2
+) -> TickReport:
+    """Handle every reminder due at `now` (the clock's time by default).
+
+    On PostgreSQL `lanes` connections work through the batches side by side, kept apart by
+    SKIP LOCKED exactly as separate workers are: one lane's Python runs while the other
+    waits on the database. A lane stops at a short batch, which means every due row not
+    held by another lane was taken. SQLite has one writer, so one lane.
+    """
     now = now or services.clock.now()
+
+    def lane() -> TickReport:
+        done = TickReport()
+        while True:
+            with services.db.unit_of_work() as session:
+                taken = _batch(session, services, now, batch, done)
+            if taken < batch:
+                return done
+
+    if services.db.is_postgres and lanes > 1:
+        with ThreadPoolExecutor(lanes, thread_name_prefix="tick") as pool:
+            parts = [f.result() for f in [pool.submit(lane) for _ in range(lanes)]]
+    else:
+        parts = [lane()]
     report = TickReport()
-    while True:
-        with services.db.unit_of_work() as session:
-            taken = _batch(session, services, now, batch, report)
-        if taken < batch:
-            break
+    for part in parts:
+        report.claimed += part.claimed
+        report.enqueued += part.enqueued
+        report.skipped.update(part.skipped)
     if report.claimed:  # DEBUG: in `steady chat` this would land amid the conversation
         log.debug(
             "tick: %d due, %d nudges enqueued, skipped %s",

@@ -196,3 +196,15 @@ def test_two_workers_keep_one_persons_daily_cap(pg_url, clock):
     assert sum(r.skipped["daily_cap"] for r in reports) == 12
     for services in workers_:
         services.db.dispose()
+
+
+def test_one_tick_in_several_lanes_takes_every_due_reminder_once(pg_url, clock):
+    people_due_now(pg_url)
+    services = build_services(Settings(database_url=pg_url), clock, migrate=False)
+    report = tick(services, batch=9, lanes=3)
+    assert (report.claimed, report.enqueued) == (PEOPLE, PEOPLE)
+    rows, _ = outbox(pg_url)
+    assert rows == PEOPLE
+    with services.db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).where(Reminder.next_fire_at <= NOW)) == 0
+    services.db.dispose()
