@@ -359,3 +359,14 @@ def test_a_broken_time_zone_on_one_person_does_not_stop_the_others(core, clock):
     phone = Phone()
     assert len(minute(core, phone)) == 1
     assert phone.sent[0][0].chat_id == "chat-ben"
+
+
+def test_a_tick_works_through_all_due_reminders_in_batches(make_core, any_db_url, clock):
+    core = make_core(any_db_url)
+    for name in ("ana", "ben", "cy", "dee", "eve"):
+        Chat(core, name).say("/remind run 12:30")
+    at(clock, "2026-11-25 12:30")
+    report = tick(core.services, batch=2)
+    assert (report.claimed, report.enqueued) == (5, 5)
+    assert tick(core.services, batch=2).claimed == 0
+    assert outbox_rows(core) == 5
