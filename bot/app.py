@@ -99,10 +99,20 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
 
 
 async def run_tick(services: Services) -> None:
-    """One tick, its database work in a worker thread so the adapters keep answering."""
+    """One tick: reminders, then group digests, then the summaries of challenges that have
+    ended. Each runs its database work in a worker thread so the adapters keep answering,
+    and one failing never holds up the others."""
+    from bot.digests import run_due_digests, run_due_endings
     from bot.dispatch import tick
 
-    try:
-        await asyncio.to_thread(tick, services)
-    except Exception:
-        log.exception("reminders tick failed; the next one tries again")
+    now = services.clock.now()
+    jobs = (
+        ("reminders", lambda: tick(services, now=now)),
+        ("digests", lambda: run_due_digests(services, now)),
+        ("challenge summaries", lambda: run_due_endings(services, now)),
+    )
+    for name, job in jobs:
+        try:
+            await asyncio.to_thread(job)
+        except Exception:
+            log.exception("%s tick failed; the next one tries again", name)

@@ -39,7 +39,7 @@ async def test_the_scheduler_runs_the_tick_at_the_top_of_every_minute(core, cloc
 async def test_a_tick_that_fails_is_logged_and_the_next_one_runs(core, caplog, monkeypatch):
     from bot import dispatch
 
-    def broken(services):
+    def broken(services, **_):
         raise ConnectionError("database went away")
 
     monkeypatch.setattr(dispatch, "tick", broken)
