@@ -464,3 +464,22 @@ def standings_lines(
             f"{bar(min(pct, 100.0))} {pct:.0f}%{mark}"
         )
     return lines
+
+
+def challenge_chat_of(session: Session, user_id: int, platform: str, now: datetime) -> str | None:
+    """The chat where this person's most recently joined running challenge on `platform`
+    posts its digests, if they are in one: the place to reach someone who can't get DMs."""
+    return session.scalar(
+        select(Group.digest_chat_id)
+        .join(Challenge, Challenge.group_id == Group.id)
+        .join(ChallengeMember, ChallengeMember.challenge_id == Challenge.id)
+        .where(
+            ChallengeMember.user_id == user_id,
+            ChallengeMember.left_at.is_(None),
+            Group.platform == platform,
+            Challenge.ended_at.is_(None),
+            Challenge.ends_at > now,
+        )
+        .order_by(ChallengeMember.joined_at.desc())
+        .limit(1)
+    )

@@ -281,11 +281,38 @@ class OutboxSender:
                 .where(OutboxMessage.id == message.id)
                 .values(status=DEAD, claimed_until=None, last_error="unreachable")
             )
-            session.execute(
-                update(Account)
-                .where(
+            newly_lost = session.scalars(
+                select(Account).where(
                     Account.platform == message.destination.platform,
                     Account.private_chat_id == message.destination.chat_id,
+                    Account.unreachable.is_(False),
                 )
-                .values(unreachable=True)
-            )
+            ).all()
+            for account in newly_lost:
+                account.unreachable = True
+                self._ask_to_open_dms(session, account, message)
+
+    def _ask_to_open_dms(self, session: Session, account: Account, failed: Claimed) -> None:
+        """Once per time someone becomes unreachable, and only where the platform has a way
+        back (Discord's DM setting): say so in their challenge's channel, if they have one."""
+        from bot.challenges import challenge_chat_of
+
+        hint = getattr(self.adapter, "open_dms_hint", None)
+        now = self.clock.now()
+        chat_id = (
+            challenge_chat_of(session, account.user_id, account.platform, now) if hint else None
+        )
+        if chat_id is None:
+            return
+        text = (
+            f"{account.display_name}, I can't reach you by direct message, so your reminders "
+            f"are paused. To get them again, {hint}, then send me any message."
+        )
+        enqueue(
+            session,
+            key=f"open-dms:{account.id}:{failed.id}",
+            destination=Destination(account.platform, chat_id),
+            reply=Reply(text),
+            now=now,
+            user_id=account.user_id,
+        )

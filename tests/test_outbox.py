@@ -99,3 +99,51 @@ async def test_two_workers_on_postgres_send_each_message_once(make_core, pg_url,
     await asyncio.gather(*(drain(s) for s in senders))
     texts = [r.text for a in adapters for _, r in a.sent]
     assert sorted(texts) == sorted(f"m{i}" for i in range(200))
+
+
+class ClosedDMs(FakeAdapter):
+    """Discord-like: DMs can be closed, and there is a setting to point people to."""
+
+    platform = "discord"
+    open_dms_hint = "allow direct messages from this server's members"
+
+    async def send(self, destination, reply):
+        if destination.chat_id.startswith("dm-"):
+            raise Unreachable()
+        self.sent.append((destination, reply))
+
+
+async def test_someone_with_closed_dms_is_asked_once_in_their_challenge_channel(core, clock):
+    from bot.interface import ChatKind
+
+    channel = Chat(core, "ana", platform="discord", chat_id="chan-1", kind=ChatKind.GROUP)
+    channel.say('/challenge new "Winter 50k" run 50km until 2026-12-31')
+    Chat(core, "ana", platform="discord", chat_id="dm-ana").say("/start")  # her DM channel
+    for n in range(2):  # two nudges fail in one go: one ask
+        with core.services.db.unit_of_work() as s:
+            enqueue(
+                s,
+                key=f"nudge-{n}",
+                destination=Destination("discord", "dm-ana"),
+                reply=Reply("Time for your run"),
+                now=clock.now(),
+            )
+    adapter = ClosedDMs()
+    sender = OutboxSender(core.services.db, clock, adapter)
+    await sender.drain_once()
+    await sender.drain_once()
+    [(where, ask)] = adapter.sent
+    assert where == Destination("discord", "chan-1")
+    assert "Ana, I can't reach you by direct message" in ask.text
+    assert "allow direct messages from this server's members" in ask.text
+
+
+async def test_no_ask_without_a_challenge_channel_or_a_way_back(core, clock):
+    Chat(core, "ana", platform="discord", chat_id="dm-ana").say("/start")
+    put_discord = Destination("discord", "dm-ana")
+    with core.services.db.unit_of_work() as s:
+        enqueue(s, key="n1", destination=put_discord, reply=Reply("Time"), now=clock.now())
+    adapter = ClosedDMs()
+    sender = OutboxSender(core.services.db, clock, adapter)
+    await sender.drain_once()
+    assert await sender.drain_once() == 0 and adapter.sent == []
