@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from adapters.telegram_adapter import SendLimits
 from bot.clock import FixedClock
 from bot.core import Core
-from bot.digests import run_due_endings
+from bot.digests import run_due_digests, run_due_endings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.group_e2e import NEW, TELEGRAM_IDS, TelegramSide
 from tests.telegram_adapter.conftest import GROUP, Rig, running
@@ -73,3 +73,43 @@ async def big_group_ends(rig: Rig) -> None:
     assert "1. Runner 00 — 5.0 km" in text and "Runner 23 — 0.0 km" in text
     [(name, png)] = shown[-1].images
     assert name.endswith(".png") and png.startswith(PIXEL_PNG[:8]) and len(png) > len(PIXEL_PNG)
+
+
+BASIC_GROUP, SUPERGROUP = -4001, -1004001
+EIGHT_PM = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
+
+
+async def basic_group_with_a_challenge(rig: Rig) -> None:
+    rig.fake.basic_groups.add(BASIC_GROUP)
+    basic = TelegramSide(rig, BASIC_GROUP)
+    await basic.group("Ana", NEW)
+    await basic.group("Ben", "/join")
+    await basic.group("Ana", "/digest daily 20:00")
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_challenge_and_digest(
+    rig: Rig,
+) -> None:
+    await basic_group_with_a_challenge(rig)
+    rig.fake.migrate(BASIC_GROUP, SUPERGROUP, rig.person(TELEGRAM_IDS["Ana"], "Ana"))
+    moved = TelegramSide(rig, SUPERGROUP)
+    board = await moved.group("Ben", "/leaderboard")
+    assert "November 100k — run 100 km each" in board and "1. Ana — 0.0 km" in board
+
+    rig.clock.set(EIGHT_PM)
+    run_due_digests(rig.core.services, rig.clock.now())
+    [digest] = await moved.deliver()
+    assert digest.chat_id == str(SUPERGROUP) and "Daily digest · Wed 25 Nov" in digest.text
+    assert [c.params["chat_id"] for c in rig.fake.calls_to("sendMessage")].count(BASIC_GROUP) == 3
+
+
+async def test_a_move_the_bot_never_heard_of_is_followed_when_it_next_posts(rig: Rig) -> None:
+    await basic_group_with_a_challenge(rig)
+    rig.fake.migrate(BASIC_GROUP, SUPERGROUP, rig.person(TELEGRAM_IDS["Ana"], "Ana"), tell=False)
+
+    rig.clock.set(EIGHT_PM)
+    run_due_digests(rig.core.services, rig.clock.now())
+    [digest] = await TelegramSide(rig, SUPERGROUP).deliver()
+    assert digest.chat_id == str(SUPERGROUP)  # the adapter follows Telegram's answer...
+    board = await TelegramSide(rig, SUPERGROUP).group("Ben", "/leaderboard")
+    assert "1. Ana — 0.0 km" in board  # ...and the group, with its challenge, follows too
