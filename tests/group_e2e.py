@@ -1,7 +1,7 @@
 """People in a group on Telegram and on Discord, through the real adapters and their fakes.
 
-A `Side` is one platform as its people use it: a group chat (a Telegram supergroup; a channel
-of a Discord server) and each person's private chat with the bot. It says a line as that
+A `Side` is one platform as its people use it: a group chat (a Telegram group; a channel of a
+Discord server) and each person's private chat with the bot. It says a line as that
 person would (Telegram: a message; Discord: a slash command in the server, a typed message
 in a DM), waits for the answer and gives back what a person reads. `deliver` is the outbox
 sender's turn: what the tick enqueued goes out through the adapter to the fake, and comes
@@ -29,7 +29,7 @@ from tests.discord_rig import answers, fake_discord
 from tests.discord_rig import running as discord_running
 from tests.fakes.bot_api import TOKEN as TELEGRAM_TOKEN
 from tests.fakes.bot_api import FakeBotAPI, Sent
-from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord, Posted
+from tests.fakes.discord_api import CHANNEL_ID, ITALIC, FakeDiscord, Posted
 from tests.telegram_adapter.conftest import ANA, BEN, GROUP, Rig
 from tests.telegram_adapter.conftest import running as telegram_running
 
@@ -162,7 +162,6 @@ async def open_sides(
 # -- what a person sees ----------------------------------------------------------------------
 
 _ITALIC_HTML = re.compile(r"<i>(.*?)</i>", re.DOTALL)
-_ITALIC_MARKDOWN = re.compile(r"(?<![\\\w])_(.+?)(?<!\\)_(?!\w)")
 
 
 def _joined(sent: list[Sent]) -> str:
@@ -184,5 +183,5 @@ def _discord_shown(posted: Posted) -> Shown:
     """A file is shown as a picture when an embed shows it (`attachment://name`)."""
     shown_urls = {e.get("image", {}).get("url") for e in posted.embeds}
     images = tuple((n, d) for n, d in posted.files if f"attachment://{n}" in shown_urls)
-    italics = tuple(re.sub(r"\\(.)", r"\1", s) for s in _ITALIC_MARKDOWN.findall(posted.text))
+    italics = tuple(re.sub(r"\\(.)", r"\1", s) for s in ITALIC.findall(posted.text))
     return Shown(str(posted.channel_id), posted.seen, italics, images)

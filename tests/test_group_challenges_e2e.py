@@ -6,13 +6,14 @@ adapter's outbox sender."""
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
 from bot.clock import FixedClock
+from bot.core import Services
 from bot.digests import run_due_digests, run_due_endings
 from tests.group_e2e import NEW, Shown, Side, open_sides
 
@@ -40,7 +41,9 @@ async def start_with_ben(side: Side) -> None:
     assert "Ben joined November 100k (run 100 km each)" in joined
 
 
-async def tick_twice(side: Side, tick, clock: FixedClock) -> list[Shown]:  # type: ignore[no-untyped-def]
+async def tick_twice(
+    side: Side, tick: Callable[[Services, datetime], int], clock: FixedClock
+) -> list[Shown]:
     """The scheduler's tick runs twice at the same moment (two workers, or a retry), and the
     sender drains after each: whatever it posts must arrive once."""
     tick(side.core.services, clock.now())

@@ -102,6 +102,7 @@ class Posted:
 
 
 _LIST_ITEM = re.compile(r"(\d+)\. (.*)")
+ITALIC = re.compile(r"(?<![\\\w])_(.+?)(?<!\\)_(?!\w)")  # _words_, not escaped \_
 
 
 def shown_markdown(text: str) -> str:
@@ -116,7 +117,7 @@ def shown_markdown(text: str) -> str:
             line = f"{number}. {item.group(2)}"
         lines.append(line)
     shown = re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"\1", "\n".join(lines))
-    shown = re.sub(r"(?<![\\\w])_(.+?)(?<!\\)_(?!\w)", r"\1", shown)
+    shown = ITALIC.sub(r"\1", shown)
     return re.sub(r"\\(.)", r"\1", shown)
 
 
