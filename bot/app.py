@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Coroutine
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
@@ -13,6 +16,9 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.voice import load_voice
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("steady.app")
 
@@ -35,8 +41,6 @@ def build_core(settings: Settings, clock: Clock | None = None, *, migrate: bool 
 
 async def run_forever(settings: Settings) -> int:
     """`steady run`: every adapter whose token is set, side by side on one event loop."""
-    import asyncio
-
     core = build_core(settings)
     adapters: list[Sender] = []
     if settings.telegram_token is not None:
@@ -53,7 +57,11 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
-    await asyncio.gather(*(adapter.run() for adapter in adapters), *senders(core, adapters))
+    scheduler = start_scheduler(core.services)
+    try:
+        await asyncio.gather(*(adapter.run() for adapter in adapters), *senders(core, adapters))
+    finally:
+        scheduler.shutdown(wait=False)
     return 0
 
 
@@ -62,3 +70,49 @@ def senders(core: Core, adapters: list[Sender]) -> list[Coroutine[None, None, No
     the chat."""
     services = core.services
     return [OutboxSender(services.db, services.clock, adapter).run() for adapter in adapters]
+
+
+TICK_JOB = "reminders-tick"
+
+
+def start_scheduler(services: Services) -> AsyncIOScheduler:
+    """The scheduler of `steady run` and `steady chat`, on the running event loop: the
+    reminders tick at the top of every minute, and once straight away so a restart catches
+    up. Reminders live in the database, not in APScheduler's job store, so any number of
+    workers may each run one (they share due reminders with SKIP LOCKED)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.cron import CronTrigger
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        run_tick,
+        CronTrigger(second=0, timezone=UTC),
+        args=(services,),
+        id=TICK_JOB,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=50,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def run_tick(services: Services) -> None:
+    """One tick: reminders, then group digests, then the summaries of challenges that have
+    ended. Each runs its database work in a worker thread so the adapters keep answering,
+    and one failing never holds up the others."""
+    from bot.digests import run_due_digests, run_due_endings
+    from bot.dispatch import tick
+
+    now = services.clock.now()
+    jobs = (
+        ("reminders", lambda: tick(services, now=now)),
+        ("digests", lambda: run_due_digests(services, now)),
+        ("challenge summaries", lambda: run_due_endings(services, now)),
+    )
+    for name, job in jobs:
+        try:
+            await asyncio.to_thread(job)
+        except Exception:
+            log.exception("%s tick failed; the next one tries again", name)

@@ -87,14 +87,16 @@ async def _chat(settings: Settings, user: str | None) -> int:
     import asyncio
 
     from adapters.console import ConsoleAdapter
-    from bot.app import build_core, senders
+    from bot.app import build_core, senders, start_scheduler
 
     core = build_core(settings)
     console = ConsoleAdapter(core, user=user)
     background = [asyncio.create_task(job) for job in senders(core, [console])]
+    scheduler = start_scheduler(core.services)  # nudges appear in the terminal as they fire
     try:
         await console.chat()
     finally:
+        scheduler.shutdown(wait=False)
         for task in background:
             task.cancel()
     return 0

@@ -39,3 +39,5 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(settings.log_level.upper())
     for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "discord.gateway"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "Added job", "Scheduler started": not news in a terminal chat.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)

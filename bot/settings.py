@@ -46,6 +46,7 @@ class Water(BaseModel):
 class Reminders(BaseModel):
     daily_cap: int = 4
     grace_minutes: int = 30
+    max_per_person: int = 10
 
 
 class Challenges(BaseModel):

@@ -233,3 +233,21 @@ def test_one_groups_trouble_does_not_hold_up_the_others(core, clock):
     core.services.voice = SilentVoice()  # the rule is fixed
     assert run_due_endings(core.services, clock.now()) == 1
     assert sorted(d.chat_id for d, _ in delivered(core, "telegram")) == ["-1001", "-1002"]
+
+
+def test_the_minute_tick_posts_digests_and_summaries(core, clock):
+    import asyncio
+
+    from bot.app import run_tick
+
+    admin, _ = berlin_group(core)
+    admin.say("/digest daily 20:00")
+    clock.set(BERLIN_8PM)
+    asyncio.run(run_tick(core.services))
+    asyncio.run(run_tick(core.services))  # the next worker, or the next second: nothing twice
+    [(_, digest)] = delivered(core, "telegram")
+    assert "Daily digest · Wed 25 Nov" in digest.text
+    admin.say("/challenge end")
+    asyncio.run(run_tick(core.services))
+    [(_, summary)] = delivered(core, "telegram")
+    assert "is over" in summary.text and len(summary.attachments) == 1

@@ -16,6 +16,7 @@ MODULES = (
     "bot.commands.link",
     "bot.commands.data",
     "bot.commands.encourage",
+    "bot.commands.reminders",
 )
 
 

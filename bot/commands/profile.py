@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
+from bot.dispatch import reschedule
 from bot.domain import Units
 from bot.groups import group_of, set_group_tz
 
@@ -58,6 +59,7 @@ def tz(ctx: Context, args: str) -> str:
         return f"Your time zone is {ctx.user.tz}. Change it with /tz Europe/Berlin."
     zone = find_zone(args)
     ctx.user.tz = zone
+    reschedule(ctx.session, ctx.user.id, zone, ctx.now)  # reminders follow the new zone
     local = ctx.now.astimezone(ZoneInfo(zone))
     return f"🕒 Time zone set to {zone}. It's {local:%H:%M} on {local:%a %d %b} there."
 

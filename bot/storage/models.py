@@ -313,3 +313,45 @@ Index(
     sqlite_where=Entry.deleted_at.is_(None),
     postgresql_where=Entry.deleted_at.is_(None),
 )
+
+
+class Reminder(Base):
+    """A person's own reminder: one kind, on some days, at a time or every so often in a
+    window. `next_fire_at` (UTC, indexed) is the only thing the tick looks at, so a tick costs
+    what is due, not how many reminders exist."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_next_fire_at", "next_fire_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The account it was set from: nudges go to that account's private chat.
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    days: Mapped[str] = mapped_column(String(27))  # "mon,wed,fri"; all seven for every day
+    at_minute: Mapped[int | None] = mapped_column(Integer)  # local minutes after midnight
+    every_minutes: Mapped[int | None] = mapped_column(Integer)
+    window_start: Mapped[int | None] = mapped_column(Integer)  # local minutes, with every_
+    window_end: Mapped[int | None] = mapped_column(Integer)
+    next_fire_at: Mapped[datetime] = mapped_column()
+    skipped_on: Mapped[date | None] = mapped_column(Date)  # "skip today": the local day
+    created_at: Mapped[datetime] = mapped_column()
+
+
+class NudgeState(Base):
+    """Per person: quiet hours, snooze and pause. A row appears when someone first sets one
+    of them; no row means none."""
+
+    __tablename__ = "nudge_state"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiet_start: Mapped[int | None] = mapped_column(Integer)  # local minutes after midnight
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
+    snoozed_until: Mapped[datetime | None] = mapped_column()
+    paused_until: Mapped[datetime | None] = mapped_column()
+
+
+# The daily cap counts a person's recent nudges in the outbox.
+Index("ix_outbox_user_created", OutboxMessage.user_id, OutboxMessage.created_at)

@@ -1,0 +1,306 @@
+"""Reminders and the nudge options: /remind, /reminders, /quiet, /snooze, /pause, /resume,
+/skip. The nudges themselves are sent by the dispatcher (bot.dispatch)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from bot import timeparsing
+from bot.commands.registry import Param, Where, command
+from bot.core import Context, UserError
+from bot.domain import Kind
+from bot.outbox import PENDING
+from bot.scheduling import Schedule, next_fire, window_text
+from bot.storage.models import NudgeState, OutboxMessage, Reminder
+
+SECTION = "Reminders"
+MAX_SNOOZE = timedelta(hours=24)
+MAX_PAUSE = timedelta(days=365)
+KINDS_HINT = "I can remind you about run, strength or water."
+
+
+def nudge_state(ctx: Context) -> NudgeState:
+    """This person's nudge options, created with the defaults on first use."""
+    state = ctx.session.get(NudgeState, ctx.user.id)
+    if state is None:
+        state = NudgeState(user_id=ctx.user.id)
+        ctx.session.add(state)
+    return state
+
+
+def schedule_of(reminder: Reminder) -> Schedule:
+    return Schedule.from_row(
+        reminder.days,
+        reminder.at_minute,
+        reminder.every_minutes,
+        reminder.window_start,
+        reminder.window_end,
+    )
+
+
+def local_when(ctx: Context, moment: datetime) -> str:
+    """'today 11:00', 'tomorrow 07:00' or 'Fri 27 Nov 07:00', in the person's zone."""
+    local = moment.astimezone(ctx.tz)
+    days = (local.date() - ctx.today).days
+    day = {0: "today", 1: "tomorrow"}.get(days, f"{local:%a %d %b}")
+    return f"{day} {local:%H:%M}"
+
+
+def _reminder_id(text: str, usage: str) -> int:
+    m = re.fullmatch(r"#?(\d{1,9})", text.strip())
+    if not m:
+        raise UserError(f"Which reminder? Give its number, e.g. {usage}. /reminders lists them.")
+    return int(m.group(1))
+
+
+def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
+    reminder = ctx.session.get(Reminder, reminder_id)
+    if reminder is None or reminder.user_id != ctx.user.id:
+        raise UserError(f"You have no reminder #{reminder_id}. /reminders lists yours.")
+    return reminder
+
+
+@command(
+    "remind",
+    "Set a reminder for a run, strength work or water",
+    examples=(*timeparsing.REMIND_EXAMPLES, "/remind off 3"),
+    section=SECTION,
+    where=Where.PRIVATE,
+    params=(
+        Param(
+            "kind", "run, strength or water; or off", choices=("run", "strength", "water", "off")
+        ),
+        Param("when", "e.g. mon wed fri 07:00, or every 2h 09:00-21:00, or a reminder number"),
+    ),
+    details="Days: mon tue … sun, mon-fri, weekdays, weekends or daily (the default). "
+    "A time like 07:00 or 6:30pm, or 'every 2h' with a window such as 09:00-21:00 "
+    "(09:00–21:00 if you give none). Times are in your time zone (/tz). "
+    "Nudges come to this private chat; /remind off <number> removes one.",
+)
+def remind(ctx: Context, args: str) -> str:
+    words = args.split()
+    if not words:
+        raise UserError(
+            "What should I remind you about, and when? Try "
+            + ", ".join(timeparsing.REMIND_EXAMPLES)
+            + "."
+        )
+    first = words[0].lower()
+    if first == "off":
+        return _remove(ctx, " ".join(words[1:]))
+    if first not in {k.value for k in Kind}:
+        raise UserError(
+            f"{KINDS_HINT} {words[0]!r} isn't one of them. "
+            "Try /remind water every 2h 09:00-21:00 or /remind run mon wed fri 07:00."
+        )
+    kind = Kind(first)
+    schedule = timeparsing.schedule(" ".join(words[1:]))
+    return _add(ctx, kind, schedule)
+
+
+def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
+    limit = ctx.settings.reminders.max_per_person
+    mine = list(ctx.session.scalars(select(Reminder).where(Reminder.user_id == ctx.user.id)))
+    for existing in mine:
+        if existing.kind == kind.value and schedule_of(existing) == schedule:
+            raise UserError(
+                f"You already have that one: reminder #{existing.id}. /reminders lists them all."
+            )
+    if len(mine) >= limit:
+        raise UserError(
+            f"You have {len(mine)} reminders, the most I keep per person. "
+            f"Remove one first, e.g. /remind off {mine[0].id} (/reminders lists them)."
+        )
+    reminder = Reminder(
+        user_id=ctx.user.id,
+        account_id=ctx.account.id,
+        kind=kind.value,
+        days=schedule.days_text,
+        at_minute=schedule.at,
+        every_minutes=schedule.every,
+        window_start=schedule.window[0] if schedule.window else None,
+        window_end=schedule.window[1] if schedule.window else None,
+        next_fire_at=next_fire(schedule, ctx.user.tz, ctx.now),
+        created_at=ctx.now,
+    )
+    ctx.session.add(reminder)
+    ctx.session.flush()
+    lines = [
+        f"⏰ Reminder #{reminder.id}: {kind.value}, {schedule.describe()}.",
+        f"Next: {local_when(ctx, reminder.next_fire_at)}.",
+    ]
+    cap = ctx.settings.reminders.daily_cap
+    if schedule.every is not None and schedule.window is not None:
+        per_day = (schedule.window[1] - schedule.window[0]) // schedule.every + 1
+        if per_day > cap:
+            lines.append(f"I send at most {cap} nudges a day, so some of these will stay quiet.")
+    if ctx.user.tz == "UTC":
+        lines.append(
+            "Times are in UTC for now: set your time zone with /tz Europe/Berlin "
+            "(or yours) and I'll follow it."
+        )
+    return "\n".join(lines)
+
+
+def _remove(ctx: Context, text: str) -> str:
+    reminder = _own_reminder(ctx, _reminder_id(text, "/remind off 3"))
+    what = f"{reminder.kind}, {schedule_of(reminder).describe()}"
+    ctx.session.delete(reminder)
+    ctx.session.flush()  # first the reminder (waiting out a tick that holds it), then its nudges
+    ctx.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.key.like(f"reminder:{reminder.id}:%"), OutboxMessage.status == PENDING
+        )
+    )
+    return f"🗑 Reminder #{reminder.id} ({what}) is off."
+
+
+@command(
+    "reminders",
+    "Your reminders, their next times and your nudge options",
+    examples=("/reminders",),
+    section=SECTION,
+    where=Where.PRIVATE,
+)
+def reminders(ctx: Context, args: str) -> str:
+    mine = list(
+        ctx.session.scalars(
+            select(Reminder).where(Reminder.user_id == ctx.user.id).order_by(Reminder.id)
+        )
+    )
+    if not mine:
+        return (
+            "You have no reminders yet. Try "
+            + ", ".join(timeparsing.REMIND_EXAMPLES)
+            + ". "
+            + status_line(ctx)
+        ).strip()
+    lines = ["⏰ **Your reminders**"]
+    for r in mine:
+        skipped = " (skipped today)" if r.skipped_on == ctx.today else ""
+        lines.append(
+            f"#{r.id} {r.kind} — {schedule_of(r).describe()} · "
+            f"next {local_when(ctx, r.next_fire_at)}{skipped}"
+        )
+    if status := status_line(ctx):
+        lines.append(status)
+    lines.append(
+        f"At most {ctx.settings.reminders.daily_cap} nudges a day. "
+        f"Remove one with /remind off {mine[0].id}."
+    )
+    return "\n".join(lines)
+
+
+def status_line(ctx: Context) -> str:
+    state = ctx.session.get(NudgeState, ctx.user.id)
+    if state is None:
+        return ""
+    parts = []
+    if state.quiet_start is not None and state.quiet_end is not None:
+        parts.append(f"Quiet hours {window_text(state.quiet_start, state.quiet_end)}")
+    if state.snoozed_until is not None and state.snoozed_until > ctx.now:
+        parts.append(f"snoozed until {local_when(ctx, state.snoozed_until)}")
+    if state.paused_until is not None and state.paused_until > ctx.now:
+        parts.append(f"paused until {local_when(ctx, state.paused_until)}")
+    if not parts:
+        return ""
+    text = " · ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
+@command(
+    "quiet",
+    "Hours with no nudges (or 'off')",
+    examples=("/quiet 22:00-07:00", "/quiet off"),
+    section=SECTION,
+    params=(Param("hours", "e.g. 22:00-07:00, or off", required=False),),
+)
+def quiet(ctx: Context, args: str) -> str:
+    text = args.strip().lower()
+    if not text:
+        state = ctx.session.get(NudgeState, ctx.user.id)
+        if state is None or state.quiet_start is None or state.quiet_end is None:
+            return "No quiet hours set. Try /quiet 22:00-07:00."
+        return (
+            f"🌙 Quiet hours: {window_text(state.quiet_start, state.quiet_end)}. "
+            "Change with /quiet 23:00-06:30 or turn off with /quiet off."
+        )
+    state = nudge_state(ctx)
+    if text == "off":
+        state.quiet_start = state.quiet_end = None
+        return "🌙 Quiet hours are off."
+    start, end = timeparsing.window(text, "/quiet 22:00-07:00")
+    state.quiet_start, state.quiet_end = start, end
+    return f"🌙 Quiet hours: {window_text(start, end)}. No nudges then."
+
+
+@command(
+    "snooze",
+    "No nudges for a while (1 h unless you say)",
+    examples=("/snooze 2h", "/snooze 30m"),
+    section=SECTION,
+    params=(Param("for", "How long: 30m, 2h (up to 24h)", required=False),),
+    details="A nudge that comes due while snoozed comes back when the snooze ends, if that "
+    "is still the same day. For days off, use /pause.",
+)
+def snooze(ctx: Context, args: str) -> str:
+    length = timeparsing.duration(args, "/snooze 2h") if args.strip() else timedelta(hours=1)
+    if length > MAX_SNOOZE:
+        raise UserError("Snoozes last up to 24 hours. For longer, try /pause 3d.")
+    state = nudge_state(ctx)
+    state.snoozed_until = ctx.now + length
+    return f"😴 Snoozed until {local_when(ctx, state.snoozed_until)}. Changed your mind? /resume."
+
+
+@command(
+    "pause",
+    "No nudges for some days",
+    examples=("/pause 3d", "/pause 2w"),
+    section=SECTION,
+    params=(Param("for", "How long: 3d, 2w (up to a year)"),),
+)
+def pause(ctx: Context, args: str) -> str:
+    if not args.strip():
+        raise UserError("For how long? Try /pause 3d or /pause 2w; /resume ends it early.")
+    length = timeparsing.duration(args, "/pause 3d")
+    if length > MAX_PAUSE:
+        raise UserError("A pause lasts up to a year. Try /pause 30d.")
+    state = nudge_state(ctx)
+    state.paused_until = ctx.now + length
+    return (
+        f"⏸ Nudges paused until {local_when(ctx, state.paused_until)}. "
+        "Rest is part of it. /resume whenever you like."
+    )
+
+
+@command("resume", "Nudges back on after /snooze or /pause", examples=("/resume",), section=SECTION)
+def resume(ctx: Context, args: str) -> str:
+    state = nudge_state(ctx)
+    was_off = any(t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until))
+    state.snoozed_until = state.paused_until = None
+    return "▶️ Nudges are back on." if was_off else "Nudges are already on."
+
+
+@command(
+    "skip",
+    "No more nudges today from one reminder (or all)",
+    examples=("/skip", "/skip 3"),
+    section=SECTION,
+    params=(Param("reminder", "A reminder number from /reminders", required=False),),
+)
+def skip(ctx: Context, args: str) -> str:
+    if args.strip():
+        reminder = _own_reminder(ctx, _reminder_id(args, "/skip 3"))
+        reminder.skipped_on = ctx.today
+        return (
+            f"⏭ No more {reminder.kind} nudges from reminder #{reminder.id} today. Back tomorrow."
+        )
+    mine = list(ctx.session.scalars(select(Reminder).where(Reminder.user_id == ctx.user.id)))
+    if not mine:
+        raise UserError("You have no reminders to skip. Set one with /remind run 07:00.")
+    for reminder in mine:
+        reminder.skipped_on = ctx.today
+    return "⏭ No more nudges today. Back tomorrow."

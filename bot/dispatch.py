@@ -1,0 +1,472 @@
+"""The tick: claim due reminders, decide, enqueue nudges, move them on; one transaction a batch.
+
+Every minute (`bot.app.start_scheduler`) `tick` takes due reminders in batches with one
+indexed query (`next_fire_at <= now`; FOR UPDATE SKIP LOCKED on PostgreSQL, so several
+workers share a fan-out and never take the same row), decides for each whether a nudge still
+makes sense, writes the nudges to the outbox with the key `reminder:<id>:<fire time>` and
+moves `next_fire_at` on, all in that batch's transaction: a worker that dies mid-batch leaves
+nothing half done, and a batch that somehow runs twice enqueues once. A tick costs what is
+due, never how many reminders exist.
+
+After downtime, missed fires collapse: fires older than the grace window are dropped, and a
+reminder catches up at most once, with its earliest fire inside the window.
+
+The decisions, in order: paused; snoozed (moved to the end of the snooze when that is the
+same local day and comes before the next regular fire, so the "Snooze 1 h" button means
+"remind me in an hour"); quiet hours; skipped today; nowhere to send (the account is
+unreachable or has no private chat); no longer needed (the run or strength session is
+already logged that day, water is on pace for the goal); the daily cap, counted from the
+person's nudges in the outbox (on PostgreSQL under a per-person advisory lock, so two workers
+cannot both send the last one). Only nudges that go out count towards the cap.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from bot import nudges
+from bot.core import Services
+from bot.domain import Kind, Units
+from bot.interface import Destination
+from bot.outbox import Outgoing, enqueue_many
+from bot.scheduling import Schedule, ScheduleError, in_window, next_fire
+from bot.stats import KindTotals, Totals, week_start
+from bot.storage import bulk
+from bot.storage.bulk import among
+from bot.storage.models import Account, Entry, Goal, NudgeState, OutboxMessage, Reminder, User
+
+log = logging.getLogger("steady.dispatch")
+
+BATCH = 1000
+NUDGE_LOCKS = 0x5EAD  # the advisory-lock namespace for "a person's nudges"
+NO_FACTS = nudges.Facts()  # shared by everyone with no entries or goals; never changed
+KINDS = {kind.value: kind for kind in Kind}  # a dict lookup is cheaper than Kind(value)
+UNITS = {units.value: units for units in Units}
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs and the benchmark."""
+
+    claimed: int = 0
+    enqueued: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A fire that passed the cheap checks and waits for the facts."""
+
+    row: Any  # the claimed reminder row, with its account's, person's and nudge state's columns
+    user_id: int
+    fire: datetime
+    day: date  # the local day of the fire
+    minute: int  # its local minute after midnight
+
+
+def reminder_key(reminder_id: int, fire: datetime) -> str:
+    """'reminder:12:2026-11-25T07:00Z': one nudge per reminder and fire time, ever."""
+    return f"reminder:{reminder_id}:{fire.astimezone(UTC).isoformat()[:16]}Z"
+
+
+def tick(
+    services: Services, *, now: datetime | None = None, batch: int = BATCH, lanes: int = 2
+) -> TickReport:
+    """Handle every reminder due at `now` (the clock's time by default).
+
+    The first batch runs here; a quiet minute costs that one query. When it comes back
+    full, on PostgreSQL `lanes` connections work through the rest side by side, kept apart
+    by SKIP LOCKED exactly as separate workers are: one lane's Python runs while another
+    waits on the database. A lane stops at a short batch, which means every due row not
+    held by another lane was taken. SQLite has one writer, so one lane.
+    """
+    now = now or services.clock.now()
+
+    def lane() -> TickReport:
+        done = TickReport()
+        while True:
+            with services.db.unit_of_work() as session:
+                taken = _batch(session, services, now, batch, done)
+            if taken < batch:
+                return done
+
+    first = TickReport()
+    with services.db.unit_of_work() as session:
+        full = _batch(session, services, now, batch, first) == batch
+    parts = [first]
+    if full and services.db.is_postgres and lanes > 1:
+        with ThreadPoolExecutor(lanes, thread_name_prefix="tick") as pool:
+            running = [pool.submit(lane) for _ in range(lanes)]
+            parts += [r.result() for r in running]
+    elif full:
+        parts.append(lane())
+    report = TickReport()
+    for part in parts:
+        report.claimed += part.claimed
+        report.enqueued += part.enqueued
+        report.skipped.update(part.skipped)
+    if report.claimed:  # DEBUG: in `steady chat` this would land amid the conversation
+        log.debug(
+            "tick: %d due, %d nudges enqueued, skipped %s",
+            report.claimed,
+            report.enqueued,
+            dict(report.skipped),
+        )
+    return report
+
+
+def reschedule(session: Session, user_id: int, zone: str, now: datetime) -> None:
+    """After a time-zone change: every reminder's next fire time, in the new zone."""
+    for r in session.scalars(select(Reminder).where(Reminder.user_id == user_id)):
+        schedule = _schedule(r.days, r.at_minute, r.every_minutes, r.window_start, r.window_end)
+        r.next_fire_at = next_fire(schedule, zone, now)
+
+
+def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> list[Any]:
+    """Up to `batch` due reminders, oldest first, with what deciding needs: one query on the
+    next_fire_at index. On PostgreSQL the reminder rows stay locked until the batch commits;
+    rows another worker holds are skipped, not waited for."""
+    query = (
+        select(
+            Reminder.id,
+            Reminder.user_id,
+            Reminder.kind,
+            Reminder.days,
+            Reminder.at_minute,
+            Reminder.every_minutes,
+            Reminder.window_start,
+            Reminder.window_end,
+            Reminder.next_fire_at,
+            Reminder.skipped_on,
+            Account.platform,
+            Account.private_chat_id,
+            Account.unreachable,
+            User.tz,
+            User.units,
+            User.encourage,
+            NudgeState.quiet_start,
+            NudgeState.quiet_end,
+            NudgeState.snoozed_until,
+            NudgeState.paused_until,
+        )
+        .join(Account, Account.id == Reminder.account_id)
+        .join(User, User.id == Reminder.user_id)
+        .outerjoin(NudgeState, NudgeState.user_id == Reminder.user_id)
+        .where(Reminder.next_fire_at <= now)
+        .order_by(Reminder.next_fire_at)
+        .limit(batch)
+    )
+    if postgres:
+        query = query.with_for_update(skip_locked=True, of=Reminder)
+    return list(session.execute(query))
+
+
+def _batch(
+    session: Session, services: Services, now: datetime, batch: int, report: TickReport
+) -> int:
+    rows = _claim(session, now, batch, services.db.is_postgres)
+    if not rows:
+        return 0
+    report.claimed += len(rows)
+    grace = timedelta(minutes=services.settings.reminders.grace_minutes)
+    moves: list[tuple[int, datetime]] = []
+    candidates: list[_Candidate] = []
+    for row in rows:
+        try:
+            schedule = _schedule(
+                row.days, row.at_minute, row.every_minutes, row.window_start, row.window_end
+            )
+            tz = ZoneInfo(row.tz)
+            fire, next_at = _collapse(schedule, row.tz, row.next_fire_at, now, grace)
+        except (ScheduleError, ValueError, ZoneInfoNotFoundError):
+            # One bad row must not stop everyone's nudges: log it, look again in a day.
+            log.exception("reminder %s: no next fire time; trying again in a day", row.id)
+            moves.append((row.id, now + timedelta(days=1)))
+            report.skipped["schedule_error"] += 1
+            continue
+        if fire is None:
+            moves.append((row.id, next_at))
+            report.skipped["missed"] += 1
+            continue
+        local = fire.astimezone(tz)
+        if _comes_back(row.snoozed_until, fire, next_at, tz):
+            next_at = row.snoozed_until  # snoozed: remind them when the snooze ends
+        moves.append((row.id, next_at))
+        minute = local.hour * 60 + local.minute
+        reason = _early_reason(row, fire, local.date(), minute)
+        if reason is not None:
+            report.skipped[reason] += 1
+            continue
+        candidates.append(_Candidate(row, row.user_id, fire, local.date(), minute))
+
+    outgoing = _decide(session, services, candidates, now, report)
+    report.enqueued += enqueue_many(session, outgoing, now)
+    bulk.update_many(session, Reminder.__table__, "id", ["next_fire_at"], moves)
+    return len(rows)
+
+
+@lru_cache(maxsize=4096)
+def _schedule(
+    days: str, at: int | None, every: int | None, start: int | None, end: int | None
+) -> Schedule:
+    return Schedule.from_row(days, at, every, start, end)
+
+
+def _collapse(
+    schedule: Schedule, zone: str, due: datetime, now: datetime, grace: timedelta
+) -> tuple[datetime | None, datetime]:
+    """(the fire to nudge for, or None; the next fire time after now).
+
+    A due time inside the grace window is nudged for; an older one is dropped, and the first
+    fire inside the window (if any has come) stands in for everything missed.
+    """
+    cutoff = now - grace
+    fire: datetime | None = due
+    if due < cutoff:
+        fire = next_fire(schedule, zone, cutoff - timedelta(seconds=1))
+        if fire > now:
+            return None, fire
+    return fire, next_fire(schedule, zone, now)
+
+
+def _comes_back(
+    snoozed_until: datetime | None, fire: datetime, next_at: datetime, tz: ZoneInfo
+) -> bool:
+    """Whether a fire inside a snooze comes back when it ends: the same local day, and
+    before the reminder's next regular time."""
+    if snoozed_until is None or not fire < snoozed_until < next_at:
+        return False
+    return snoozed_until.astimezone(tz).date() == fire.astimezone(tz).date()
+
+
+def _early_reason(row: Any, fire: datetime, day: date, minute: int) -> str | None:
+    if row.paused_until is not None and row.paused_until > fire:
+        return "paused"
+    if row.snoozed_until is not None and row.snoozed_until > fire:
+        return "snoozed"
+    if (
+        row.quiet_start is not None
+        and row.quiet_end is not None
+        and in_window(minute, row.quiet_start, row.quiet_end)
+    ):
+        return "quiet_hours"
+    if row.skipped_on == day:
+        return "skipped_today"
+    if row.unreachable or not row.private_chat_id:
+        return "unreachable"
+    return None
+
+
+def _decide(
+    session: Session,
+    services: Services,
+    candidates: list[_Candidate],
+    now: datetime,
+    report: TickReport,
+) -> list[Outgoing]:
+    if not candidates:
+        return []
+    cap = services.settings.reminders.daily_cap
+    postgres = bulk.is_postgres(session)
+    facts = _load_facts(session, candidates, postgres)
+    sent = _nudges_sent(session, candidates, now, postgres)
+    nudged: list[tuple[_Candidate, Kind, nudges.Facts]] = []
+    for c in sorted(candidates, key=lambda c: (c.fire, c.row.id)):
+        kind = KINDS[c.row.kind]
+        known = facts.get((c.user_id, c.day), NO_FACTS)
+        span, step = _pace_span(c.row)
+        reason = nudges.reason_to_skip(kind, known, c.minute, span, step)
+        if reason is None and sent[(c.user_id, c.day)] >= cap:
+            reason = "daily_cap"
+        if reason is not None:
+            report.skipped[reason] += 1
+            continue
+        sent[(c.user_id, c.day)] += 1
+        nudged.append((c, kind, known))
+    users = _users_for_voice(session, [c for c, _, _ in nudged], postgres)
+    outgoing = []
+    for c, kind, known in nudged:
+        line = _line(services, session, users[c.user_id], kind, now) if c.row.encourage else None
+        reply = nudges.compose(
+            reminder_id=c.row.id,
+            kind=kind,
+            minute=c.minute,
+            units=UNITS[c.row.units],
+            facts=known,
+            line=line,
+        )
+        outgoing.append(
+            Outgoing(
+                key=reminder_key(c.row.id, c.fire),
+                destination=Destination(c.row.platform, c.row.private_chat_id),
+                reply=reply,
+                user_id=c.user_id,
+            )
+        )
+    return outgoing
+
+
+def _nudges_sent(
+    session: Session, candidates: list[_Candidate], now: datetime, postgres: bool
+) -> Counter[tuple[int, date]]:
+    """Reminder nudges already enqueued per (person, local day), for the daily cap.
+
+    On PostgreSQL each person's advisory lock is taken first, in id order (so two workers
+    never deadlock), and held to the end of the batch: a second worker with another of the
+    same person's reminders waits here and then counts this batch's nudges too.
+    """
+    zones = {c.user_id: ZoneInfo(c.row.tz) for c in candidates}
+    user_ids = sorted(zones)
+    if postgres:
+        session.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(CAST(:space AS integer), id) "
+                "FROM unnest(CAST(:ids AS integer[])) AS id"
+            ),
+            {"space": NUDGE_LOCKS, "ids": user_ids},
+        )
+    since = min(c.fire for c in candidates) - timedelta(days=2)
+    sent: Counter[tuple[int, date]] = Counter()
+    for user_id, created in session.execute(
+        select(OutboxMessage.user_id, OutboxMessage.created_at).where(
+            among(OutboxMessage.user_id, user_ids, postgres),
+            OutboxMessage.created_at >= since,
+            OutboxMessage.key.like("reminder:%"),
+        )
+    ):
+        sent[(user_id, created.astimezone(zones[user_id]).date())] += 1
+    return sent
+
+
+def _users_for_voice(session: Session, nudged: list[_Candidate], postgres: bool) -> dict[int, User]:
+    """The people the voice speaks to, in one query: only those who want encouragement."""
+    wanted = sorted({c.user_id for c in nudged if c.row.encourage})
+    if not wanted:
+        return {}
+    query = select(User).where(among(User.id, wanted, postgres))
+    return {user.id: user for user in session.scalars(query)}
+
+
+def _line(
+    services: Services, session: Session, user: User, kind: Kind, now: datetime
+) -> str | None:
+    """The rules engine's line; a nudge without a line beats no nudge, so its errors are
+    logged and the nudge goes out plain."""
+    try:
+        return services.voice.nudge(session, user, kind, now)
+    except Exception:
+        log.exception("the voice failed on a %s nudge for user %s", kind.value, user.id)
+        return None
+
+
+def _pace_span(row: Any) -> tuple[tuple[int, int], int]:
+    """The part of the day a water goal is spread over, and the step between nudges."""
+    if row.every_minutes is not None:
+        return (row.window_start, row.window_end), row.every_minutes
+    start, end = row.quiet_start, row.quiet_end
+    if start is not None and end is not None and end < start:
+        return (end, start), 0  # awake between the end and the start of quiet hours
+    return nudges.DEFAULT_WAKING_DAY, 0
+
+
+def _load_facts(
+    session: Session, candidates: list[_Candidate], postgres: bool
+) -> dict[tuple[int, date], nudges.Facts]:
+    """Totals for each person's day and week, their goals and last entries: three queries
+    for the whole batch. People with none of these are left out (they get NO_FACTS)."""
+    user_ids = sorted({c.user_id for c in candidates})
+    first = min(week_start(c.day) for c in candidates)
+    last = max(c.day for c in candidates)
+    per_day: dict[int, list[tuple[Kind, date, KindTotals]]] = {}
+    for user_id, kind, day, count, dist, dur, vol in session.execute(
+        select(
+            Entry.user_id,
+            Entry.kind,
+            Entry.local_date,
+            func.count(),
+            func.coalesce(func.sum(Entry.distance_m), 0.0),
+            func.coalesce(func.sum(Entry.duration_s), 0.0),
+            func.coalesce(func.sum(Entry.volume_ml), 0.0),
+        )
+        .where(
+            among(Entry.user_id, user_ids, postgres),
+            Entry.deleted_at.is_(None),
+            Entry.local_date.between(first, last),
+        )
+        .group_by(Entry.user_id, Entry.kind, Entry.local_date)
+    ):
+        totals = KindTotals(count, dist, dur, vol)
+        per_day.setdefault(user_id, []).append((KINDS[kind], day, totals))
+    goals: dict[int, dict[Kind, Any]] = {}
+    for goal in session.execute(
+        select(Goal.user_id, Goal.kind, Goal.period, Goal.amount, Goal.counts_sessions).where(
+            among(Goal.user_id, user_ids, postgres)
+        )
+    ):
+        goals.setdefault(goal.user_id, {})[KINDS[goal.kind]] = goal  # read like a Goal
+    lasts = _last_entries(session, user_ids, postgres)
+    facts: dict[tuple[int, date], nudges.Facts] = {}
+    for c in candidates:
+        uid = c.user_id
+        if (uid, c.day) in facts or not (uid in per_day or uid in goals or uid in lasts):
+            continue
+        day, week = NO_FACTS.day, NO_FACTS.week
+        if uid in per_day:
+            day, week = Totals(), Totals()
+            for kind, on, totals in per_day[uid]:
+                if on == c.day:
+                    _add(day, kind, totals)
+                if week_start(c.day) <= on <= c.day:
+                    _add(week, kind, totals)
+        facts[(uid, c.day)] = nudges.Facts(day, week, goals.get(uid, {}), lasts.get(uid, {}))
+    return facts
+
+
+def _add(totals: Totals, kind: Kind, more: KindTotals) -> None:
+    have = totals[kind]
+    have.sessions += more.sessions
+    have.distance_m += more.distance_m
+    have.duration_s += more.duration_s
+    have.volume_ml += more.volume_ml
+
+
+def _last_entries(
+    session: Session, user_ids: list[int], postgres: bool
+) -> dict[int, dict[Kind, nudges.LastEntry]]:
+    """Each person's latest run and strength entry, for the "log it" button."""
+    latest = (
+        select(func.max(Entry.id))
+        .where(
+            among(Entry.user_id, user_ids, postgres),
+            Entry.deleted_at.is_(None),
+            Entry.kind.in_([Kind.RUN.value, Kind.STRENGTH.value]),
+        )
+        .group_by(Entry.user_id, Entry.kind)
+    )
+    found: dict[int, dict[Kind, nudges.LastEntry]] = {}
+    for e in session.execute(
+        select(
+            Entry.user_id,
+            Entry.kind,
+            Entry.distance_m,
+            Entry.exercise,
+            Entry.sets,
+            Entry.reps,
+            Entry.weight_kg,
+            Entry.duration_s,
+        ).where(Entry.id.in_(latest))
+    ):
+        found.setdefault(e.user_id, {})[KINDS[e.kind]] = nudges.LastEntry(
+            e.distance_m, e.exercise, e.sets, e.reps, e.weight_kg, e.duration_s
+        )
+    return found
