@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app import run_tick
 from bot.clock import FixedClock
-from bot.digests import run_due_digests
 from tests.group_e2e import NEW, DiscordSide, TelegramSide, open_sides
 
 EIGHT_PM = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
@@ -56,7 +56,7 @@ async def test_link_merges_histories_and_challenges_on_both_platforms_count_both
         await telegram.group("Ana", "/digest daily 20:00")
         await discord.group("Ana", "/digest daily 20:00")
         clock.set(EIGHT_PM)
-        assert run_due_digests(telegram.core.services, clock.now()) == 2
+        await run_tick(telegram.core.services)
         [on_telegram] = await telegram.deliver()
         [on_discord] = await discord.deliver()
     assert on_telegram.chat_id == telegram.group_chat

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app import run_tick
 from bot.clock import FixedClock
-from bot.digests import run_due_digests, run_due_endings
 from tests.fakes.discord_api import CHANNEL_ID, OTHER_CHANNEL_ID
 from tests.group_e2e import NEW, DiscordSide, open_sides
 
@@ -49,13 +49,13 @@ async def test_a_server_is_one_group_and_its_admins_choose_the_digest_channel(
     await discord.group("Ana", "/digest daily 20:00")  # asked in #general: still #challenges
 
     clock.set(EIGHT_PM)
-    run_due_digests(discord.core.services, clock.now())
+    await run_tick(discord.core.services)
     [digest] = await discord.deliver()
     assert digest.chat_id == str(OTHER_CHANNEL_ID)
     assert "Daily digest · Wed 25 Nov" in digest.text and "1. Ben — 12.0 km" in digest.text
 
     clock.set(WINDOW_CLOSES)
-    run_due_endings(discord.core.services, clock.now())
+    await run_tick(discord.core.services)
     [summary] = await discord.deliver()
     assert summary.chat_id == str(OTHER_CHANNEL_ID)
     assert "November 100k is over" in summary.text

@@ -1,20 +1,19 @@
 """Group challenges end to end, the same on Telegram and on Discord: the real adapter and its
 library against the fake platform, the real core, commands and voice on SQLite, and the
-tick's digest and end summary run by hand on a controlled clock, then delivered by the
-adapter's outbox sender."""
+scheduler's minute tick run by hand on a controlled clock, its digest and end summary then
+delivered by the adapter's outbox sender."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
 
+from bot.app import run_tick
 from bot.clock import FixedClock
-from bot.core import Services
-from bot.digests import run_due_digests, run_due_endings
 from tests.group_e2e import NEW, Shown, Side, open_sides
 
 BERLIN_8PM = datetime(2026, 11, 25, 19, 0, tzinfo=UTC)  # 20:00 in Berlin on Wed 25 Nov
@@ -41,14 +40,12 @@ async def start_with_ben(side: Side) -> None:
     assert "Ben joined November 100k (run 100 km each)" in joined
 
 
-async def tick_twice(
-    side: Side, tick: Callable[[Services, datetime], int], clock: FixedClock
-) -> list[Shown]:
-    """The scheduler's tick runs twice at the same moment (two workers, or a retry), and the
-    sender drains after each: whatever it posts must arrive once."""
-    tick(side.core.services, clock.now())
+async def tick_twice(side: Side) -> list[Shown]:
+    """The scheduler's minute tick runs twice at the same moment (two workers, or a retry),
+    and the sender drains after each: whatever it posts must arrive once."""
+    await run_tick(side.core.services)
     first = await side.deliver()
-    tick(side.core.services, clock.now())
+    await run_tick(side.core.services)
     return first + await side.deliver()
 
 
@@ -84,9 +81,9 @@ async def test_the_digest_is_posted_once_at_the_groups_local_time(
     await side.group("Ben", "/run 12k 70:00")
 
     clock.set(BERLIN_8PM - timedelta(minutes=1))
-    assert await tick_twice(side, run_due_digests, clock) == []
+    assert await tick_twice(side) == []
     clock.set(BERLIN_8PM)
-    [digest] = await tick_twice(side, run_due_digests, clock)
+    [digest] = await tick_twice(side)
     assert digest.chat_id == side.group_chat
     text = digest.text
     assert "Daily digest · Wed 25 Nov" in text
@@ -98,9 +95,9 @@ async def test_the_digest_is_posted_once_at_the_groups_local_time(
     assert digest.images == ()
 
     clock.set(BERLIN_8PM + timedelta(days=1) - timedelta(seconds=1))
-    assert await tick_twice(side, run_due_digests, clock) == []
+    assert await tick_twice(side) == []
     clock.set(BERLIN_8PM + timedelta(days=1))
-    [next_day] = await tick_twice(side, run_due_digests, clock)
+    [next_day] = await tick_twice(side)
     assert "Daily digest · Thu 26 Nov" in next_day.text
     assert "No one has logged today yet" in next_day.text
 
@@ -113,9 +110,9 @@ async def test_the_end_summary_arrives_once_with_a_chart_of_the_group(
     await side.group("Ben", "/run 12k 70:00")
 
     clock.set(WINDOW_CLOSES - timedelta(seconds=1))
-    assert await tick_twice(side, run_due_endings, clock) == []
+    assert await tick_twice(side) == []
     clock.set(WINDOW_CLOSES)
-    shown = await tick_twice(side, run_due_endings, clock)
+    shown = await tick_twice(side)
     assert {s.chat_id for s in shown} == {side.group_chat}
     text = "\n".join(s.text for s in shown)
     assert "November 100k is over: run 100 km each, Wed 25 Nov – Mon 30 Nov." in text

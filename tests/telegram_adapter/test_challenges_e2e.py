@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from adapters.telegram_adapter import SendLimits
+from bot.app import run_tick
 from bot.clock import FixedClock
 from bot.core import Core
-from bot.digests import run_due_digests, run_due_endings
 from tests.fakes.bot_api import FakeBotAPI
 from tests.group_e2e import NEW, TELEGRAM_IDS, TelegramSide
 from tests.telegram_adapter.conftest import GROUP, Rig, running
@@ -63,9 +63,9 @@ async def big_group_ends(rig: Rig) -> None:
     await rig.say(rig.person(5000, "Runner 00"), "/run 5k 30:00")
 
     rig.clock.set(WINDOW_CLOSES)
-    run_due_endings(rig.core.services, rig.clock.now())
+    await run_tick(rig.core.services)
     shown = await group.deliver()
-    run_due_endings(rig.core.services, rig.clock.now())
+    await run_tick(rig.core.services)
     assert await group.deliver() == []
     methods = [sent.method for sent in rig.fake.sent[-len(shown) :]]
     assert methods[-1] == "sendPhoto" and set(methods[:-1]) == {"sendMessage"}
@@ -95,7 +95,7 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_challenge_and_digest(
     assert "November 100k — run 100 km each" in board and "1. Ana — 0.0 km" in board
 
     rig.clock.set(EIGHT_PM)
-    run_due_digests(rig.core.services, rig.clock.now())
+    await run_tick(rig.core.services)
     [digest] = await moved.deliver()
     assert digest.chat_id == str(SUPERGROUP) and "Daily digest · Wed 25 Nov" in digest.text
     # The three answers before the move; the digest went straight to the new chat.
@@ -107,7 +107,7 @@ async def test_a_move_the_bot_never_heard_of_is_followed_when_it_next_posts(rig:
     rig.fake.migrate(BASIC_GROUP, SUPERGROUP, rig.person(TELEGRAM_IDS["Ana"], "Ana"), tell=False)
 
     rig.clock.set(EIGHT_PM)
-    run_due_digests(rig.core.services, rig.clock.now())
+    await run_tick(rig.core.services)
     [digest] = await TelegramSide(rig, SUPERGROUP).deliver()
     assert digest.chat_id == str(SUPERGROUP)  # the adapter follows Telegram's answer...
     board = await TelegramSide(rig, SUPERGROUP).group("Ben", "/leaderboard")
