@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, inspect, select
@@ -25,6 +26,7 @@ from bot import parsing
 from bot.clock import Clock
 from bot.commands.registry import Command, Registry, Result, Where
 from bot.domain import Kind, Units
+from bot.groups import move_chat
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
 from bot.stats import Progress
@@ -33,6 +35,7 @@ from bot.storage.db import Database
 from bot.storage.models import Account, Entry, HandledMessage, User
 
 log = logging.getLogger("steady.core")
+T = TypeVar("T")
 
 APOLOGY = (
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
@@ -140,10 +143,22 @@ class Core:
 
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """For adapters on an event loop: the database work runs in a worker thread."""
+        return await self._in_turn(self.handle, incoming)
+
+    async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """For adapters: a group chat has a new id (Telegram turns a group into a supergroup).
+        Its group, with its challenges and digest, and the messages waiting for it follow."""
+        await self._in_turn(self.move_chat, platform, old_chat_id, new_chat_id)
+
+    def move_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        with self.services.db.unit_of_work() as session:
+            move_chat(session, platform, old_chat_id, new_chat_id)
+
+    async def _in_turn(self, work: Callable[..., T], *args: object) -> T:
         if self._turns is None:
-            return await asyncio.to_thread(self.handle, incoming)
+            return await asyncio.to_thread(work, *args)
         async with self._turns:
-            return await asyncio.to_thread(self.handle, incoming)
+            return await asyncio.to_thread(work, *args)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         line = (incoming.payload or incoming.text or "").strip()

@@ -3,34 +3,43 @@
 A group is keyed by platform and the platform's id for it: the chat id, or a Discord
 server's id when the adapter gives `Incoming.server_id`. It is created on the first group
 command, with the chat it came from as the place where digests and summaries are posted.
+When a platform gives a chat a new id (Telegram turns a group into a supergroup), the
+group follows it: `move_chat`.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.core import Context
 from bot.interface import Incoming
-from bot.storage.models import Challenge, Group
+from bot.outbox import PENDING
+from bot.storage.models import Challenge, Group, OutboxMessage
+
+if TYPE_CHECKING:  # bot.core asks this module to move chats
+    from bot.core import Context
+
+log = logging.getLogger("steady.groups")
 
 
 def group_key(incoming: Incoming) -> str:
     return incoming.server_id or incoming.chat_id
 
 
+def find_group(session: Session, platform: str, key: str) -> Group | None:
+    return session.scalar(select(Group).where(Group.platform == platform, Group.external_id == key))
+
+
 def group_of(ctx: Context) -> Group:
     """The group of this message, created on first use (a race is retried by the core)."""
     incoming = ctx.incoming
-    group = ctx.session.scalar(
-        select(Group).where(
-            Group.platform == incoming.platform, Group.external_id == group_key(incoming)
-        )
-    )
+    group = find_group(ctx.session, incoming.platform, group_key(incoming))
     if group is None:
         group = Group(
             platform=incoming.platform,
@@ -80,3 +89,43 @@ def set_group_tz(session: Session, group: Group, zone: str, now: datetime) -> No
     )
     for challenge in running:
         challenge.ends_at = day_end(challenge.end_date, zone)
+
+
+def move_chat(session: Session, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+    """A chat has a new id: the group keyed by the old one, the digests posted there and
+    the messages still waiting for it follow. Telegram makes a group a supergroup, with a
+    new id, when it grows or an admin changes certain settings; without this its challenges
+    would vanish from it. Moving twice (Telegram tells both chats) finds nothing the second
+    time."""
+    moving = find_group(session, platform, old_chat_id)
+    if moving is not None:
+        taken = find_group(session, platform, new_chat_id)
+        if taken is not None and not session.scalar(
+            select(exists().where(Challenge.group_id == taken.id))
+        ):
+            session.delete(taken)  # made by a command in the new chat, before word of the move
+            session.flush()
+            taken = None
+        if taken is None:
+            moving.external_id = new_chat_id
+        else:
+            log.warning(
+                "%s chat %s moved to %s, which has challenges of its own: kept apart",
+                platform,
+                old_chat_id,
+                new_chat_id,
+            )
+    session.execute(
+        update(Group)
+        .where(Group.platform == platform, Group.digest_chat_id == old_chat_id)
+        .values(digest_chat_id=new_chat_id)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status == PENDING,
+        )
+        .values(chat_id=new_chat_id)
+    )

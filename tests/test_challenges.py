@@ -193,3 +193,30 @@ def test_a_discord_server_shares_challenges_across_channels(core):
     assert "posted in this channel" in admin.say("/steady channel")
     with core.services.db.unit_of_work() as s:
         assert s.scalar(select(Group.digest_chat_id).where(Group.external_id == "900")) == "222"
+
+
+def test_a_chat_given_a_new_id_keeps_its_group(core):
+    """Telegram turns a group into a supergroup with a new id; the core is told twice."""
+    before = GroupChat(core, "ana", chat_id="-4001", is_admin=True)
+    before.say(NEW)
+    before.say("/digest daily 20:00")
+    after = GroupChat(core, "ben", chat_id="-1004001", is_admin=True)
+    assert "No daily digest here yet" in after.say("/digest")  # a group made early, empty
+    core.move_chat("telegram", "-4001", "-1004001")
+    core.move_chat("telegram", "-4001", "-1004001")
+    assert "Ana — 0.0 km" in after.say("/leaderboard")
+    assert "The digest is posted daily at 20:00" in after.say("/digest")
+    assert count(core, Group) == 1
+
+
+def test_a_new_id_with_challenges_of_its_own_keeps_them_apart(core):
+    before = GroupChat(core, "ana", chat_id="-4001")
+    before.say(NEW)
+    after = GroupChat(core, "ben", chat_id="-1004001")
+    after.say('/challenge new "Lift" strength 8 until 2026-12-15')
+    core.move_chat("telegram", "-4001", "-1004001")
+    board = after.say("/leaderboard")
+    assert "Lift" in board and "November 100k" not in board
+    with core.services.db.unit_of_work() as s:
+        places = set(s.scalars(select(Group.digest_chat_id)))
+    assert places == {"-1004001"}  # the old group's digests now reach the chat it became

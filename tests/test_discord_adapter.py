@@ -15,7 +15,6 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from adapters.discord_adapter import DiscordAdapter
 from bot.commands import MODULES
 from bot.commands.registry import Param, Registry, Where, command
 from bot.core import Context, Core
@@ -31,16 +30,9 @@ from bot.interface import (
 )
 from bot.outbox import OutboxSender, enqueue
 from bot.storage.models import Account, Entry, OutboxMessage
-from tests.fakes.discord_api import (
-    BOT_ID,
-    CHANNEL_ID,
-    GUILD_ID,
-    FakeDiscord,
-    Posted,
-    patch_discord,
-)
+from tests.discord_rig import TOKEN, answers, fake_discord, running
+from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord
 
-TOKEN = "123456:TEST-DISCORD-TOKEN"
 ANA, BEN = 700000000000000001, 700000000000000002  # Ana is a member; Ben organises the server
 
 
@@ -95,14 +87,10 @@ def files(ctx: Context, args: str) -> str:
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    fake.token = TOKEN
-    await fake.start()
-    patch_discord(monkeypatch, fake)
-    fake.user(ANA, "Ana")
-    fake.user(BEN, "Ben", manages_server=True)
-    yield fake
-    await fake.stop()
+    async with fake_discord(monkeypatch) as fake:
+        fake.user(ANA, "Ana")
+        fake.user(BEN, "Ben", manages_server=True)
+        yield fake
 
 
 @pytest.fixture
@@ -115,40 +103,11 @@ def core(make_core: Callable[..., Core], sqlite_url: str) -> Core:
     return Core(dataclasses.replace(base.services, registry=Registry.collect(modules)))
 
 
-@contextlib.asynccontextmanager
-async def running(
-    core: Core, fake: FakeDiscord, **settings: object
-) -> AsyncIterator[DiscordAdapter]:
-    """The adapter connected to the fake until the block ends; then it must close cleanly."""
-    # Discord allows 3 s; waiting 2.5 s before deferring keeps a busy test machine from
-    # deferring where a test expects a direct answer (the tests of deferring set their own).
-    options = {"discord_token": SecretStr(TOKEN), "discord_defer_after": 2.5, **settings}
-    adapter = DiscordAdapter(
-        core, core.services.settings.model_copy(update=options), guild_ready_timeout=0.01
-    )
-    task = asyncio.create_task(adapter.run())
-    try:
-        await fake.until(lambda: adapter.client.is_ready() or task.done())
-        if task.done():
-            task.result()
-        yield adapter
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    assert adapter.client.is_closed()
-
-
 def entries(core: Core) -> list[Entry]:
     with core.services.db.unit_of_work() as session:
         rows = list(session.scalars(select(Entry).order_by(Entry.id)))
         session.expunge_all()
         return rows
-
-
-async def answers(fake: FakeDiscord, channel_id: int, count: int) -> list[Posted]:
-    await fake.until(lambda: len(fake.posted_in(channel_id)) >= count)
-    return fake.posted_in(channel_id)
 
 
 def slow_down(core: Core, monkeypatch: pytest.MonkeyPatch, seconds: float = 0.3) -> None:

@@ -46,6 +46,9 @@ def test_markup_keeps_bold_and_italic_and_makes_the_rest_literal() -> None:
     assert markdown("**Week** of _rest_") == "**Week** of _rest_"
     assert markdown("3*4 = 12 ~ish~ `code` |x|") == r"3\*4 = 12 \~ish\~ \`code\` \|x\|"
     assert markdown("# not a heading\n- not a list") == "\\# not a heading\n\\- not a list"
+    # Standings keep their own numbers: a numbered list would renumber tied places.
+    assert markdown("1. Ben\n2. Ana\n2. Cat") == "1\\. Ben\n2\\. Ana\n2\\. Cat"
+    assert markdown("ran 5. Then 2.5 km") == "ran 5. Then 2.5 km"
     assert markdown("snake_case stays") == r"snake\_case stays"
 
 

@@ -31,6 +31,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _ITALIC = re.compile(r"(?<!\w)_(.+?)_(?!\w)")
 # Private-use characters stand in for the markers while the rest of the text is escaped.
 _BOLD_MARK, _ITALIC_MARK = "\ue000", "\ue001"
+# "2. Ana" at the start of a line would open a numbered list, which Discord numbers on from
+# its first line: tied places in the standings ("2. Ana", "2. Cat") would read 2, 3.
+_LIST_NUMBER = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 
 
 @dataclass
@@ -60,7 +63,7 @@ def markdown(text: str) -> str:
     """Neutral markup to Discord markdown: bold and italic kept, anything else made literal."""
     marked = _BOLD.sub(lambda m: f"{_BOLD_MARK}{m.group(1)}{_BOLD_MARK}", text)
     marked = _ITALIC.sub(lambda m: f"{_ITALIC_MARK}{m.group(1)}{_ITALIC_MARK}", marked)
-    escaped = discord.utils.escape_markdown(marked)
+    escaped = _LIST_NUMBER.sub(r"\1\\.", discord.utils.escape_markdown(marked))
     return escaped.replace(_BOLD_MARK, "**").replace(_ITALIC_MARK, "_")
 
 

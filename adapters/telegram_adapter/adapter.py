@@ -148,6 +148,7 @@ class TelegramAdapter:
         self.app: Application = builder.build()
         kinds = filters.TEXT | filters.CAPTION | filters.Document.ALL
         self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & kinds, self._on_message))
+        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         self.app.add_handler(CallbackQueryHandler(self._on_button))
         self.app.add_error_handler(self._on_error)
 
@@ -252,6 +253,28 @@ class TelegramAdapter:
                 incoming = dataclasses.replace(incoming, attachments=attachments)
             replies = await self.core.handle_async(incoming)
             await self._answer(incoming, replies)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup, with a new id. Telegram says so in both chats; the
+        first word moves the group, the second finds nothing left to move."""
+        message = update.message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        async with self._chats.turn(message.chat.id):
+            await self._moved(old, new)
+
+    async def _moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        log.info("Telegram chat %s is now supergroup %s", old_chat_id, new_chat_id)
+        try:
+            await self.core.move_chat_async(PLATFORM, str(old_chat_id), str(new_chat_id))
+        except Exception:  # what was being sent has gone out: it must not be sent again
+            log.exception("could not move chat %s to %s", old_chat_id, new_chat_id)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -395,15 +418,17 @@ class TelegramAdapter:
             raise cause from None
 
     async def _deliver(self, chat_id: int, reply: Reply) -> None:
-        """Every part of a reply, in order; a group that became a supergroup is followed."""
+        """Every part of a reply, in order; a group that became a supergroup is followed,
+        and the core told, in case the bot never heard of the move."""
         parts = render.parts_of(reply)
         for index, part in enumerate(parts):
             try:
                 try:
                     await self._send_part(chat_id, part)
                 except ChatMigrated as moved:
-                    chat_id = int(moved.new_chat_id)
+                    old_chat_id, chat_id = chat_id, int(moved.new_chat_id)
                     await self._send_part(chat_id, part)
+                    await self._moved(old_chat_id, chat_id)
             except TelegramError as exc:
                 raise Undelivered(render.rest_of(reply, parts[index:])) from exc
 

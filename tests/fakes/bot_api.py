@@ -4,7 +4,8 @@ It speaks the Bot API the way python-telegram-bot uses it (form or multipart pos
 JSON-encoded non-string values), keeps the updates a test pushes until a getUpdates call
 with a higher offset confirms them, and records every call with its arrival time, so tests
 can assert what a user would have seen and how fast it was sent. Switches make it answer
-429 (flood control), 403 (blocked by the user) or 502 (an outage) on demand. It checks what
+429 (flood control), 403 (blocked by the user) or 502 (an outage) on demand, and `migrate`
+turns a basic group into a supergroup with a new id, as Telegram does. It checks what
 Telegram checks and Steady could get wrong: HTML that Telegram would refuse, texts over
 4,096 characters, captions over 1,024, callback data over 64 bytes.
 """
@@ -97,6 +98,8 @@ class FakeBotAPI:
     down: bool = False  # every method answers 502, as during a Bot API outage
     failing: set[str] = field(default_factory=set)  # these methods answer 502
     latency_s: float = 0.0  # added to every send, as the trip to Telegram's servers would
+    basic_groups: set[int] = field(default_factory=set)  # these are "group", not "supergroup"
+    migrated: dict[int, int] = field(default_factory=dict)  # a basic group -> its supergroup
 
     def __post_init__(self) -> None:
         self._updates: list[dict[str, Any]] = []
@@ -147,6 +150,23 @@ class FakeBotAPI:
 
     def set_member(self, chat_id: int, user_id: int, status: str) -> None:
         self.members[(chat_id, user_id)] = status
+
+    def migrate(self, old_chat_id: int, new_chat_id: int, user: dict, *, tell: bool = True) -> None:
+        """A basic group becomes a supergroup with a new id, as Telegram does when a group
+        grows or an admin changes certain settings. The bot hears of it by a service message
+        in each chat (`tell=False`: it never does, as when it was offline for longer than
+        Telegram keeps updates); sends to the old id answer 400 with the new one."""
+        self.migrated[old_chat_id] = new_chat_id
+        self.basic_groups.discard(new_chat_id)
+        if not tell:
+            return
+        for chat_id, key, value in (
+            (old_chat_id, "migrate_to_chat_id", new_chat_id),
+            (new_chat_id, "migrate_from_chat_id", old_chat_id),
+        ):
+            update = self.message_update(user, chat_id=chat_id)
+            update["message"][key] = value
+            self.push(update)
 
     # --------------------------------------------------------------- updates
 
@@ -283,6 +303,12 @@ class FakeBotAPI:
                 429,
                 f"Too Many Requests: retry after {throttle.retry_after}",
                 retry_after=throttle.retry_after,
+            )
+        if method in SEND_METHODS and chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat_id],
             )
         if method in SEND_METHODS and chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -426,7 +452,8 @@ class FakeBotAPI:
             if user is not None:
                 chat["first_name"] = user["first_name"]
             return chat
-        return {"id": chat_id, "type": "supergroup", "title": title}
+        kind = "group" if chat_id in self.basic_groups else "supergroup"
+        return {"id": chat_id, "type": kind, "title": title}
 
     def _as_message(self, sent: Sent) -> dict:
         message: dict[str, Any] = {

@@ -5,9 +5,11 @@ It behaves like Discord where Steady depends on it: the login calls, HELLO / IDE
 READY / GUILD_CREATE, heartbeats, dispatches with sequence numbers, op 7 (reconnect) and
 RESUME replaying what the bot missed, message content withheld from server messages when
 the session lacks the Message Content intent (DMs and mentions keep it), command sync,
-channel messages, DM channels, interaction callbacks and follow-ups. Switches make a DM
-answer 403 or a route answer 429. Every REST call is recorded, and every message the bot
-shows is kept in `posted`, so tests assert what a person would see.
+channel messages in a guild of two channels (#general, #challenges), DM channels,
+interaction callbacks and follow-ups. Switches make a DM answer 403 or a route answer 429.
+Every REST call is recorded, and every message the bot shows is kept in `posted`, with
+`Posted.seen` for its text as Discord's client shows the markdown, so tests assert what a
+person would see.
 
 Tests point discord.py at it with `patch_discord(monkeypatch, fake)`.
 """
@@ -32,6 +34,8 @@ from aiohttp import WSMsgType, web
 BOT_ID = 900000000000000001  # the bot user; also its application's id
 GUILD_ID = 900000000000000100
 CHANNEL_ID = 900000000000000200  # #general in the guild
+OTHER_CHANNEL_ID = 900000000000000201  # #challenges in the same guild
+CHANNELS = {CHANNEL_ID: "general", OTHER_CHANNEL_ID: "challenges"}
 OWNER_ID = 900000000000000300
 ADMIN_ROLE_ID = 900000000000000400
 MESSAGE_CONTENT = 1 << 15  # the privileged intent's bit
@@ -89,6 +93,32 @@ class Posted:
         for embed in self.embeds:
             parts += [embed.get("title", ""), embed.get("description", "")]
         return "\n".join(p for p in parts if p)
+
+    @property
+    def seen(self) -> str:
+        """`text` as Discord's client shows it: markdown markers applied, escapes gone, and
+        runs of numbered lines shown as a list, numbered on from its first line."""
+        return shown_markdown(self.text)
+
+
+_LIST_ITEM = re.compile(r"(\d+)\. (.*)")
+ITALIC = re.compile(r"(?<![\\\w])_(.+?)(?<!\\)_(?!\w)")  # _words_, not escaped \_
+
+
+def shown_markdown(text: str) -> str:
+    """Discord markdown as a person reads it (the parts Steady's replies can contain)."""
+    lines, number = [], None
+    for line in text.split("\n"):
+        item = _LIST_ITEM.fullmatch(line)
+        if item is None:
+            number = None
+        else:
+            number = int(item.group(1)) if number is None else number + 1
+            line = f"{number}. {item.group(2)}"
+        lines.append(line)
+    shown = re.sub(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", r"\1", "\n".join(lines))
+    shown = ITALIC.sub(r"\1", shown)
+    return re.sub(r"\\(.)", r"\1", shown)
 
 
 @dataclass
@@ -251,7 +281,13 @@ class FakeDiscord:
         return message_id
 
     async def slash(
-        self, user_id: int, name: str, options: dict[str, object] | None = None, *, dm: bool = False
+        self,
+        user_id: int,
+        name: str,
+        options: dict[str, object] | None = None,
+        *,
+        dm: bool = False,
+        channel_id: int = CHANNEL_ID,
     ) -> int:
         """A person runs a slash command, as Discord's client sends it: only commands the bot
         synced exist, and each option carries the type the bot declared."""
@@ -263,7 +299,23 @@ class FakeDiscord:
                 raise AssertionError(f"/{name} has no option {key!r}")
             given.append({"name": key, "type": declared[key]["type"], "value": value})
         data = {"id": command["id"], "name": name, "type": 1, "options": given}
-        return await self._interaction(user_id, 2, data, dm=dm)
+        return await self._interaction(user_id, 2, data, dm=dm, channel_id=channel_id)
+
+    async def slash_line(
+        self, user_id: int, line: str, *, dm: bool = False, channel_id: int = CHANNEL_ID
+    ) -> int:
+        """A person fills in a slash command's form from a line such as `/run 5k 28:30`:
+        word by word into its options in order, the last option taking the rest."""
+        name, _, rest = line.removeprefix("/").partition(" ")
+        declared = self._synced_command(name).get("options", [])
+        words = rest.split(maxsplit=max(len(declared) - 1, 0)) if declared else []
+        if len(words) > len(declared):
+            raise AssertionError(f"/{name} has no room for {rest!r}")
+        options: dict[str, object] = {
+            option["name"]: int(word) if option["type"] == 4 else word
+            for option, word in zip(declared, words, strict=False)
+        }
+        return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id)
 
     async def click(self, user_id: int, posted: Posted, custom_id: str) -> int:
         """A person presses a button on a message the bot posted."""
@@ -313,14 +365,7 @@ class FakeDiscord:
         else:
             payload["guild_id"] = str(GUILD_ID)
             payload["guild_locale"] = "en-US"
-            payload["channel"] = {
-                "id": str(channel),
-                "type": 0,
-                "guild_id": str(GUILD_ID),
-                "name": "general",
-                "position": 0,
-                "permission_overwrites": [],
-            }
+            payload["channel"] = {**self._channel(channel), "guild_id": str(GUILD_ID)}
             payload["member"] = {
                 **self.member(user_id),
                 "permissions": str(self.permissions_of(user_id)),
@@ -440,6 +485,18 @@ class FakeDiscord:
             "flags": 0,
         }
 
+    def _channel(self, channel_id: int) -> dict[str, Any]:
+        """A text channel of the guild."""
+        return {
+            "id": str(channel_id),
+            "type": 0,
+            "name": CHANNELS[channel_id],
+            "position": list(CHANNELS).index(channel_id),
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
+
     def _guild(self) -> dict[str, Any]:
         return {
             "id": str(GUILD_ID),
@@ -469,17 +526,7 @@ class FakeDiscord:
                     "flags": 0,
                 },
             ],
-            "channels": [
-                {
-                    "id": str(CHANNEL_ID),
-                    "type": 0,
-                    "name": "general",
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "nsfw": False,
-                    "parent_id": None,
-                },
-            ],
+            "channels": [self._channel(channel_id) for channel_id in CHANNELS],
             "members": [
                 {
                     "user": self._bot_user(),
