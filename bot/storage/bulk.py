@@ -110,7 +110,9 @@ def insert_many(
         tuple(changes),
         is_postgres(session),
     )
-    result = session.connection().execute(statement, {"_rows": json.dumps(rows), **shared})
+    result = session.connection().execute(
+        statement, {"_rows": json.dumps(rows, ensure_ascii=False), **shared}
+    )
     return result.rowcount  # type: ignore[attr-defined]
 
 
