@@ -27,7 +27,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -394,11 +394,17 @@ def _lines(
     services: Services, session: Session, asks: list[NudgeAsk], now: datetime
 ) -> list[str | None]:
     """The rules engine's line for each nudge of the batch, in one call. A nudge without a
-    line beats no nudge, so a failure is logged and the batch's nudges go out plain."""
+    line beats no nudge, so a failure is logged and the batch's nudges go out plain.
+
+    On PostgreSQL a failed statement spoils the rest of its transaction, so the voice runs
+    inside a savepoint there: a database error in it is undone alone and the batch goes on.
+    (SQLite's driver mishandles savepoints opened before the transaction has written
+    anything, but SQLite carries on after a failed statement anyway.)"""
     if not asks:
         return []
     try:
-        lines = services.voice.nudge_lines(session, asks, now)
+        with session.begin_nested() if bulk.is_postgres(session) else nullcontext():
+            lines = services.voice.nudge_lines(session, asks, now)
         if len(lines) != len(asks):
             raise ValueError(f"{len(lines)} lines for {len(asks)} nudges")
         return lines

@@ -7,6 +7,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from bot import encouragement
 from bot.dispatch import tick
 from bot.domain import Kind
@@ -206,3 +208,28 @@ def test_a_line_that_fails_for_one_person_leaves_the_others_theirs(
     assert line_in(nudges["chat-ana"]) is None
     assert category_of(line_in(nudges["chat-ben"])) == "hydration"
     assert "no nudge line for user:1" in caplog.text
+
+
+class FailsInTheDatabase:
+    """A voice whose statement fails: on PostgreSQL that spoils the transaction."""
+
+    def nudge_lines(self, session, asks, now):
+        session.execute(text("SELECT no_such_column FROM users"))
+        return ["never"] * len(asks)
+
+    def after_log(self, ctx, entry, progress=None):
+        return None
+
+    def group_line(self, session, facts):
+        return None
+
+
+def test_a_database_error_in_the_voice_leaves_the_nudges_plain(make_core, any_db_url, clock):
+    chat = Chat(make_core(any_db_url))
+    chat.say("/remind water every 2h 09:00-21:00")
+    chat.core.services.voice = FailsInTheDatabase()
+    at(clock, "2026-11-25 13:00")
+    [nudge] = minute(chat.core).values()
+    assert nudge == "💧 **Time for some water** · 13:00"
+    at(clock, "2026-11-25 15:00")  # the reminder moved on: the batch was committed
+    assert len(minute(chat.core)) == 1
