@@ -19,8 +19,8 @@ with the asks (the dispatcher reads them for the whole batch anyway), and one st
 reads everyone's latest day of each kind, three index probes a person however long their
 history. The streak is an after_log fact only: reading enough of each person's active days
 to settle it would make a fan-out's cost grow with everyone's history, and no nudge rule
-needs it. `steady rules check` therefore refuses a nudge rule that reads {streak} or says
-a message that shows it.
+needs it. `steady rules check` therefore refuses a nudge rule whose condition reads the
+streak, or that says a category with a message showing {streak}.
 """
 
 from __future__ import annotations

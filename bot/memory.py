@@ -22,6 +22,9 @@ from bot.storage import bulk
 from bot.storage.models import RuleFiring, ShownMessages
 
 FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
+# Three parameters a key, and SQLite takes up to 32,766 in one statement: a batch of a
+# thousand people needs a second query only when five limited rules match for each of them.
+FIRINGS_PER_QUERY = 5000
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ _FIRINGS = select(
 
 
 class Memory:
+    """One batch's view of the memory: read once, noted in as lines are chosen, written once."""
+
     def __init__(self) -> None:
         self._recent: dict[tuple[str, str], list[str]] = {}
         self._fired: dict[FiringKey, datetime] = {}
@@ -86,9 +91,11 @@ class Memory:
             params = {"audiences": sorted(memory._users), "categories": sorted(categories)}
             for audience, category, recent in connection.execute(statement, params):
                 memory._recent[(audience, category)] = list(recent or [])
-        if firings:
-            rows = connection.execute(_FIRINGS, {"keys": sorted(set(firings))})
-            memory._fired = {(audience, rule, key): at for audience, rule, key, at in rows}
+        keys = sorted(set(firings))
+        for start in range(0, len(keys), FIRINGS_PER_QUERY):
+            chunk = keys[start : start + FIRINGS_PER_QUERY]
+            for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}):
+                memory._fired[(audience, rule, key)] = at
         return memory
 
     def recent(self, audience: Audience | None, category: str) -> list[str]:

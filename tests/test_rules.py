@@ -100,6 +100,20 @@ def test_shipped_nudge_rules(rulebook, changes, expected):
     assert rulebook.matching(Scope.NUDGE, {**ORDINARY_NUDGE, **changes})[0].name == expected
 
 
+def test_a_batch_of_nudges_gets_the_rules_each_would_get_alone(rulebook):
+    moments = [{**ORDINARY_NUDGE, **changes} for changes, _ in NUDGE_CASES] * 3
+    moments.append({**ORDINARY_NUDGE, "name": "Someone else", "hour": 22})  # facts no rule reads
+    batch = rulebook.matching_many(Scope.NUDGE, moments)
+    assert [list(rules) for rules in batch] == [rulebook.matching(Scope.NUDGE, m) for m in moments]
+    assert batch[-1] is batch[0]  # the same situation for the rules: evaluated once
+    assert rulebook.reads[Scope.NUDGE] == (
+        "kind",
+        "quiet_days",
+        "week_run_count",
+        "week_strength_count",
+    )
+
+
 def test_shipped_digest_rule(rulebook):
     given = facts.for_digest({"group": "Crew", "members": 3, "unknown_extra": 1})
     assert [r.name for r in rulebook.matching(Scope.DIGEST, given)] == ["group-cheer"]
