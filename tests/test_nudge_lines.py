@@ -233,3 +233,33 @@ def test_a_database_error_in_the_voice_leaves_the_nudges_plain(make_core, any_db
     assert nudge == "💧 **Time for some water** · 13:00"
     at(clock, "2026-11-25 15:00")  # the reminder moved on: the batch was committed
     assert len(minute(chat.core)) == 1
+
+
+class Counting:
+    """A voice that says which batch each line came from."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def nudge_lines(self, session, asks, now):
+        self.batches.append(sorted(ask.name for ask in asks))
+        return [f"batch {len(self.batches)}" for _ in asks]
+
+    def after_log(self, ctx, entry, progress=None):
+        return None
+
+    def group_line(self, session, facts):
+        return None
+
+
+def test_the_voice_is_asked_once_per_batch(chat, clock):
+    people = [chat, Chat(chat.core, "ben"), Chat(chat.core, "cleo")]
+    for person in people:
+        person.say("/remind run 12:30")
+    voice = Counting()
+    chat.core.services.voice = voice
+    at(clock, "2026-11-25 12:30")
+    report = tick(chat.core.services, batch=2)
+    assert report.enqueued == 3
+    assert [len(names) for names in voice.batches] == [2, 1]  # two batches, one call each
+    assert sorted(name for names in voice.batches for name in names) == ["Ana", "Ben", "Cleo"]
