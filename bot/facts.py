@@ -420,7 +420,7 @@ def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
     """`_last_days` for many people in one statement (people with no entries are left out)."""
     statement = _LAST_DAYS_OF[session.get_bind().dialect.name == "postgresql"]
     found = {}
-    for user_id, *days in session.connection().execute(statement, {"ids": user_ids}):
+    for user_id, *days in session.connection().execute(statement, {"ids": user_ids}).all():
         if any(days):
             found[user_id] = dict(zip(Kind, days, strict=True))
     return found

@@ -89,12 +89,12 @@ class Memory:
         if categories:
             statement = _RECENT[bulk.is_postgres(session)]
             params = {"audiences": sorted(memory._users), "categories": sorted(categories)}
-            for audience, category, recent in connection.execute(statement, params):
+            for audience, category, recent in connection.execute(statement, params).all():
                 memory._recent[(audience, category)] = list(recent or [])
         keys = sorted(set(firings))
         for start in range(0, len(keys), FIRINGS_PER_QUERY):
             chunk = keys[start : start + FIRINGS_PER_QUERY]
-            for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}):
+            for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}).all():
                 memory._fired[(audience, rule, key)] = at
         return memory
 

@@ -2,8 +2,10 @@
 
 On PostgreSQL a list travels as one array parameter (`= ANY(:ids)`, `unnest(...)`), so a
 batch of a thousand rows is one short statement that SQLAlchemy compiles once and psycopg
-sends in binary; rendering a thousand placeholders costs more than running the query. On
-SQLite, `IN (...)` and executemany run inside the driver and are already fast.
+sends in binary (bot/storage/db.py registers the binary form for lists); rendering a
+thousand placeholders costs more than running the query. On SQLite, `IN (...)` and
+executemany run inside the driver and are already fast. Inserts of many rows go as one
+JSON document on both (`insert_many`).
 """
 
 from __future__ import annotations
