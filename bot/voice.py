@@ -127,14 +127,15 @@ class SteadyVoice:
         render) is logged and gets None; the others still get theirs."""
         matched = self.rulebook.matching_many(scope, moments)
         categories: set[str] = set()
+        limited: dict[int, tuple[Rule, ...]] = {}  # the limited rules of each distinct match
         for rules in {id(rules): rules for rules in matched}.values():  # shared when equal
             categories.update(c for rule in rules for c in rule.say)
+            limited[id(rules)] = tuple(rule for rule in rules if rule.limited)
         firings = [
             (audience.key, rule.name, rule.once_key(facts))
             for facts, audience, rules in zip(moments, audiences, matched, strict=True)
             if audience is not None
-            for rule in rules
-            if rule.limited
+            for rule in limited[id(rules)]
         ]
         present = [a for a in audiences if a is not None]
         memory = Memory.read(session, present, categories, firings)
