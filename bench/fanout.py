@@ -11,8 +11,12 @@ chat is far too slow for this), then times:
   2. the fan-out tick: every due reminder claimed, decided and its nudge enqueued.
 The due people are a mix: run and strength reminders at a local time, water every 30
 minutes, in 42 time zones on 8 sets of weekdays (some 600 distinct schedule-and-zone
-pairs); a tenth paused, a tenth in quiet hours, a tenth already ran today; everyone due
-has a water goal.
+pairs); a tenth paused, a tenth in quiet hours, a tenth already ran today, a tenth last
+logged six days ago; everyone due has a water goal and has been nudged before (the voice
+remembers lines shown to them in the categories their nudge says).
+The tick uses the real voice (config/rules.toml and config/encouragement.toml, through
+build_services): every nudge to someone with encouragement on gets its line from the nudge
+rules. The script prints which voice it used and which categories the lines came from.
 Prints the figures and the peak RSS of this process; asserts nothing about time.
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,6 +46,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.types import JSON
 
 from bot.app import build_services
 from bot.clock import FixedClock
@@ -54,8 +60,10 @@ from bot.storage.models import (
     NudgeState,
     OutboxMessage,
     Reminder,
+    ShownMessages,
     User,
 )
+from bot.voice import SteadyVoice
 
 ZONES = (  # offsets in whole half hours, so 30-minute water intervals meet the fan-out
     "Europe/Berlin",
@@ -224,13 +232,44 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
                 ),
             )
         )
-        # a tenth of the due people already ran today; water people have a goal
+        # a tenth of the due people already ran today, a tenth last drank six days ago
         conn.execute(
             insert(Entry).from_select(
                 ["user_id", "kind", "local_date", "logged_at", "distance_m"],
                 select(
                     n, literal("run"), literal(date(2026, 11, 25)), literal(FIRE), literal(5000.0)
                 ).where(n <= due, n % 10 == 7),
+            )
+        )
+        conn.execute(
+            insert(Entry).from_select(
+                ["user_id", "kind", "local_date", "logged_at", "volume_ml"],
+                select(
+                    n,
+                    literal("water"),
+                    literal(date(2026, 11, 19)),
+                    literal(FIRE - timedelta(days=6)),
+                    literal(250.0),
+                ).where(n <= due, n % 10 == 5),
+            )
+        )
+        # the voice's memory: lines shown before in the category each nudge says
+        voice = services.voice
+        said = {"run": "consistency", "strength": "strength_pairing", "water": "hydration"}
+        shown = {
+            k: literal([m.id for m in voice.library.categories[c][:3]], JSON)
+            for k, c in said.items()
+        }
+        conn.execute(
+            insert(ShownMessages).from_select(
+                ["audience", "user_id", "category", "recent", "updated_at"],
+                select(
+                    literal("user:") + cast(n, String(20)),
+                    n,
+                    _pick(n // 10, [said[k] for k in KINDS]),
+                    case(*((kind == k, shown[k]) for k in KINDS)),
+                    literal(FIRE - timedelta(days=1)),
+                ).where(n <= due),
             )
         )
         conn.execute(
@@ -247,6 +286,13 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
 
 def run(url: str, stored: int, due: int, label: str) -> None:
     services = build_services(Settings(database_url=url), FixedClock(FIRE))
+    voice = services.voice
+    assert isinstance(voice, SteadyVoice), "the fan-out is measured with Steady's real voice"
+    nudge_rules = sum(1 for r in voice.rulebook.rules if r.scope == "nudge")
+    print(
+        f"{label}: voice {type(voice).__name__}: {nudge_rules} nudge rules from "
+        f"{voice.rulebook.path}, {len(voice.library)} messages"
+    )
     started = time.perf_counter()
     load(services, stored, due)
     print(f"{label}: loaded {stored:,} reminders in {time.perf_counter() - started:.1f} s")
@@ -268,6 +314,7 @@ def run(url: str, stored: int, due: int, label: str) -> None:
     started = time.perf_counter()
     report = tick(services, now=FIRE + timedelta(seconds=5))
     took = time.perf_counter() - started
+    peak = rss_mb()
     searched = next_fire.cache_info()
     with services.db.unit_of_work() as session:
         rows = session.scalar(select(func.count()).select_from(OutboxMessage))
@@ -277,12 +324,28 @@ def run(url: str, stored: int, due: int, label: str) -> None:
         f"= {report.claimed / took:,.0f} reminders/s"
     )
     print(f"{label}: skipped {dict(report.skipped)}")
+    print(f"{label}: {lines_report(services, FIRE + timedelta(seconds=5))}")
     print(
         f"{label}: next fire times: {searched.misses:,} trigger searches, "
         f"{searched.hits:,} shared by people with the same schedule and zone"
     )
-    print(f"{label}: peak RSS {rss_mb():.0f} MB (before the fan-out tick {before:.0f} MB)")
+    print(f"{label}: peak RSS {peak:.0f} MB (before the fan-out tick {before:.0f} MB)")
     services.db.dispose()
+
+
+def lines_report(services, now: datetime) -> str:  # type: ignore[no-untyped-def]
+    """How many enqueued nudges carry a line, and the categories the voice said."""
+    with services.db.unit_of_work() as session:
+        texts = session.scalars(select(OutboxMessage.reply)).all()
+        said = session.execute(
+            select(ShownMessages.category, func.count())
+            .where(ShownMessages.updated_at == now)
+            .group_by(ShownMessages.category)
+            .order_by(func.count().desc())
+        ).all()
+    with_line = sum(1 for reply in texts if "\n_" in reply["text"])
+    categories = ", ".join(f"{category} {count:,}" for category, count in said)
+    return f"{with_line:,} of {len(texts):,} nudges carry a line; said: {categories}"
 
 
 def main() -> None:
@@ -290,11 +353,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100k stored, 10k due")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
+    if args.db == "both":
+        # Each database in a process of its own: its peak RSS is its own, and nothing the
+        # first run leaves in memory weighs on the second.
+        for name in ("sqlite", "postgresql"):
+            command = [sys.executable, __file__, "--db", name, *(["--quick"] * args.quick)]
+            subprocess.run(command, check=True)
+        return
     stored, due = (100_000, 10_000) if args.quick else (1_000_000, 100_000)
-    if args.db in ("sqlite", "both"):
+    if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             run(f"sqlite:///{folder}/bench.db", stored, due, "sqlite")
-    if args.db in ("postgresql", "both"):
+    else:
         from tests.support import postgres_database
 
         with postgres_database() as url:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from bot import parsing
 from bot.clock import Clock
 from bot.commands.registry import Command, Registry, Result, Where
-from bot.domain import Kind, Units
+from bot.domain import Units
+from bot.facts import NudgeAsk
 from bot.groups import move_chat
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
@@ -58,13 +59,19 @@ class UserError(Exception):
 class Voice(Protocol):
     """Chooses the line of encouragement for a moment: after a log, in a nudge, in a group
     digest. None means say nothing. `progress` is the totals and goals a log's reply has
-    read already, so the voice need not read them again."""
+    read already, so the voice need not read them again.
+
+    Nudges come a batch at a time (the tick's fan-out): `nudge_lines` gives one line or None
+    per ask, in order, and is called once per batch, so its cost per batch can stay a few
+    statements however many people the batch holds."""
 
     def after_log(
         self, ctx: Context, entry: Entry, progress: Progress | None = None
     ) -> str | None: ...
 
-    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None: ...
+    def nudge_lines(
+        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
+    ) -> list[str | None]: ...
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None: ...
 
@@ -73,8 +80,10 @@ class SilentVoice:
     def after_log(self, ctx: Context, entry: Entry, progress: Progress | None = None) -> str | None:
         return None
 
-    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None:
-        return None
+    def nudge_lines(
+        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
+    ) -> list[str | None]:
+        return [None] * len(asks)
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         return None

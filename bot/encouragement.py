@@ -150,7 +150,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     p.name: p
     for p in (
         Placeholder("name", PERSON, _text("name"), "the person's name"),
-        Placeholder("streak", PERSON, _count("streak"), "current streak in days (a number)"),
+        Placeholder("streak", LOG, _count("streak"), "current streak in days (not in nudges)"),
         Placeholder("quiet_days", PERSON, _count("quiet_days"), "quiet days before this entry"),
         Placeholder("weekday", PERSON, _weekday, "today's weekday: Wednesday"),
         Placeholder("distance", LOG, _entry_distance, "the run just logged: 5.00 km"),
@@ -315,13 +315,19 @@ def choose(
     rng: random.Random,
 ) -> tuple[Message, str] | None:
     """A fresh message that renders now, with its text; a stale one only when no fresh one
-    renders (the least recently shown first); None when nothing renders."""
+    renders (the least recently shown first); None when nothing renders.
+
+    Fresh messages are drawn at random one at a time until one renders, which picks as a
+    shuffle would without shuffling the whole category for every line of a fan-out."""
     avoid = avoided(messages, recent)
     fresh = [m for m in messages if m.id not in avoid]
-    rng.shuffle(fresh)
+    while fresh:
+        message = fresh.pop(rng.randrange(len(fresh)))
+        text = message.render(facts, units)
+        if text is not None:
+            return message, text
     order = {mid: i for i, mid in enumerate(recent)}
-    stale = sorted((m for m in messages if m.id in avoid), key=lambda m: order[m.id])
-    for message in fresh + stale:
+    for message in sorted((m for m in messages if m.id in avoid), key=lambda m: order[m.id]):
         text = message.render(facts, units)
         if text is not None:
             return message, text

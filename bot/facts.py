@@ -13,6 +13,14 @@ Cost after a log: today's and this week's totals and the goals come from the log
 ix_entries_live_user_kind_day), one reads the last 64 active days for the streak, and a run
 or a weighted lift adds one read over that person's runs, or lifts of that exercise, for
 records.
+
+Cost in nudges, which come in batches of up to a thousand people: the totals and goals come
+with the asks (the dispatcher reads them for the whole batch anyway), and one statement
+reads everyone's latest day of each kind, three index probes a person however long their
+history. The streak is an after_log fact only: reading enough of each person's active days
+to settle it would make a fan-out's cost grow with everyone's history, and no nudge rule
+needs it. `steady rules check` therefore refuses a nudge rule whose condition reads the
+streak, or that says a category with a message showing {streak}.
 """
 
 from __future__ import annotations
@@ -21,14 +29,15 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period
-from bot.stats import REST_DAY_WINDOW, Progress, goal_done, streaks, week_start
+from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
 from bot.storage.models import Entry, Goal, User
 
 Facts = dict[str, object]
@@ -37,6 +46,10 @@ NEVER = 9999  # "days since" something that has not happened (or not in the stre
 STREAK_WINDOW = 64  # recent active days read for the streak; all of them only when needed
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RECORDS = ("longest_run", "fastest_5k", "heaviest_lift")
+RUN, STRENGTH, WATER = Kind  # the totals' facts name each kind; plain names read fastest
+KINDS = {kind.value: kind for kind in Kind}
+_SINCE = tuple((kind, f"days_since_{kind.value}") for kind in Kind)
+_NOTHING_LOGGED: dict[str, object] = {name: NEVER for _, name in _SINCE} | {"quiet_days": 0}
 
 
 class Scope(enum.StrEnum):
@@ -87,7 +100,13 @@ FACTS: tuple[Fact, ...] = (
     Fact("days_since_run", 1, PERSON, f"days since the last run before now; {NEVER} if none"),
     Fact("days_since_strength", 2, PERSON, f"days since the last strength work; {NEVER} if none"),
     Fact("days_since_water", 0, PERSON, f"days since water was last logged; {NEVER} if none"),
-    Fact("streak", 5, PERSON, "the current streak in days, counting this entry (see /streak)"),
+    Fact(
+        "streak",
+        5,
+        LOG,
+        "the current streak in days, counting this entry (see /streak); not in nudges, where "
+        "it would cost a read of each person's history",
+    ),
     Fact("streak_before", 4, LOG, "the current streak as it was before this entry"),
     Fact(
         "streak_milestone",
@@ -150,6 +169,22 @@ def _zero(value: object) -> object:
     return type(value)()  # 0, 0.0, '' or False
 
 
+@dataclass(frozen=True, slots=True)
+class NudgeAsk:
+    """One nudge of a batch the voice is asked a line for, with what the dispatcher knows
+    already, so the voice need not read it again."""
+
+    user_id: int
+    name: str
+    units: str  # 'metric' or 'imperial'
+    encourage: bool  # False: the person turned encouragement lines off
+    kind: Kind  # what the nudge is about
+    local: datetime  # the nudge's moment in the person's zone: gives today, hour and weekday
+    day: Totals  # that local day's totals
+    week: Totals  # Monday up to that day
+    goals: dict[Kind, Goal]  # Goal rows, or rows with the same columns
+
+
 # --- after a log and in a nudge -----------------------------------------------------------
 
 
@@ -165,7 +200,18 @@ def for_log(
 ) -> Facts:
     """The facts for the reply to `entry`, which is stored (flushed) already."""
     kind = Kind(entry.kind)
-    facts = _person(user, kind, now, progress, glass_ml)
+    local = now.astimezone(ZoneInfo(user.tz))
+    facts = _person(
+        user.display_name,
+        user.units,
+        kind,
+        local,
+        progress.today,
+        progress.day,
+        progress.week,
+        progress.goals,
+        glass_ml,
+    )
     last = _last_days(session, user.id, exclude_id=entry.id)
     _days_since(facts, last, progress.today)
     previous = max((d for d in last.values() if d is not None), default=None)
@@ -194,73 +240,112 @@ def for_log(
     return facts
 
 
-def for_nudge(
-    session: Session, user: User, kind: Kind, now: datetime, progress: Progress, *, glass_ml: float
+def for_nudges(session: Session, asks: Sequence[NudgeAsk], *, glass_ml: float) -> list[Facts]:
+    """The facts for each nudge of a batch: one statement for the whole batch. People whose
+    totals are the same objects (the dispatcher shares one empty set among everyone with no
+    entries) share their totals' facts, and people on the same day share its dates."""
+    last = _last_days_of(session, sorted({ask.user_id for ask in asks}))
+    totals: dict[tuple[int, int], Facts] = {}
+    found = []
+    for ask in asks:
+        local, day, week = ask.local, ask.day, ask.week
+        today = local.date()
+        key = (id(day), id(week))
+        if (shared := totals.get(key)) is None:
+            shared = totals[key] = _totals_facts(day, week)
+        facts = _person(
+            ask.name, ask.units, ask.kind, local, today, day, week, ask.goals, glass_ml, shared
+        )
+        days = last.get(ask.user_id)
+        if days is None:
+            facts.update(_NOTHING_LOGGED)
+        else:
+            previous = None
+            for kind, name in _SINCE:
+                if (on := days[kind]) is None:
+                    facts[name] = NEVER
+                else:
+                    facts[name] = max(0, (today - on).days)
+                    previous = on if previous is None or on > previous else previous
+            facts["quiet_days"] = 0 if previous is None else max(0, (today - previous).days - 1)
+        found.append(facts)
+    return found
+
+
+def _person(
+    name: str,
+    units: str,
+    kind: Kind,
+    local: datetime,
+    today: date,
+    day: Totals,
+    week: Totals,
+    goals: Mapping[Kind, Goal],
+    glass_ml: float,
+    totals: Facts | None = None,
 ) -> Facts:
-    """The facts for a nudge about `kind` at `now`."""
-    facts = _person(user, kind, now, progress, glass_ml)
-    last = _last_days(session, user.id, exclude_id=None)
-    _days_since(facts, last, progress.today)
-    previous = max((d for d in last.values() if d is not None), default=None)
-    facts["quiet_days"] = 0 if previous is None else max(0, (progress.today - previous).days - 1)
-    days = _active_days(session, user.id, exclude_id=None, recent=True)
-    streak = _current_streak(days, progress.today, complete=len(days) < STREAK_WINDOW)
-    if streak is None:
-        all_days = _active_days(session, user.id, exclude_id=None, recent=False)
-        streak = _current_streak(all_days, progress.today, complete=True)
-    facts["streak"] = streak
-    return facts
-
-
-def _person(user: User, kind: Kind, now: datetime, progress: Progress, glass_ml: float) -> Facts:
-    local = now.astimezone(ZoneInfo(user.tz))
-    day, week = progress.day, progress.week
+    """The facts a log and a nudge share, from the person, the local moment, the totals of
+    that day and week, and the goals (`totals`: their facts, when the caller has them)."""
     facts: Facts = {
-        "name": user.display_name,
-        "units": user.units,
+        "name": name,
+        "units": units,
         "kind": kind.value,
-        "today": progress.today.isoformat(),
-        "week_start": week_start(progress.today).isoformat(),
+        **_dates(today),
         "hour": local.hour,
         "weekday": WEEKDAYS[local.weekday()],
         "glass_ml": glass_ml,
-        "today_count": sum(day[k].sessions for k in Kind),
-        "today_run_count": day[Kind.RUN].sessions,
-        "today_run_km": day[Kind.RUN].distance_m / 1000,
-        "today_strength_count": day[Kind.STRENGTH].sessions,
-        "today_water_count": day[Kind.WATER].sessions,
-        "today_water_ml": day[Kind.WATER].volume_ml,
-        "week_count": sum(week[k].sessions for k in Kind),
-        "week_run_count": week[Kind.RUN].sessions,
-        "week_run_km": week[Kind.RUN].distance_m / 1000,
-        "week_strength_count": week[Kind.STRENGTH].sessions,
-        "week_water_count": week[Kind.WATER].sessions,
-        "week_water_ml": week[Kind.WATER].volume_ml,
+        **(totals if totals is not None else _totals_facts(day, week)),
+        **_goal_facts(goals.get(kind), today, day, week),
     }
-    facts.update(_goal_facts(progress.goals.get(kind), progress))
-    water = progress.goals.get(Kind.WATER)
+    water = goals.get(WATER)
     facts["water_goal_ml"] = 0.0
     if water is not None and not water.counts_sessions:
         facts["water_goal_ml"] = water.amount / (7 if water.period == Period.WEEK else 1)
     return facts
 
 
-def _goal_facts(goal: Goal | None, progress: Progress) -> Facts:
+@lru_cache(maxsize=64)
+def _dates(today: date) -> Facts:
+    return {"today": today.isoformat(), "week_start": week_start(today).isoformat()}
+
+
+def _totals_facts(day: Totals, week: Totals) -> Facts:
+    d, w = day.by_kind, week.by_kind
+    return {
+        "today_count": d[RUN].sessions + d[STRENGTH].sessions + d[WATER].sessions,
+        "today_run_count": d[RUN].sessions,
+        "today_run_km": d[RUN].distance_m / 1000,
+        "today_strength_count": d[STRENGTH].sessions,
+        "today_water_count": d[WATER].sessions,
+        "today_water_ml": d[WATER].volume_ml,
+        "week_count": w[RUN].sessions + w[STRENGTH].sessions + w[WATER].sessions,
+        "week_run_count": w[RUN].sessions,
+        "week_run_km": w[RUN].distance_m / 1000,
+        "week_strength_count": w[STRENGTH].sessions,
+        "week_water_count": w[WATER].sessions,
+        "week_water_ml": w[WATER].volume_ml,
+    }
+
+
+_NO_GOAL: Facts = {
+    "has_goal": False,
+    "goal_period": "",
+    "goal_amount": 0.0,
+    "goal_sessions": False,
+    "goal_percent": 0.0,
+    "goal_key": "",
+}
+
+
+def _goal_facts(goal: Goal | None, today: date, day: Totals, week: Totals) -> Facts:
     if goal is None:
-        return {
-            "has_goal": False,
-            "goal_period": "",
-            "goal_amount": 0.0,
-            "goal_sessions": False,
-            "goal_percent": 0.0,
-            "goal_key": "",
-        }
-    kind = Kind(goal.kind)
+        return _NO_GOAL
+    kind = KINDS[goal.kind]
     weekly = goal.period == Period.WEEK
-    totals = (progress.week if weekly else progress.day)[kind]
-    start = week_start(progress.today) if weekly else progress.today
+    totals = (week if weekly else day)[kind]
+    start = week_start(today) if weekly else today
     amount = goal.amount
-    if not goal.counts_sessions and kind is Kind.RUN:
+    if not goal.counts_sessions and kind is RUN:
         amount /= 1000  # metres are stored; facts speak km
     return {
         "has_goal": True,
@@ -273,9 +358,9 @@ def _goal_facts(goal: Goal | None, progress: Progress) -> Facts:
 
 
 def _days_since(facts: Facts, last: Mapping[Kind, date | None], today: date) -> None:
-    for kind in Kind:
+    for kind, name in _SINCE:
         day = last[kind]
-        facts[f"days_since_{kind.value}"] = NEVER if day is None else max(0, (today - day).days)
+        facts[name] = NEVER if day is None else max(0, (today - day).days)
 
 
 def _pace(distance_m: float | None, duration_s: float | None) -> float | None:
@@ -312,6 +397,33 @@ _RUN_BESTS = select(func.max(Entry.distance_m), func.min(_FIVE_K_PACE)).where(
 _HEAVIEST = select(func.max(Entry.weight_kg)).where(
     _OTHERS, Entry.kind == Kind.STRENGTH.value, Entry.exercise == bindparam("exercise")
 )
+
+
+def _latest_of_each_user(kind: Kind):  # type: ignore[no-untyped-def]
+    query = select(Entry.local_date).where(
+        Entry.user_id == User.id, Entry.deleted_at.is_(None), Entry.kind == kind.value
+    )
+    return query.order_by(Entry.local_date.desc()).limit(1).correlate(User).scalar_subquery()
+
+
+# Each person's latest day of each kind: per person, three probes of
+# ix_entries_live_user_kind_day (a GROUP BY would walk all of everyone's entries instead).
+_PEOPLES_LAST_DAYS = select(User.id, *(_latest_of_each_user(k) for k in Kind))
+_LAST_DAYS_OF = {
+    False: _PEOPLES_LAST_DAYS.where(User.id.in_(bindparam("ids", expanding=True))),
+    True: _PEOPLES_LAST_DAYS.where(User.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
+}
+NO_DAYS: Mapping[Kind, date | None] = dict.fromkeys(Kind)
+
+
+def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind, date | None]]:
+    """`_last_days` for many people in one statement (people with no entries are left out)."""
+    statement = _LAST_DAYS_OF[session.get_bind().dialect.name == "postgresql"]
+    found = {}
+    for user_id, *days in session.connection().execute(statement, {"ids": user_ids}).all():
+        if any(days):
+            found[user_id] = dict(zip(Kind, days, strict=True))
+    return found
 
 
 def _last_days(session: Session, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:

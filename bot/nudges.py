@@ -2,7 +2,7 @@
 dispatcher loads in bulk.
 
 A nudge reads well on its own: what it is about, the local time, progress towards the goal
-when there is one. The rules engine's line (`Voice.nudge`) is added in italics when it has
+when there is one. The rules engine's line (`Voice.nudge_lines`) is added in italics when it has
 one. Its buttons are command lines (at most 64 bytes): log it, snooze 1 h, skip today.
 """
 

@@ -11,14 +11,13 @@ that one message may repeat once, nothing is ever lost.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -34,6 +33,7 @@ from bot.interface import (
     reply_to_dict,
 )
 from bot.pacing import LIMITS, Pacer, PlatformLimits
+from bot.storage import bulk
 from bot.storage.db import Database
 from bot.storage.models import Account, OutboxMessage
 
@@ -81,8 +81,6 @@ class Outgoing:
 def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> int:
     """Add many messages in one statement, each unless its key exists (a fan-out of nudges).
     Returns how many were added."""
-    if not messages:
-        return 0
     rows = [
         {
             "key": m.key,
@@ -90,33 +88,11 @@ def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> i
             "chat_id": m.destination.chat_id,
             "user_id": m.user_id,
             "reply": reply_to_dict(m.reply),
-            "status": PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
         }
         for m in messages
     ]
-    if session.get_bind().dialect.name == "postgresql":
-        return _enqueue_recordset(session, rows, now)
-    statement = sqlite_insert(OutboxMessage.__table__).on_conflict_do_nothing()
-    return session.execute(statement, rows).rowcount  # executemany: the rows added
-
-
-def _enqueue_recordset(session: Session, rows: list[dict], now: datetime) -> int:
-    """PostgreSQL: the whole batch as one JSON parameter, so a thousand rows are one short
-    statement (json_to_recordset was the fastest of the forms measured)."""
-    statement = text(
-        "INSERT INTO outbox (key, platform, chat_id, user_id, reply, status, attempts, "
-        "next_attempt_at, created_at) "
-        "SELECT m.key, m.platform, m.chat_id, m.user_id, m.reply, :status, 0, :now, :now "
-        "FROM json_to_recordset(CAST(:rows AS json)) "
-        "AS m(key varchar, platform varchar, chat_id varchar, user_id integer, reply json) "
-        "ON CONFLICT (key) DO NOTHING"
-    )
-    fields = ("key", "platform", "chat_id", "user_id", "reply")
-    document = json.dumps([{f: r[f] for f in fields} for r in rows])
-    return session.execute(statement, {"status": PENDING, "now": now, "rows": document}).rowcount
+    shared = {"status": PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+    return bulk.insert_many(session, OutboxMessage.__table__, rows, shared=shared)
 
 
 @dataclass(frozen=True)

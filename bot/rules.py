@@ -8,7 +8,9 @@ value of that fact, e.g. once per streak milestone or per goal period).
 Conditions are small Python-like expressions (`kind == 'run' and week_run_count >= 3`). They
 are checked when the file loads (syntax, allowed operations, known facts, a trial run on
 sample facts) and evaluated by simpleeval, never by eval(). Evaluating all rules of a scope
-for one moment takes a few tens of microseconds (bench/rules.py).
+for one moment takes a few tens of microseconds (bench/rules.py); for a batch of moments
+(a fan-out of nudges), moments that agree on every fact the conditions read share one
+evaluation, so a batch costs what its distinct situations cost.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import ast
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +133,42 @@ class Rulebook:
             except Exception as exc:  # simpleeval raises many kinds, as Python would
                 log.warning("rule %s could not be evaluated: %s", rule.name, exc)
         return found
+
+    def matching_many(self, scope: Scope, moments: Sequence[Facts]) -> list[tuple[Rule, ...]]:
+        """`matching` for each moment. A condition is a pure function of the facts it names,
+        so moments that agree on all of them (in a fan-out most do) share one evaluation,
+        and one tuple: don't change it."""
+        names = self.reads[scope]
+        seen: dict[tuple[object, ...], tuple[Rule, ...]] = {}
+        found = []
+        for facts in moments:
+            key = tuple([facts.get(name) for name in names])
+            try:
+                rules = seen.get(key)
+            except TypeError:  # an unhashable value from a caller: evaluate it alone
+                rules = tuple(self.matching(scope, facts))
+            else:
+                if rules is None:
+                    rules = seen[key] = tuple(self.matching(scope, facts))
+            found.append(rules)
+        return found
+
+    @cached_property
+    def reads(self) -> dict[Scope, tuple[str, ...]]:
+        """The facts each scope's conditions name."""
+        return {
+            scope: tuple(
+                sorted(
+                    {
+                        node.id
+                        for rule in rules
+                        for node in ast.walk(rule.node)
+                        if isinstance(node, ast.Name) and node.id not in FUNCTIONS
+                    }
+                )
+            )
+            for scope, rules in self._ordered.items()
+        }
 
 
 def load_rulebook(path: Path, library: Library | None) -> tuple[Rulebook | None, list[Problem]]:

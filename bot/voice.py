@@ -2,8 +2,13 @@
 
 `SteadyVoice` implements the `Voice` protocol of bot/core.py. Everything happens inside the
 caller's transaction: the firing of a limited rule (cooldown or once) and the message shown
-are remembered in the same commit as the log or the nudge they belong to, so a rolled-back
-log leaves no trace in the voice's memory either.
+are remembered (bot/memory.py) in the same commit as the log or the nudges they belong to,
+so a rolled-back log or tick leaves no trace in the voice's memory either.
+
+Nudges come in batches (`nudge_lines`): a minute's fan-out can hold a hundred thousand, so
+the voice's cost per batch is a fixed handful of statements (the facts the dispatcher has
+not loaded already, the memory read, the memory written back), never a few per nudge. A log
+or a digest is a batch of one and goes the same way.
 
 `load_voice` reads config/rules.toml and config/encouragement.toml and raises ConfigError
 listing every problem; `check_files` gives the same problems for `steady rules check`.
@@ -14,27 +19,22 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot import facts as f
 from bot.checks import ConfigError, Problem, read_toml
 from bot.clock import Clock, SystemClock
-from bot.domain import Kind, Units
-from bot.encouragement import Library, choose, load_library, remember
-from bot.facts import Facts, Scope
+from bot.domain import Units
+from bot.encouragement import Library, choose, load_library
+from bot.facts import Facts, NudgeAsk, Scope
+from bot.memory import Audience, Memory
 from bot.rules import Rule, Rulebook, load_rulebook
 from bot.stats import Progress, progress_of
-from bot.storage.models import Entry, RuleFiring, ShownMessages, User
+from bot.storage.models import Entry
 
 if TYPE_CHECKING:
     from bot.core import Context
@@ -43,18 +43,7 @@ log = logging.getLogger("steady.voice")
 
 RULES_FILE = "rules.toml"
 MESSAGES_FILE = "encouragement.toml"
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who hears a line, as the voice's memory knows them."""
-
-    key: str  # "user:12" or "group:telegram:-100123"
-    user_id: int | None = None
-
-    @classmethod
-    def person(cls, user_id: int) -> Audience:
-        return cls(f"user:{user_id}", user_id)
+UNITS = {units.value: units for units in Units}
 
 
 class SteadyVoice:
@@ -87,14 +76,22 @@ class SteadyVoice:
         audience = Audience.person(ctx.user.id)
         return self.speak(ctx.session, Scope.AFTER_LOG, facts, audience, ctx.now)
 
-    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None:
-        """The line in a nudge about `kind`; None for someone who turned encouragement off."""
-        if not user.encourage:
-            return None
-        today = now.astimezone(ZoneInfo(user.tz)).date()
-        progress = progress_of(session, user.id, today)
-        facts = f.for_nudge(session, user, kind, now, progress, glass_ml=self.glass_ml)
-        return self.speak(session, Scope.NUDGE, facts, Audience.person(user.id), now)
+    def nudge_lines(
+        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
+    ) -> list[str | None]:
+        """The line for each nudge of a batch, in order: None for someone who turned
+        encouragement off, or when no nudge rule has something to say."""
+        lines: list[str | None] = [None] * len(asks)
+        wanted = [i for i, ask in enumerate(asks) if ask.encourage]
+        if not wanted:
+            return lines
+        people = [asks[i] for i in wanted]
+        facts = f.for_nudges(session, people, glass_ml=self.glass_ml)
+        audiences = [Audience.person(ask.user_id) for ask in people]
+        said = self.speak_many(session, Scope.NUDGE, facts, audiences, now)
+        for i, line in zip(wanted, said, strict=True):
+            lines[i] = line
+        return lines
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         """The line in a group's digest. Pass `group_key` (e.g. "telegram:-100123") so the
@@ -112,90 +109,72 @@ class SteadyVoice:
         audience: Audience | None,
         now: datetime,
     ) -> str | None:
-        """The first matching rule, by priority, that may speak and has a message that
-        renders; its firing and the message are remembered for `audience`."""
-        matched = self.rulebook.matching(scope, facts)
-        limited = [r for r in matched if r.limited]
-        fired = _firings(session, audience, limited, facts) if limited and audience else {}
-        units = Units(facts.get("units", Units.METRIC))
-        for rule in matched:
+        """The line for one moment (see `speak_many`)."""
+        return self.speak_many(session, scope, [facts], [audience], now)[0]
+
+    def speak_many(
+        self,
+        session: Session,
+        scope: Scope,
+        moments: Sequence[Facts],
+        audiences: Sequence[Audience | None],
+        now: datetime,
+    ) -> list[str | None]:
+        """For each moment, the first matching rule, by priority, that may speak and has a
+        message that renders; its firing and the message are remembered for the audience
+        (none for None). Two queries read the memory the moments need, one upsert per table
+        writes it back. A moment whose line cannot be chosen (a message that fails to
+        render) is logged and gets None; the others still get theirs."""
+        matched = self.rulebook.matching_many(scope, moments)
+        categories: set[str] = set()
+        limited: dict[int, tuple[Rule, ...]] = {}  # the limited rules of each distinct match
+        for rules in {id(rules): rules for rules in matched}.values():  # shared when equal
+            categories.update(c for rule in rules for c in rule.say)
+            limited[id(rules)] = tuple(rule for rule in rules if rule.limited)
+        firings = [
+            (audience.key, rule.name, rule.once_key(facts))
+            for facts, audience, rules in zip(moments, audiences, matched, strict=True)
+            if audience is not None
+            for rule in limited[id(rules)]
+        ]
+        present = [a for a in audiences if a is not None]
+        memory = Memory.read(session, present, categories, firings)
+        lines: list[str | None] = []
+        for facts, audience, rules in zip(moments, audiences, matched, strict=True):
+            try:
+                lines.append(self._say(rules, facts, audience, memory, now))
+            except Exception:
+                who = audience.key if audience else "an audience"
+                log.exception("no %s line for %s: choosing one failed", scope.value, who)
+                lines.append(None)
+        memory.write(session, now)
+        return lines
+
+    def _say(
+        self,
+        rules: Sequence[Rule],
+        facts: Facts,
+        audience: Audience | None,
+        memory: Memory,
+        now: datetime,
+    ) -> str | None:
+        units = UNITS.get(str(facts.get("units")), Units.METRIC)
+        for rule in rules:
             key = rule.once_key(facts)
-            if not rule.may_speak(fired.get((rule.name, key)), now):
+            if rule.limited and not rule.may_speak(memory.fired(audience, rule.name, key), now):
                 continue
-            for category in self.rng.sample(rule.say, len(rule.say)):  # one, picked at random
-                recent = _recent(session, audience, category) if audience else []
+            say = rule.say if len(rule.say) == 1 else self.rng.sample(rule.say, len(rule.say))
+            for category in say:  # one, picked at random
+                recent = memory.recent(audience, category)
                 chosen = choose(self.library.categories[category], recent, facts, units, self.rng)
                 if chosen is None:
                     continue  # nothing in it renders now: another category, or the next rule
                 message, text = chosen
                 log.debug("rule %s says %s message %s", rule.name, category, message.id)
-                if audience is not None:
-                    _remember_shown(session, audience, category, remember(recent, message.id), now)
-                    if rule.limited:
-                        _remember_firing(session, audience, rule, key, now)
+                firing = (rule.name, key) if rule.limited else None
+                memory.note(audience, category, message.id, now, firing)
                 return text
         return None
-
-
-# --- memory -----------------------------------------------------------------------------
-# Statements are built once with bound parameters (building one costs more than running it).
-
-_FIRINGS = select(RuleFiring.rule, RuleFiring.once_key, RuleFiring.fired_at).where(
-    RuleFiring.audience == bindparam("audience"),
-    tuple_(RuleFiring.rule, RuleFiring.once_key).in_(bindparam("keys", expanding=True)),
-)
-_RECENT = select(ShownMessages.recent).where(
-    ShownMessages.audience == bindparam("audience"),
-    ShownMessages.category == bindparam("category"),
-)
-
-
-def _firings(
-    session: Session, audience: Audience, rules: Sequence[Rule], facts: Facts
-) -> dict[tuple[str, str], datetime]:
-    """When each limited rule last fired under the key it would fire under now."""
-    keys = [(r.name, r.once_key(facts)) for r in rules]
-    rows = session.connection().execute(_FIRINGS, {"audience": audience.key, "keys": keys})
-    return {(rule, key): at for rule, key, at in rows}
-
-
-def _recent(session: Session, audience: Audience, category: str) -> list[str]:
-    recent = session.connection().scalar(_RECENT, {"audience": audience.key, "category": category})
-    return list(recent or [])
-
-
-@cache
-def _upsert(dialect: str, model: type, keys: tuple[str, ...], changes: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    """INSERT ... ON CONFLICT (keys) DO UPDATE SET changes, for this database."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model)
-    return statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: statement.excluded[c] for c in changes}
-    )
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _remember_shown(
-    session: Session, audience: Audience, category: str, recent: list[str], now: datetime
-) -> None:
-    statement = _upsert(
-        _dialect(session), ShownMessages, ("audience", "category"), ("recent", "updated_at")
-    )
-    values = {"audience": audience.key, "user_id": audience.user_id, "category": category}
-    session.connection().execute(statement, {**values, "recent": recent, "updated_at": now})
-
-
-def _remember_firing(
-    session: Session, audience: Audience, rule: Rule, key: str, now: datetime
-) -> None:
-    statement = _upsert(
-        _dialect(session), RuleFiring, ("audience", "rule", "once_key"), ("fired_at",)
-    )
-    values = {"audience": audience.key, "user_id": audience.user_id, "rule": rule.name}
-    session.connection().execute(statement, {**values, "once_key": key, "fired_at": now})
 
 
 # --- loading ----------------------------------------------------------------------------

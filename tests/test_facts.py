@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import facts
-from bot.domain import Kind
+from bot.domain import Kind, Units
+from bot.encouragement import PLACEHOLDERS, placeholders_for
 from bot.facts import NEVER, Scope, _current_streak
 from bot.stats import active_dates, progress_of, streaks
 from bot.storage.models import Entry, User
@@ -204,17 +205,50 @@ def test_goal_facts_name_the_period(db):
     assert f["week_run_km"] == 11.0 and f["today_run_count"] == 1
 
 
+def ask_for(session, user, kind=Kind.RUN, now=NOW) -> facts.NudgeAsk:
+    """What the dispatcher hands the voice for a nudge at `now`."""
+    local = now.astimezone(ZoneInfo(user.tz))
+    progress = progress_of(session, user.id, local.date())
+    return facts.NudgeAsk(
+        user_id=user.id,
+        name=user.display_name,
+        units=user.units,
+        encourage=user.encourage,
+        kind=kind,
+        local=local,
+        day=progress.day,
+        week=progress.week,
+        goals=progress.goals,
+    )
+
+
 def test_nudge_facts(db):
     with db.unit_of_work() as session:
         user = add_user(session, tz="America/New_York")
         for o in (5, 6, 7):
             add(session, user, TODAY - timedelta(days=o))
-        today = NOW.astimezone(ZoneInfo(user.tz)).date()
-        f = facts.for_nudge(
-            session, user, Kind.RUN, NOW, progress_of(session, user.id, today), glass_ml=250
-        )
-    assert f["quiet_days"] == 4 and f["streak"] == 0 and f["hour"] == 7
+        [f] = facts.for_nudges(session, [ask_for(session, user)], glass_ml=250)
+    assert f["quiet_days"] == 4 and f["hour"] == 7 and f["weekday"] == "wed"
     assert f["days_since_water"] == 5 and f["days_since_run"] == NEVER and f["kind"] == "run"
+    assert "streak" not in f  # an after_log fact only
+
+
+def test_nudge_facts_for_a_batch_keep_each_persons_history_apart(make_core, any_db_url):
+    db = make_core(any_db_url).services.db
+    with db.unit_of_work() as session:
+        ana, ben, cleo = (add_user(session, name) for name in ("Ana", "Ben", "Cleo"))
+        add(session, ana, TODAY - timedelta(days=6), "run", distance_m=5000.0)
+        add(session, ana, TODAY - timedelta(days=9), "strength", exercise="squats")
+        add(session, ben, TODAY - timedelta(days=1))
+        add(session, ben, TODAY - timedelta(days=3), "run", distance_m=3000.0)
+        gone = add(session, ben, TODAY, "run", distance_m=4000.0)
+        gone.deleted_at = NOW
+        asks = [ask_for(session, p, Kind.WATER) for p in (ana, ben, cleo, ana)]
+        found = facts.for_nudges(session, asks, glass_ml=250)
+    days = [(f["quiet_days"], f["days_since_run"], f["days_since_strength"]) for f in found]
+    assert days == [(5, 6, 9), (0, 3, NEVER), (0, NEVER, NEVER), (5, 6, 9)]
+    assert [f["name"] for f in found] == ["Ana", "Ben", "Cleo", "Ana"]
+    assert found[1]["days_since_water"] == 1 and found[1]["today_run_count"] == 0
 
 
 def test_built_facts_hold_every_declared_fact_with_its_type(db):
@@ -224,9 +258,9 @@ def test_built_facts_hold_every_declared_fact_with_its_type(db):
         entry = add(session, user, TODAY, "run", distance_m=6000.0, duration_s=1700.0)
         built = {
             Scope.AFTER_LOG: log_facts(session, user, entry),
-            Scope.NUDGE: facts.for_nudge(
-                session, user, Kind.WATER, NOW, progress_of(session, user.id, TODAY), glass_ml=250
-            ),
+            Scope.NUDGE: facts.for_nudges(
+                session, [ask_for(session, user, Kind.WATER)], glass_ml=250
+            )[0],
             Scope.DIGEST: facts.for_digest({"group": "Crew", "members": 4}),
         }
     for scope, found in built.items():
@@ -234,3 +268,7 @@ def test_built_facts_hold_every_declared_fact_with_its_type(db):
         for name, value in found.items():
             expected = type(facts.BY_NAME[name].sample)
             assert type(value) is expected or (expected is float and type(value) is int), name
+        # every placeholder the scope offers messages can be filled from the facts it has
+        for placeholder in placeholders_for(scope):
+            shown = PLACEHOLDERS[placeholder].render(found, Units.METRIC)
+            assert shown is None or isinstance(shown, str), (scope, placeholder)

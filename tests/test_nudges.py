@@ -286,9 +286,9 @@ class Cheerful:
     def __init__(self) -> None:
         self.asked: list[tuple[str, str]] = []
 
-    def nudge(self, session, user, kind, now):
-        self.asked.append((user.display_name, kind.value))
-        return "Small steps, often."
+    def nudge_lines(self, session, asks, now):
+        self.asked += [(ask.name, ask.kind.value) for ask in asks]
+        return ["Small steps, often." for _ in asks]
 
     def after_log(self, ctx, entry):
         return None
@@ -298,7 +298,7 @@ class Cheerful:
 
 
 class Broken(Cheerful):
-    def nudge(self, session, user, kind, now):
+    def nudge_lines(self, session, asks, now):
         raise RuntimeError("the rules engine tripped")
 
 

@@ -100,6 +100,20 @@ def test_shipped_nudge_rules(rulebook, changes, expected):
     assert rulebook.matching(Scope.NUDGE, {**ORDINARY_NUDGE, **changes})[0].name == expected
 
 
+def test_a_batch_of_nudges_gets_the_rules_each_would_get_alone(rulebook):
+    moments = [{**ORDINARY_NUDGE, **changes} for changes, _ in NUDGE_CASES] * 3
+    moments.append({**ORDINARY_NUDGE, "name": "Someone else", "hour": 22})  # facts no rule reads
+    batch = rulebook.matching_many(Scope.NUDGE, moments)
+    assert [list(rules) for rules in batch] == [rulebook.matching(Scope.NUDGE, m) for m in moments]
+    assert batch[-1] is batch[0]  # the same situation for the rules: evaluated once
+    assert rulebook.reads[Scope.NUDGE] == (
+        "kind",
+        "quiet_days",
+        "week_run_count",
+        "week_strength_count",
+    )
+
+
 def test_shipped_digest_rule(rulebook):
     given = facts.for_digest({"group": "Crew", "members": 3, "unknown_extra": 1})
     assert [r.name for r in rulebook.matching(Scope.DIGEST, given)] == ["group-cheer"]
@@ -144,6 +158,12 @@ RULE_FILE_PROBLEMS = [
     (
         rule(scope='"nudge"', when='"streak_before > 1"'),
         'fact "streak_before" does not exist in nudge',
+    ),
+    # nudges come in batches and carry no streak (bot/facts.py says why)
+    (rule(scope='"nudge"', when='"streak >= 3"'), 'fact "streak" does not exist in nudge'),
+    (
+        rule(scope='"nudge"', say='"streak_milestone"'),
+        'says "streak_milestone", whose message 1 uses {streak}, which nudge rules don\'t fill',
     ),
     (rule(when='"kind > 3"'), 'rule "broken": when fails on sample facts (TypeError'),
     (rule(when='"kind.upper() == 1"'), 'rule "broken": when uses Attribute'),
@@ -267,6 +287,27 @@ def test_rules_check_names_the_problems_of_a_given_file(tmp_path, capsys, monkey
     assert f'{path}: rule "broken": unknown fact "run" in when' in out
     assert f'{path}: rule "two": unknown category "cheer"' in out
     assert "2 problems found." in out
+
+
+def test_rules_check_holds_nudge_rules_to_the_facts_a_nudge_has(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("STEADY_CONFIG_DIR", str(CONFIG))
+    path = tmp_path / "mine.toml"
+    shipped = (CONFIG / "rules.toml").read_text()
+    path.write_text(
+        shipped.replace(
+            'when = "quiet_days >= 4"\nsay = "invitation"',
+            'when = "streak >= 7"\nsay = "invitation"',
+        )
+    )
+    assert main(["rules", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f'{path}: rule "nudge-open-door": fact "streak" does not exist in nudge rules' in out
+    path.write_text(shipped + rule(name='"streaky"', scope='"nudge"', say='"streak_milestone"'))
+    assert main(["rules", "check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f'{path}: rule "streaky": says "streak_milestone"' in out and "{streak}" in out
+    path.write_text(shipped + rule(name='"streaky"', scope='"after_log"', say='"streak_milestone"'))
+    assert main(["rules", "check", str(path)]) == 0  # after a log the streak is known
 
 
 def test_rules_check_takes_a_message_file_too(tmp_path, capsys, monkeypatch):

@@ -4,9 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain import Kind
 from bot.interface import ChatKind
-from bot.storage.models import User
 from tests.support import Chat
 from tests.voice_lines import category_in, category_of, line_of
 
@@ -218,34 +216,7 @@ def test_the_voice_remembers_on_both_databases(make_core, any_db_url):
     assert category_in(chat.say("/run 5k 30:00")) != "welcome"
 
 
-# --- nudges and digests, as the reminders and challenges call them -----------------------
-
-
-def nudge_for(core, name: str, kind: Kind) -> str | None:
-    services = core.services
-    with services.db.unit_of_work() as session:
-        user = session.query(User).filter_by(display_name=name).one()
-        return services.voice.nudge(session, user, kind, services.clock.now())
-
-
-def test_a_nudge_after_a_quiet_spell_is_an_open_door(chat, clock):
-    chat.say("/run 5k 30:00")
-    clock.advance(days=6)
-    line = nudge_for(chat.core, "Ana", Kind.RUN)
-    assert category_of(line) == "invitation"
-
-
-def test_a_water_nudge_speaks_of_water_and_a_strength_nudge_of_squats(chat):
-    chat.say("/run 5k 30:00")
-    assert category_of(nudge_for(chat.core, "Ana", Kind.WATER)) == "hydration"
-    line = nudge_for(chat.core, "Ana", Kind.STRENGTH)
-    assert category_of(line) == "strength_pairing"
-
-
-def test_a_nudge_has_no_line_for_someone_who_turned_it_off(chat):
-    chat.say("/run 5k 30:00")
-    chat.say("/encourage off")
-    assert nudge_for(chat.core, "Ana", Kind.RUN) is None
+# --- digests, as the challenges call them (nudges: tests/test_nudge_lines.py) ----------
 
 
 def test_a_group_line_names_the_group_and_does_not_repeat_soon(core):

@@ -2,16 +2,31 @@
 
 On PostgreSQL a list travels as one array parameter (`= ANY(:ids)`, `unnest(...)`), so a
 batch of a thousand rows is one short statement that SQLAlchemy compiles once and psycopg
-sends in binary; rendering a thousand placeholders costs more than running the query. On
-SQLite, `IN (...)` and executemany run inside the driver and are already fast.
+sends in binary (bot/storage/db.py registers the binary form for lists); rendering a
+thousand placeholders costs more than running the query. On SQLite, `IN (...)` and
+executemany run inside the driver and are already fast. Inserts of many rows go as one
+JSON document on both (`insert_many`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, any_, bindparam, literal, text, update
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Table,
+    TextClause,
+    any_,
+    bindparam,
+    literal,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -42,7 +57,7 @@ def update_many(
         .values({c: bindparam(c, type_=table.c[c].type) for c in columns})
     )
     params = [{"_key": r[0], **dict(zip(columns, r[1:], strict=True))} for r in rows]
-    session.execute(statement, params)
+    session.connection().execute(statement, params)
 
 
 def _update_unnest(
@@ -57,8 +72,92 @@ def _update_unnest(
         f"FROM unnest({arrays}) AS m({', '.join(names)}) "
         f"WHERE {table.name}.{key} = m.{key}"
     )
-    session.execute(text(sql), {n: [r[i] for r in rows] for i, n in enumerate(names)})
+    session.connection().execute(text(sql), {n: [r[i] for r in rows] for i, n in enumerate(names)})
 
 
 def _sql_type(column: Column, dialect: Any) -> str:
     return column.type.compile(dialect=dialect)
+
+
+def insert_many(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    shared: dict[str, Any] | None = None,
+    on_conflict: tuple[Sequence[str], Sequence[str]] | None = None,
+) -> int:
+    """INSERT many rows in one statement; returns how many were added.
+
+    The rows travel as one JSON document that the database unpacks itself (PostgreSQL's
+    json_to_recordset, SQLite's json_each): one short statement and one parameter, where an
+    executemany spends more time preparing each row's parameters than running it. So the
+    rows' own values must be JSON-safe (str, int, float, bool, None; lists or dicts for JSON
+    columns); `shared` holds the values that are the same on every row (timestamps), bound
+    once with their column's type. All rows have the keys of the first.
+
+    A row whose unique key exists already is skipped; with `on_conflict=(keys, changes)` it
+    has its `changes` columns updated instead (the rows must then not repeat a key:
+    PostgreSQL refuses to update one row twice in a statement).
+    """
+    if not rows:
+        return 0
+    shared = shared or {}
+    keys, changes = on_conflict or ((), ())
+    statement = _insert_from_json(
+        table,
+        tuple(rows[0]),
+        tuple(shared),
+        tuple(keys),
+        tuple(changes),
+        is_postgres(session),
+    )
+    result = session.connection().execute(
+        statement, {"_rows": json.dumps(rows, ensure_ascii=False), **shared}
+    )
+    return result.rowcount  # type: ignore[attr-defined]
+
+
+def upsert_many(
+    session: Session,
+    table: Table,
+    keys: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    changes: Sequence[str],
+    shared: dict[str, Any] | None = None,
+) -> None:
+    """INSERT the rows, or on a clash of `keys` UPDATE their `changes` columns (see
+    `insert_many`)."""
+    insert_many(session, table, rows, shared=shared, on_conflict=(keys, changes))
+
+
+@cache
+def _insert_from_json(
+    table: Table,
+    columns: tuple[str, ...],
+    shared: tuple[str, ...],
+    keys: tuple[str, ...],
+    changes: tuple[str, ...],
+    postgres: bool,
+) -> TextClause:
+    if postgres:
+        dialect = postgresql.dialect()
+        record = ", ".join(f"{c} {_sql_type(table.c[c], dialect)}" for c in columns)
+        picked = [f"m.{c}" for c in columns]
+        source = f"json_to_recordset(CAST(:_rows AS json)) AS m({record})"
+    else:
+        # json_extract gives a JSON column's list or dict as its JSON text, as stored
+        picked = [f"json_extract(m.value, '$.{c}')" for c in columns]
+        source = "json_each(:_rows) AS m WHERE true"  # WHERE: SQLite's upsert needs it
+    values = ", ".join([*picked, *(f":{c}" for c in shared)])
+    conflict = "DO NOTHING"
+    if changes:
+        conflict = f"({', '.join(keys)}) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in changes
+        )
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join([*columns, *shared])}) "
+        f"SELECT {values} FROM {source} ON CONFLICT {conflict}"
+    )
+    return text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,10 +19,10 @@ from bot.clock import FixedClock
 from bot.commands import MODULES
 from bot.commands.registry import Registry
 from bot.core import Context, Core
-from bot.domain import Kind
+from bot.facts import NudgeAsk
 from bot.outbox import OutboxSender
 from bot.settings import Settings
-from bot.storage.models import Entry, User
+from bot.storage.models import Entry
 from tests.fakes.bot_api import TOKEN, FakeBotAPI, Sent
 from tests.telegram_adapter import extra_commands
 
@@ -38,8 +38,10 @@ class CheeringVoice:
     def after_log(self, ctx: Context, entry: Entry, progress: object = None) -> str | None:
         return self.line
 
-    def nudge(self, session: Session, user: User, kind: Kind, now: datetime) -> str | None:
-        return self.line
+    def nudge_lines(
+        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
+    ) -> list[str | None]:
+        return [self.line for _ in asks]
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         return self.line

@@ -1,0 +1,161 @@
+"""What the voice remembers of each audience: when a limited rule last spoke to it (for
+cooldowns and "once" rules) and which messages of each category it saw lately (no repeats).
+
+A `Memory` is read for a whole batch of moments at once: one query per table, however many
+people a fan-out of nudges reaches (a single log is a batch of one). Lines are then chosen
+in Python against it, and each choice is noted in it straight away, so two nudges for the
+same person in one batch see each other. `write` puts what changed back with one statement
+per table, inside the caller's transaction: a rolled-back log or tick leaves no trace here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ARRAY, String, any_, bindparam, select, tuple_
+from sqlalchemy.orm import Session
+
+from bot.encouragement import remember
+from bot.storage import bulk
+from bot.storage.models import RuleFiring, ShownMessages
+
+FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
+# Three parameters a key, and SQLite takes up to 32,766 in one statement: a batch of a
+# thousand people needs a second query only when five limited rules match for each of them.
+FIRINGS_PER_QUERY = 5000
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who hears a line, as the voice's memory knows them."""
+
+    key: str  # "user:12" or "group:telegram:-100123"
+    user_id: int | None = None
+
+    @classmethod
+    def person(cls, user_id: int) -> Audience:
+        return cls(f"user:{user_id}", user_id)
+
+
+# Statements are built once: building one costs more than running it on SQLite. PostgreSQL
+# takes each list as one array parameter.
+_TEXTS = ARRAY(String)
+_RECENT = {
+    False: select(ShownMessages.audience, ShownMessages.category, ShownMessages.recent).where(
+        ShownMessages.audience.in_(bindparam("audiences", expanding=True)),
+        ShownMessages.category.in_(bindparam("categories", expanding=True)),
+    ),
+    True: select(ShownMessages.audience, ShownMessages.category, ShownMessages.recent).where(
+        ShownMessages.audience == any_(bindparam("audiences", type_=_TEXTS)),
+        ShownMessages.category == any_(bindparam("categories", type_=_TEXTS)),
+    ),
+}
+_FIRINGS = select(
+    RuleFiring.audience, RuleFiring.rule, RuleFiring.once_key, RuleFiring.fired_at
+).where(
+    tuple_(RuleFiring.audience, RuleFiring.rule, RuleFiring.once_key).in_(
+        bindparam("keys", expanding=True)
+    )
+)
+
+
+class Memory:
+    """One batch's view of the memory: read once, noted in as lines are chosen, written once."""
+
+    def __init__(self) -> None:
+        self._recent: dict[tuple[str, str], list[str]] = {}
+        self._fired: dict[FiringKey, datetime] = {}
+        self._users: dict[str, int | None] = {}
+        self._shown: set[tuple[str, str]] = set()  # changed since read
+        self._fires: set[FiringKey] = set()
+
+    @classmethod
+    def read(
+        cls,
+        session: Session,
+        audiences: Iterable[Audience],
+        categories: Collection[str],
+        firings: Collection[FiringKey],
+    ) -> Memory:
+        """The memory of `audiences` in `categories`, and the firings under the keys given
+        (only limited rules that could speak need them, so often there are none to read)."""
+        memory = cls()
+        memory._users = {a.key: a.user_id for a in audiences}
+        if not memory._users:
+            return memory
+        connection = session.connection()
+        if categories:
+            statement = _RECENT[bulk.is_postgres(session)]
+            params = {"audiences": sorted(memory._users), "categories": sorted(categories)}
+            for audience, category, recent in connection.execute(statement, params).all():
+                memory._recent[(audience, category)] = list(recent or [])
+        keys = sorted(set(firings))
+        for start in range(0, len(keys), FIRINGS_PER_QUERY):
+            chunk = keys[start : start + FIRINGS_PER_QUERY]
+            for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}).all():
+                memory._fired[(audience, rule, key)] = at
+        return memory
+
+    def recent(self, audience: Audience | None, category: str) -> list[str]:
+        """The ids last shown to the audience in the category, newest last."""
+        if audience is None:
+            return []
+        return self._recent.get((audience.key, category), [])
+
+    def fired(self, audience: Audience | None, rule: str, once_key: str) -> datetime | None:
+        if audience is None:
+            return None
+        return self._fired.get((audience.key, rule, once_key))
+
+    def note(
+        self,
+        audience: Audience | None,
+        category: str,
+        message_id: str,
+        now: datetime,
+        firing: tuple[str, str] | None = None,
+    ) -> None:
+        """The audience was shown `message_id`; `firing` is (rule, once key) for a limited
+        rule, which is then quiet for its cooldown or for good."""
+        if audience is None:
+            return
+        key = (audience.key, category)
+        self._recent[key] = remember(self._recent.get(key, []), message_id)
+        self._shown.add(key)
+        self._users.setdefault(audience.key, audience.user_id)
+        if firing is not None:
+            fired = (audience.key, *firing)
+            self._fired[fired] = now
+            self._fires.add(fired)
+
+    def write(self, session: Session, now: datetime) -> None:
+        """What changed, back to the database: one upsert per table (rows in key order, so
+        concurrent writers take their row locks in the same order)."""
+        shown = [
+            {"audience": a, "user_id": self._users[a], "category": c, "recent": self._recent[a, c]}
+            for a, c in sorted(self._shown)
+        ]
+        bulk.upsert_many(
+            session,
+            ShownMessages.__table__,
+            ("audience", "category"),
+            shown,
+            changes=("recent", "updated_at"),
+            shared={"updated_at": now},
+        )
+        fires = [
+            {"audience": a, "user_id": self._users[a], "rule": r, "once_key": k}
+            for a, r, k in sorted(self._fires)
+        ]
+        bulk.upsert_many(
+            session,
+            RuleFiring.__table__,
+            ("audience", "rule", "once_key"),
+            fires,
+            changes=("fired_at",),
+            shared={"fired_at": now},
+        )
+        self._shown.clear()
+        self._fires.clear()
