@@ -124,8 +124,8 @@ async def test_a_group_waiting_out_its_limit_keeps_no_one_else_waiting(
     telegram_core: Core, fake: FakeBotAPI, clock: FixedClock
 ) -> None:
     """A busy group's answers wait for its limit (Telegram's 20 a minute, scaled here to one
-    each 0.3 s), one at a time and in order; a private chat is answered meanwhile."""
-    limits = SendLimits(per_group=1, group_period_s=0.3)
+    each 0.4 s), one at a time and in order; a private chat is answered meanwhile."""
+    limits = SendLimits(per_group=1, group_period_s=0.4)
     async with running(telegram_core, fake, clock, limits=limits) as rig:
         for n in range(12):  # more than the updates handled side by side
             fake.send_text(rig.person(3000 + n, f"Runner {n}"), f"/nosuch{n}", chat_id=GROUP)
