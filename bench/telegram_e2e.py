@@ -14,7 +14,7 @@ Two more figures split Steady's time: the adapter with the core's replies canned
 path, thread hop included, with no database work) and the core by itself with no Telegram.
 
     python bench/telegram_e2e.py --quick      # under 30 s
-    python bench/telegram_e2e.py              # more updates, best of three rounds
+    python bench/telegram_e2e.py              # more updates, for steadier figures
 """
 
 from __future__ import annotations
@@ -214,7 +214,8 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     # At 30 ms a send, the echo bot that takes one update at a time manages about 30 a
     # second whatever the count, so fewer updates tell as much there.
-    (count, trip_count), rounds = ((300, 60) if args.quick else (1000, 300)), 3
+    count, trip_count = (300, 60) if args.quick else (1000, 300)
+    rounds = 3
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"Updates from {USERS} people, best of {rounds} rounds; Steady on {database}")
     await compare(count, rounds, LOOPBACK, args.database_url)
