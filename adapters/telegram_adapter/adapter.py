@@ -47,6 +47,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
@@ -79,6 +80,8 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ADMIN_CHECK_TIMEOUT_S = 15.0
 POLL_TIMEOUT_S = 30
 CONCURRENT_UPDATES = 8  # different chats side by side; each chat's updates in order
+# PTB's own bound on updates in hand, waiting ones included; Steady bounds the working ones.
+UPDATES_IN_HAND = 10_000
 _COMMAND_NAME = r"[a-z0-9_]{1,32}"
 
 T = TypeVar("T")
@@ -132,7 +135,6 @@ class TelegramAdapter:
         self.core, self.settings = core, settings
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
-        self._chats = _ChatQueue()
         self._flood = _FloodGate()
         builder = (
             ApplicationBuilder()
@@ -140,7 +142,7 @@ class TelegramAdapter:
             .base_url(base_url)
             .base_file_url(base_url.removesuffix("bot") + "file/bot")
             .rate_limiter((limits or SendLimits()).limiter())
-            .concurrent_updates(CONCURRENT_UPDATES)
+            .concurrent_updates(ChatTurns(CONCURRENT_UPDATES))
             .job_queue(None)  # reminders live in Steady's database, not in PTB's JobQueue
         )
         if settings.telegram_webhook_url:
@@ -213,7 +215,8 @@ class TelegramAdapter:
         except (TypeError, ValueError, KeyError):
             log.warning("webhook update %s could not be read", data.get("update_id"))
             return
-        await self.app.process_update(update)
+        app = self.app
+        await app.update_processor.process_update(update, app.process_update(update))
 
     async def _publish_commands(self) -> None:
         """The command menu from the core registry: private chats see what works there,
@@ -236,23 +239,22 @@ class TelegramAdapter:
         message = update.message
         if message is None:
             return
-        async with self._chats.turn(message.chat.id):
-            sender = message.from_user
-            incoming = translate.from_message(
-                message,
-                self.app.bot.bot,
-                admin_check=self._admin_check(message.chat.id, sender.id) if sender else None,
-            )
-            if incoming is None:
+        sender = message.from_user
+        incoming = translate.from_message(
+            message,
+            self.app.bot.bot,
+            admin_check=self._admin_check(message.chat.id, sender.id) if sender else None,
+        )
+        if incoming is None:
+            return
+        # Fetched only for a message that will run something: a caption addressed to us.
+        if message.document is not None and incoming.addressed and incoming.text.strip():
+            attachments = await self._download(message)
+            if attachments is None:
                 return
-            # Fetched only for a message that will run something: a caption addressed to us.
-            if message.document is not None and incoming.addressed and incoming.text.strip():
-                attachments = await self._download(message)
-                if attachments is None:
-                    return
-                incoming = dataclasses.replace(incoming, attachments=attachments)
-            replies = await self.core.handle_async(incoming)
-            await self._answer(incoming, replies)
+            incoming = dataclasses.replace(incoming, attachments=attachments)
+        replies = await self.core.handle_async(incoming)
+        await self._answer(incoming, replies)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup, with a new id. Telegram says so in both chats; the
@@ -266,8 +268,7 @@ class TelegramAdapter:
             old, new = message.migrate_from_chat_id, message.chat.id
         else:
             return
-        async with self._chats.turn(message.chat.id):
-            await self._moved(old, new)
+        await self._moved(old, new)
 
     async def _moved(self, old_chat_id: int, new_chat_id: int) -> None:
         log.info("Telegram chat %s is now supergroup %s", old_chat_id, new_chat_id)
@@ -282,12 +283,11 @@ class TelegramAdapter:
             return
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
         try:
-            async with self._chats.turn(chat_id):
-                incoming = translate.from_callback(
-                    query, admin_check=self._admin_check(chat_id, query.from_user.id)
-                )
-                if incoming is not None:
-                    await self._answer(incoming, await self.core.handle_async(incoming))
+            incoming = translate.from_callback(
+                query, admin_check=self._admin_check(chat_id, query.from_user.id)
+            )
+            if incoming is not None:
+                await self._answer(incoming, await self.core.handle_async(incoming))
         finally:
             try:
                 await query.answer()  # stops the spinner on the button, whatever happened
@@ -463,6 +463,38 @@ def menu(registry: Registry, where: Where, *, admin: bool = True) -> list[BotCom
     ]
 
 
+class ChatTurns(BaseUpdateProcessor):
+    """Updates from different chats side by side, each chat's one at a time in the order
+    they came, for polling and the webhook alike. An update waiting for its chat's turn
+    takes none of the working places: a group whose answers wait out its 20-a-minute limit
+    keeps only itself waiting, not every chat behind it."""
+
+    def __init__(self, working: int) -> None:
+        super().__init__(max_concurrent_updates=UPDATES_IN_HAND)
+        self._working = asyncio.BoundedSemaphore(working)
+        self._chats = _ChatQueue()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        async with self._chats.turn(_chat_of(update)), self._working:
+            await coroutine
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the locks are made as chats come."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def _chat_of(update: object) -> int | None:
+    """The chat whose order an update keeps: a button press belongs to its message's chat,
+    or to the presser's private chat under an inline message."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
 class _ChatQueue:
     """One turn at a time per chat: a chat's updates are handled in the order they came,
     while different chats run side by side."""
@@ -472,7 +504,10 @@ class _ChatQueue:
         self._waiting: dict[int, int] = {}
 
     @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+    async def turn(self, chat_id: int | None) -> AsyncIterator[None]:
+        if chat_id is None:  # not a chat's update: no order to keep
+            yield
+            return
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
         try:

@@ -120,6 +120,25 @@ async def test_messages_to_one_group_keep_to_its_limit(
     assert within_limits(to_group, rate=3, period=1)
 
 
+async def test_a_group_waiting_out_its_limit_keeps_no_one_else_waiting(
+    telegram_core: Core, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """A busy group's answers wait for its limit (Telegram's 20 a minute, scaled here to one
+    each 0.4 s), one at a time and in order; a private chat is answered meanwhile."""
+    limits = SendLimits(per_group=1, group_period_s=0.4)
+    async with running(telegram_core, fake, clock, limits=limits) as rig:
+        for n in range(12):  # more than the updates handled side by side
+            fake.send_text(rig.person(3000 + n, f"Runner {n}"), f"/nosuch{n}", chat_id=GROUP)
+        await fake.wait_for(lambda: fake.sent_to(GROUP), what="the group's first answer")
+        [answer] = await rig.say(rig.person(ANA), "/water 250ml")
+        answered_first = [s for s in fake.sent_to(GROUP) if s.at < answer.at]
+        await fake.wait_for(lambda: len(fake.sent_to(GROUP)) == 12, what="the group's answers")
+    assert "Logged water 250 ml" in answer.text
+    assert len(answered_first) <= 2  # not after the group's backlog
+    to_group = fake.sent_to(GROUP)
+    assert [s.text.split()[3] for s in to_group] == [f"/nosuch{n}." for n in range(12)]
+
+
 async def test_a_blocked_user_is_marked_unreachable_and_others_carry_on(rig: Rig) -> None:
     ana, ben = rig.person(ANA, "Ana"), rig.person(BEN, "Ben")
     await rig.say(ana, "/start")
