@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -28,6 +28,4 @@ class FixedClock:
         self._now = now
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self._now += timedelta(**delta)

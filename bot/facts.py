@@ -413,7 +413,6 @@ _LAST_DAYS_OF = {
     False: _PEOPLES_LAST_DAYS.where(User.id.in_(bindparam("ids", expanding=True))),
     True: _PEOPLES_LAST_DAYS.where(User.id == any_(bindparam("ids", type_=ARRAY(Integer)))),
 }
-NO_DAYS: Mapping[Kind, date | None] = dict.fromkeys(Kind)
 
 
 def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind, date | None]]:

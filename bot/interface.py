@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -72,13 +72,6 @@ class Destination:
 
     platform: str
     chat_id: str
-
-
-@dataclass(frozen=True)
-class Delivery:
-    destination: Destination
-    reply: Reply
-    extras: dict[str, str] = field(default_factory=dict)
 
 
 class DeliveryError(Exception):

@@ -35,7 +35,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY_DAY = frozenset(range(7))
 MAX_PROBES = 6  # answers asked of one trigger before giving up
 SEARCH_DAYS = 8  # every schedule fires at least once a week
-MINUTES_PER_DAY = 24 * 60
 
 
 class ScheduleError(RuntimeError):
@@ -123,11 +122,6 @@ def in_window(minute: int, start: int, end: int) -> bool:
     if start <= end:
         return start <= minute < end
     return minute >= start or minute < end
-
-
-def local_minute(moment: datetime, tz: ZoneInfo) -> int:
-    local = moment.astimezone(tz)
-    return local.hour * 60 + local.minute
 
 
 def resolve(day: date, minute: int, tz: ZoneInfo) -> datetime:
