@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,9 +31,10 @@ from bot.groups import move_chat
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
 from bot.stats import Progress
-from bot.storage.accounts import account_for
+from bot.storage.accounts import Person, account_for
 from bot.storage.db import Database
-from bot.storage.models import Account, Entry, HandledMessage, User
+from bot.storage.models import Entry, HandledMessage
+from bot.storage.prepared import Prepared
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
@@ -43,13 +44,19 @@ APOLOGY = (
 )
 
 
-_HANDLED = select(HandledMessage.replies).where(
-    HandledMessage.platform == bindparam("platform"),
-    HandledMessage.chat_id == bindparam("chat_id"),
-    HandledMessage.message_id == bindparam("message_id"),
+_HANDLED = Prepared(
+    select(HandledMessage.replies).where(
+        HandledMessage.platform == bindparam("platform"),
+        HandledMessage.chat_id == bindparam("chat_id"),
+        HandledMessage.message_id == bindparam("message_id"),
+    )
 )
-
-_REMEMBER = insert(HandledMessage)
+_REMEMBER = Prepared(
+    insert(HandledMessage).values(
+        {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
+        | {"handled_at": bindparam("now")}
+    )
+)
 
 
 class UserError(Exception):
@@ -106,10 +113,11 @@ class Context:
 
     session: Session
     incoming: Incoming
-    account: Account
-    user: User
+    account_id: int
+    user: Person
     services: Services
     now: datetime
+    erased: bool = False  # /deleteme removed the person: nothing of this message is kept
 
     @property
     def settings(self) -> Settings:
@@ -210,31 +218,26 @@ class Core:
         services = self.services
         now = services.clock.now()
         with services.db.unit_of_work() as session:
+            message = {
+                "platform": incoming.platform,
+                "chat_id": incoming.chat_id,
+                "message_id": incoming.message_id,
+            }
             if incoming.message_id is not None:
-                seen = session.connection().scalar(
-                    _HANDLED,
-                    {
-                        "platform": incoming.platform,
-                        "chat_id": incoming.chat_id,
-                        "message_id": incoming.message_id,
-                    },
-                )
+                seen = _HANDLED.scalar(session, message)
                 if seen is not None:
                     return [reply_from_dict(r) for r in seen]
-            account, user = account_for(session, incoming, now)
-            ctx = Context(session, incoming, account, user, services, now)
+            who = account_for(session, incoming, now)
+            ctx = Context(session, incoming, who.account_id, who.person, services, now)
             replies = _as_replies(self._run(ctx, route))
-            # After /deleteme the person is gone: keep no trace of this message either.
-            if incoming.message_id is not None and not inspect(user).was_deleted:
-                session.connection().execute(
-                    _REMEMBER,
-                    {
-                        "platform": incoming.platform,
-                        "chat_id": incoming.chat_id,
-                        "message_id": incoming.message_id,
-                        "user_id": user.id,
+            if incoming.message_id is not None and not ctx.erased:
+                _REMEMBER.execute(
+                    session,
+                    message
+                    | {
+                        "user_id": who.person.id,
                         "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
-                        "handled_at": now,
+                        "now": now,
                     },
                 )
         return replies

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Kind
 from bot.settings import Limits
-from bot.storage.models import Entry, User
+from bot.storage.accounts import Person
+from bot.storage.models import Entry
 from bot.storage.ownership import owned_rows
 
 FORMAT = "steady-export"
@@ -131,7 +132,7 @@ def entries_csv(rows: Iterable[EntryRow]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def everything_json(session: Session, user: User, rows: list[EntryRow], now: datetime) -> bytes:
+def everything_json(session: Session, user: Person, rows: list[EntryRow], now: datetime) -> bytes:
     """The profile, the entries (as in the CSV) and every other row that points at the person,
     table by table, so data kept by features added later is exported too."""
     tables = owned_rows(session, user.id)

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from bot.domain import Kind, Period
 from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
 from bot.storage.models import Entry, Goal, User
+from bot.storage.prepared import Prepared
 
 Facts = dict[str, object]
 
@@ -382,20 +383,24 @@ def _latest(kind: Kind):  # type: ignore[no-untyped-def]
     return query.order_by(Entry.local_date.desc()).limit(1).scalar_subquery()
 
 
-_LAST_DAYS = select(*(_latest(k) for k in Kind))
-_ALL_DAYS = select(Entry.local_date).where(_OTHERS).distinct().order_by(Entry.local_date.desc())
-_RECENT_DAYS = _ALL_DAYS.limit(STREAK_WINDOW)
+_LAST_DAYS = Prepared(select(*(_latest(k) for k in Kind)))
+_DAYS = select(Entry.local_date).where(_OTHERS).distinct().order_by(Entry.local_date.desc())
+_ALL_DAYS, _RECENT_DAYS = Prepared(_DAYS), Prepared(_DAYS.limit(STREAK_WINDOW))
 _FIVE_K_PACE = case(
     (
         and_(Entry.distance_m >= 5000, Entry.duration_s > 0),
         Entry.duration_s * 1000.0 / Entry.distance_m,
     )
 )
-_RUN_BESTS = select(func.max(Entry.distance_m), func.min(_FIVE_K_PACE)).where(
-    _OTHERS, Entry.kind == Kind.RUN.value
+_RUN_BESTS = Prepared(
+    select(func.max(Entry.distance_m), func.min(_FIVE_K_PACE)).where(
+        _OTHERS, Entry.kind == Kind.RUN.value
+    )
 )
-_HEAVIEST = select(func.max(Entry.weight_kg)).where(
-    _OTHERS, Entry.kind == Kind.STRENGTH.value, Entry.exercise == bindparam("exercise")
+_HEAVIEST = Prepared(
+    select(func.max(Entry.weight_kg)).where(
+        _OTHERS, Entry.kind == Kind.STRENGTH.value, Entry.exercise == bindparam("exercise")
+    )
 )
 
 
@@ -427,11 +432,7 @@ def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
 
 def _last_days(session: Session, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
     """The latest local day of each kind, in one statement of three short index walks."""
-    row = (
-        session.connection()
-        .execute(_LAST_DAYS, {"user_id": user_id, "other_than": exclude_id or 0})
-        .one()
-    )
+    row = _LAST_DAYS.first(session, {"user_id": user_id, "other_than": exclude_id or 0})
     return dict(zip(Kind, row, strict=True))
 
 
@@ -441,7 +442,7 @@ def _active_days(
     """Distinct active local days, ascending: the latest STREAK_WINDOW of them, or all."""
     query = _RECENT_DAYS if recent else _ALL_DAYS
     params = {"user_id": user_id, "other_than": exclude_id or 0}
-    return sorted(session.connection().scalars(query, params))
+    return sorted(query.scalars(session, params))
 
 
 def _streaks_around(session: Session, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
@@ -514,14 +515,14 @@ def _record(session: Session, user_id: int, entry: Entry) -> tuple[str, float, f
     A first run or a first lift of an exercise sets a mark but breaks no record."""
     params = {"user_id": user_id, "other_than": entry.id}
     if entry.kind == Kind.RUN and entry.distance_m:
-        longest, fastest = session.connection().execute(_RUN_BESTS, params).one()
+        longest, fastest = _RUN_BESTS.first(session, params)
         pace = _pace(entry.distance_m, entry.duration_s)
         if longest is not None and entry.distance_m > longest:
             return "longest_run", entry.distance_m / 1000, longest / 1000
         if pace is not None and entry.distance_m >= 5000 and fastest is not None and pace < fastest:
             return "fastest_5k", pace, fastest
     elif entry.kind == Kind.STRENGTH and entry.weight_kg and entry.exercise:
-        heaviest = session.connection().scalar(_HEAVIEST, {**params, "exercise": entry.exercise})
+        heaviest = _HEAVIEST.scalar(session, {**params, "exercise": entry.exercise})
         if heaviest is not None and entry.weight_kg > heaviest:
             return "heaviest_lift", entry.weight_kg, heaviest
     return None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.encouragement import remember
 from bot.storage import bulk
 from bot.storage.models import RuleFiring, ShownMessages
+from bot.storage.prepared import Prepared
 
 FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
 # Three parameters a key, and SQLite takes up to 32,766 in one statement: a batch of a
@@ -52,6 +53,19 @@ _RECENT = {
         ShownMessages.category == any_(bindparam("categories", type_=_TEXTS)),
     ),
 }
+# A log is a batch of one: its memory is read with point lookups, run on the driver's cursor.
+_RECENT_OF_ONE = Prepared(
+    select(ShownMessages.category, ShownMessages.recent).where(
+        ShownMessages.audience == bindparam("audience")
+    )
+)
+_FIRED = Prepared(
+    select(RuleFiring.fired_at).where(
+        RuleFiring.audience == bindparam("audience"),
+        RuleFiring.rule == bindparam("rule"),
+        RuleFiring.once_key == bindparam("once_key"),
+    )
+)
 _FIRINGS = select(
     RuleFiring.audience, RuleFiring.rule, RuleFiring.once_key, RuleFiring.fired_at
 ).where(
@@ -83,6 +97,9 @@ class Memory:
         (only limited rules that could speak need them, so often there are none to read)."""
         memory = cls()
         memory._users = {a.key: a.user_id for a in audiences}
+        if len(memory._users) == 1:
+            memory._read_one(session, next(iter(memory._users)), categories, firings)
+            return memory
         if not memory._users:
             return memory
         connection = session.connection()
@@ -97,6 +114,23 @@ class Memory:
             for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}).all():
                 memory._fired[(audience, rule, key)] = at
         return memory
+
+    def _read_one(
+        self,
+        session: Session,
+        audience: str,
+        categories: Collection[str],
+        firings: Collection[FiringKey],
+    ) -> None:
+        if categories:
+            for category, recent in _RECENT_OF_ONE.all(session, {"audience": audience}):
+                if category in categories:
+                    self._recent[(audience, category)] = list(recent or [])
+        for key in set(firings):
+            _, rule, once_key = key
+            params = {"audience": audience, "rule": rule, "once_key": once_key}
+            if (at := _FIRED.scalar(session, params)) is not None:
+                self._fired[key] = at
 
     def recent(self, audience: Audience | None, category: str) -> list[str]:
         """The ids last shown to the audience in the category, newest last."""

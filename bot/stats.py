@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period
 from bot.storage.models import Entry, Goal
+from bot.storage.prepared import Prepared
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
 
@@ -64,19 +65,26 @@ def live_entries(user_id: int):  # type: ignore[no-untyped-def]
     return (Entry.user_id == user_id) & Entry.deleted_at.is_(None)
 
 
+_TOTALS_BETWEEN = Prepared(
+    select(
+        Entry.kind,
+        func.count(),
+        func.coalesce(func.sum(Entry.distance_m), 0.0),
+        func.coalesce(func.sum(Entry.duration_s), 0.0),
+        func.coalesce(func.sum(Entry.volume_ml), 0.0),
+    )
+    .where(
+        Entry.user_id == bindparam("user_id"),
+        Entry.deleted_at.is_(None),
+        Entry.local_date.between(bindparam("start"), bindparam("end")),
+    )
+    .group_by(Entry.kind)
+)
+
+
 def totals_between(session: Session, user_id: int, start: date, end: date) -> Totals:
     """Sums for local days start..end inclusive."""
-    rows = session.execute(
-        select(
-            Entry.kind,
-            func.count(),
-            func.coalesce(func.sum(Entry.distance_m), 0.0),
-            func.coalesce(func.sum(Entry.duration_s), 0.0),
-            func.coalesce(func.sum(Entry.volume_ml), 0.0),
-        )
-        .where(live_entries(user_id), Entry.local_date.between(start, end))
-        .group_by(Entry.kind)
-    )
+    rows = _TOTALS_BETWEEN.all(session, {"user_id": user_id, "start": start, "end": end})
     totals = Totals()
     for kind, count, dist, dur, vol in rows:
         totals.by_kind[Kind(kind)] = KindTotals(count, dist, dur, vol)
@@ -85,7 +93,7 @@ def totals_between(session: Session, user_id: int, start: date, end: date) -> To
 
 _is_today = Entry.local_date == bindparam("today")
 # Built once: the reply to every log runs it.
-_DAY_AND_WEEK = (
+_DAY_AND_WEEK = Prepared(
     select(
         Entry.kind,
         func.count(),
@@ -108,8 +116,8 @@ _DAY_AND_WEEK = (
 
 def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[Totals, Totals]:
     """Today's and this week's sums in one query: the reply to every log needs both."""
-    rows = session.connection().execute(
-        _DAY_AND_WEEK, {"user_id": user_id, "start": week_start(today), "today": today}
+    rows = _DAY_AND_WEEK.all(
+        session, {"user_id": user_id, "start": week_start(today), "today": today}
     )
     day, week = Totals(), Totals()
     for kind, wc, wd, wdur, wv, dc, dd, ddur, dv in rows:
@@ -118,11 +126,12 @@ def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[To
     return day, week
 
 
-_GOALS = select(Goal).where(Goal.user_id == bindparam("user_id"))
+_GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")))
 
 
 def goals_of(session: Session, user_id: int) -> dict[Kind, Goal]:
-    return {Kind(g.kind): g for g in session.scalars(_GOALS, {"user_id": user_id})}
+    """The person's goals, read only: rows with the columns of `Goal`."""
+    return {Kind(g.kind): g for g in _GOALS.all(session, {"user_id": user_id})}
 
 
 def goal_done(goal: Goal, totals: KindTotals) -> float:
@@ -137,11 +146,16 @@ def goal_percent(goal: Goal, day: Totals, week: Totals) -> float:
     return 100.0 * goal_done(goal, totals[Kind(goal.kind)]) / goal.amount
 
 
-def active_dates(session: Session, user_id: int, since: date | None = None) -> list[date]:
-    query = select(Entry.local_date).where(live_entries(user_id)).distinct()
-    if since is not None:
-        query = query.where(Entry.local_date >= since)
-    return sorted(session.scalars(query))
+_ACTIVE_DATES = Prepared(
+    select(Entry.local_date)
+    .where(Entry.user_id == bindparam("user_id"), Entry.deleted_at.is_(None))
+    .distinct()
+    .order_by(Entry.local_date)
+)
+
+
+def active_dates(session: Session, user_id: int) -> list[date]:
+    return _ACTIVE_DATES.scalars(session, {"user_id": user_id})
 
 
 @dataclass(frozen=True)

@@ -16,23 +16,32 @@ class NotAQuantity(ValueError):
     pass
 
 
-@lru_cache(maxsize=4096)
 def quantity(text: str, dimension: str) -> float:
     """Magnitude of `text` in the base unit of `dimension`: metre, second, millilitre, kilogram.
 
     Raises NotAQuantity when pint cannot read it or it has another dimension.
     """
+    magnitude = _magnitude(text, dimension)
+    if magnitude is None:
+        raise NotAQuantity(text)
+    return magnitude
+
+
+@lru_cache(maxsize=4096)
+def _magnitude(text: str, dimension: str) -> float | None:
+    """Cached both ways: the words of a note ("squats", "easy") are tried as quantities on
+    every log, and pint takes longer to refuse one than to read a figure."""
     base = {"length": "m", "time": "s", "volume": "ml", "mass": "kg"}[dimension]
     try:
         q = ureg.Quantity(text)
-    except Exception as exc:  # pint raises many kinds: undefined units, syntax, tokens
-        raise NotAQuantity(text) from exc
+    except Exception:  # pint raises many kinds: undefined units, syntax, tokens
+        return None
     if not isinstance(q, pint.Quantity) or q.dimensionless:
-        raise NotAQuantity(text)
+        return None
     try:
         return float(q.to(base).magnitude)
-    except pint.DimensionalityError as exc:
-        raise NotAQuantity(text) from exc
+    except pint.DimensionalityError:
+        return None
 
 
 def _convert(value: float, src: str, dst: str) -> float:

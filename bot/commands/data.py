@@ -154,7 +154,8 @@ def deleteme(ctx: Context, args: str) -> Reply | str:
             f"Nothing was deleted. To delete everything, type /deleteme {CONFIRM_WORD} "
             "or press the button under /deleteme."
         )
-    erase_user(ctx.session, ctx.user)
+    erase_user(ctx.session, ctx.user.id)
+    ctx.erased = True
     return (
         "🗑️ Done. I deleted everything I kept about you: "
         f"{_amount(entries, 'entry', 'entries')}, {_amount(goals, 'goal', 'goals')}, "

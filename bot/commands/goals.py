@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from bot import formatting, parsing
 from bot.commands.registry import Param, command
@@ -36,7 +36,9 @@ def goal(ctx: Context, args: str) -> str:
         ctx.session.execute(delete(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == kind))
         return f"Your {kind.value} goal is cleared."
     spec = parsing.parse_goal(args)
-    existing = goals_of(ctx.session, ctx.user.id).get(spec.kind)
+    existing = ctx.session.scalar(
+        select(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == spec.kind.value)
+    )
     row = existing or Goal(user_id=ctx.user.id, kind=spec.kind.value)
     row.amount, row.period, row.counts_sessions = (
         spec.amount,

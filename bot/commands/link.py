@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from bot import linking
+from bot.storage.accounts import person_of
 from bot.commands.registry import Param, Where, command
 from bot.core import Context, UserError
 from bot.storage.models import Account, LinkCode
@@ -96,6 +97,7 @@ def _redeem(ctx: Context, code: str) -> str:
         )
     row.used_at = ctx.now
     linking.merge_users(ctx.session, keep=ctx.user.id, gone=row.user_id)
+    ctx.user = person_of(ctx.session, ctx.user.id)  # with the settings merged in
     accounts = ctx.session.scalars(
         select(Account).where(Account.user_id == ctx.user.id).order_by(Account.id)
     )

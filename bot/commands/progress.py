@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot import charts, formatting
 from bot import units as u
@@ -30,18 +30,25 @@ from bot.stats import (
     week_start,
 )
 from bot.storage.models import Entry
+from bot.storage.prepared import Prepared
 
 SECTION = "Progress"
 
 
-def _entries(ctx: Context, start, end) -> list[Entry]:  # type: ignore[no-untyped-def]
-    return list(
-        ctx.session.scalars(
-            select(Entry)
-            .where(live_entries(ctx.user.id), Entry.local_date.between(start, end))
-            .order_by(Entry.local_date, Entry.logged_at, Entry.id)
-        )
+_BETWEEN = Prepared(
+    select(*Entry.__table__.c)
+    .where(
+        Entry.user_id == bindparam("user_id"),
+        Entry.deleted_at.is_(None),
+        Entry.local_date.between(bindparam("start"), bindparam("end")),
     )
+    .order_by(Entry.local_date, Entry.logged_at, Entry.id)
+)
+
+
+def _entries(ctx: Context, start: date, end: date) -> list[Entry]:
+    """Rows with the columns of `Entry`, oldest first."""
+    return _BETWEEN.all(ctx.session, {"user_id": ctx.user.id, "start": start, "end": end})
 
 
 def _goal_lines(ctx: Context) -> list[str]:

@@ -116,7 +116,7 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
         )
     reminder = Reminder(
         user_id=ctx.user.id,
-        account_id=ctx.account.id,
+        account_id=ctx.account_id,
         kind=kind.value,
         days=schedule.days_text,
         at_minute=schedule.at,

@@ -1,50 +1,129 @@
-"""Finding the person behind an incoming message, creating them on first contact."""
+"""Finding the person behind an incoming message, creating them on first contact.
+
+Every message starts here, so the person is read as plain values (`Person`), not as ORM
+objects: loading those cost more than the rest of a log's reply. The rare command that
+changes the person says so through `Person.change`, which writes the change at once.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.interface import ChatKind, Incoming
 from bot.storage.models import Account, User
+from bot.storage.prepared import Prepared
 
-# Built once: this runs for every message, and building a statement costs more than running it.
-_ACCOUNT_AND_USER = (
-    select(Account, User)
+
+@dataclass(slots=True)
+class Person:
+    """A user row as a command sees it."""
+
+    id: int
+    display_name: str
+    tz: str
+    units: str
+    encourage: bool
+    created_at: datetime
+
+    def change(self, session: Session, **values: object) -> None:
+        """Set profile columns (tz, units, encourage) here and in the database."""
+        session.execute(update(User).where(User.id == self.id).values(**values))
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """The account a message came from and its person."""
+
+    account_id: int
+    person: Person
+
+
+_FIND = Prepared(
+    select(
+        Account.id,
+        Account.display_name,
+        Account.private_chat_id,
+        Account.unreachable,
+        User.id,
+        User.display_name,
+        User.tz,
+        User.units,
+        User.encourage,
+        User.created_at,
+    )
     .join(User, User.id == Account.user_id)
     .where(
         Account.platform == bindparam("platform"), Account.external_id == bindparam("external_id")
     )
 )
+_NEW_USER = Prepared(
+    insert(User)
+    .values(
+        display_name=bindparam("name"),
+        tz="UTC",
+        units="metric",
+        encourage=True,
+        created_at=bindparam("now", type_=User.created_at.type),
+    )
+    .returning(User.id)
+)
+_NEW_ACCOUNT = Prepared(
+    insert(Account)
+    .values(
+        user_id=bindparam("user_id"),
+        platform=bindparam("platform"),
+        external_id=bindparam("external_id"),
+        display_name=bindparam("name"),
+        private_chat_id=bindparam("private_chat_id"),
+        unreachable=False,
+    )
+    .returning(Account.id)
+)
+_SEEN = Prepared(
+    update(Account)
+    .where(Account.id == bindparam("account_id"))
+    .values(
+        display_name=bindparam("name"),
+        private_chat_id=bindparam("private_chat_id"),
+        unreachable=bindparam("unreachable"),
+    )
+)
 
 
-def account_for(session: Session, incoming: Incoming, now: datetime) -> tuple[Account, User]:
-    found = session.execute(
-        _ACCOUNT_AND_USER, {"platform": incoming.platform, "external_id": incoming.user_id}
-    ).first()
+_PERSON = Prepared(
+    select(User.id, User.display_name, User.tz, User.units, User.encourage, User.created_at).where(
+        User.id == bindparam("user_id")
+    )
+)
+
+
+def person_of(session: Session, user_id: int) -> Person:
+    """The person as stored now (after a change made other than through `Person.change`)."""
+    return Person(*_PERSON.first(session, {"user_id": user_id}))
+
+
+def account_for(session: Session, incoming: Incoming, now: datetime) -> Who:
     name = (incoming.display_name or "friend").strip()[:100] or "friend"
+    key = {"platform": incoming.platform, "external_id": incoming.user_id}
+    found = _FIND.first(session, key)
+    private = incoming.chat_kind is ChatKind.PRIVATE
     if found is None:
-        user = User(display_name=name, tz="UTC", units="metric", encourage=True, created_at=now)
-        session.add(user)
-        session.flush()
-        account = Account(
-            user_id=user.id,
-            platform=incoming.platform,
-            external_id=incoming.user_id,
-            display_name=name,
-            private_chat_id=None,
-            unreachable=False,
+        user_id = _NEW_USER.scalar(session, {"name": name, "now": now})
+        chat_id = incoming.chat_id if private else None
+        account_id = _NEW_ACCOUNT.scalar(
+            session, {**key, "user_id": user_id, "name": name, "private_chat_id": chat_id}
         )
-        session.add(account)
-    else:
-        account, user = found
-        if account.display_name != name:
-            account.display_name = name
-    if incoming.chat_kind is ChatKind.PRIVATE:
-        if account.private_chat_id != incoming.chat_id:
-            account.private_chat_id = incoming.chat_id
-        if account.unreachable:
-            account.unreachable = False  # they wrote to us: we may write back
-    return account, user
+        return Who(account_id, Person(user_id, name, "UTC", "metric", True, now))
+    account_id, account_name, chat_id, unreachable, *user = found
+    seen = {"name": name, "private_chat_id": chat_id, "unreachable": unreachable}
+    if private:  # they wrote to us here: we may write back
+        seen |= {"private_chat_id": incoming.chat_id, "unreachable": False}
+    if seen != {"name": account_name, "private_chat_id": chat_id, "unreachable": unreachable}:
+        _SEEN.execute(session, {"account_id": account_id, **seen})
+    return Who(account_id, Person(*user))

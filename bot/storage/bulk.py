@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Table,
-    TextClause,
     any_,
     bindparam,
     literal,
@@ -29,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+
+from bot.storage.prepared import Prepared
 
 
 def is_postgres(session: Session) -> bool:
@@ -112,10 +113,7 @@ def insert_many(
         tuple(changes),
         is_postgres(session),
     )
-    result = session.connection().execute(
-        statement, {"_rows": json.dumps(rows, ensure_ascii=False), **shared}
-    )
-    return result.rowcount  # type: ignore[attr-defined]
+    return statement.execute(session, {"_rows": json.dumps(rows, ensure_ascii=False), **shared})
 
 
 def upsert_many(
@@ -140,7 +138,7 @@ def _insert_from_json(
     keys: tuple[str, ...],
     changes: tuple[str, ...],
     postgres: bool,
-) -> TextClause:
+) -> Prepared:
     if postgres:
         dialect = postgresql.dialect()
         record = ", ".join(f"{c} {_sql_type(table.c[c], dialect)}" for c in columns)
@@ -160,4 +158,4 @@ def _insert_from_json(
         f"INSERT INTO {table.name} ({', '.join([*columns, *shared])}) "
         f"SELECT {values} FROM {source} ON CONFLICT {conflict}"
     )
-    return text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared))
+    return Prepared(text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared)))

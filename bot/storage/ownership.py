@@ -57,7 +57,7 @@ def owned_rows(session: Session, user_id: int) -> dict[str, list[dict[str, Any]]
     return rows
 
 
-def erase_user(session: Session, user: User) -> None:
+def erase_user(session: Session, user_id: int) -> None:
     """Delete the person and, by cascade, every row that points at them.
 
     Rows keyed otherwise are removed first: messages waiting in the outbox for, and
@@ -66,12 +66,11 @@ def erase_user(session: Session, user: User) -> None:
     chats = [
         (platform, chat)
         for platform, chat in session.execute(
-            select(Account.platform, Account.private_chat_id).where(Account.user_id == user.id)
+            select(Account.platform, Account.private_chat_id).where(Account.user_id == user_id)
         )
         if chat is not None
     ]
     if chats:
         for model in (OutboxMessage, HandledMessage):
             session.execute(delete(model).where(tuple_(model.platform, model.chat_id).in_(chats)))
-    session.delete(user)
-    session.flush()
+    session.execute(delete(User).where(User.id == user_id))

@@ -1,0 +1,139 @@
+"""Statements for the hottest path, run on the driver's own cursor.
+
+A message is about ten short statements. Through SQLAlchemy each costs several times what
+the database spends on it (execution context, events, result objects), so a log's reply was
+mostly that overhead. A `Prepared` statement is still written with SQLAlchemy Core and
+compiled by it, once per dialect, with the same bind and result processors SQLAlchemy
+would apply (dates as text on SQLite, UTC datetimes, JSON); only the per-call machinery is
+skipped. It runs on the DBAPI connection of the session's transaction, so it commits and
+rolls back with everything else the session does.
+
+Only plain bound parameters: no expanding IN lists (those stay with SQLAlchemy). Rows come
+back as named tuples, readable like the ORM objects they stand in for.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+
+_VALUES = (str, int, float)
+Statement = Executable | Callable[[str], Executable]  # a callable: one per dialect name
+
+
+@dataclass(slots=True)
+class _Compiled:
+    sql: str
+    positional: tuple[str, ...] | None  # parameter order for qmark drivers; None: by name
+    defaults: dict[str, Any]  # values the statement binds itself (literals, limits)
+    binds: dict[str, Callable[[Any], Any]]  # parameter name -> bind processor
+    columns: list[Any]  # the result columns
+    row: type | None  # the named tuple of a result row; None when nothing comes back
+    # One result processor per column, known from the first result (PostgreSQL's depend on
+    # the type the server reports).
+    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+
+
+class Prepared:
+    def __init__(self, statement: Statement) -> None:
+        self._statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            found = self._compiled[dialect.name] = _compile(self._statement, dialect)
+        return found
+
+    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        if session.autoflush:  # as the ORM's own queries do: they see its pending changes
+            session.flush()
+        dialect, driver = session.info.get(_DRIVER) or _driver_of(session)
+        compiled = self._for(dialect)
+        values = {**compiled.defaults, **params}
+        for name, process in compiled.binds.items():
+            values[name] = process(values[name])
+        given = values if compiled.positional is None else [values[n] for n in compiled.positional]
+        dbapi = dialect.loaded_dbapi
+        try:
+            return compiled, driver.execute(compiled.sql, given)
+        except dbapi.Error as error:  # as SQLAlchemy raises it: IntegrityError and the rest
+            raise DBAPIError.instance(compiled.sql, given, error, dbapi.Error) from error
+
+    def execute(self, session: Session, params: Mapping[str, Any]) -> int:
+        """Runs the statement; returns how many rows it changed."""
+        return self._run(session, params)[1].rowcount
+
+    def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+        compiled, cursor = self._run(session, params)
+        rows = cursor.fetchall()
+        make, results = compiled.row, compiled.results
+        assert make is not None, "this statement returns no rows"
+        if results is None:
+            dialect = session.get_bind().dialect
+            results = compiled.results = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(compiled.columns, cursor.description, strict=True)
+            )
+        if not any(results):
+            return [make._make(row) for row in rows]  # type: ignore[attr-defined]
+        return [
+            make._make(  # type: ignore[attr-defined]
+                [v if p is None else p(v) for p, v in zip(results, row, strict=True)]
+            )
+            for row in rows
+        ]
+
+    def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
+        rows = self.all(session, params)
+        return rows[0] if rows else None
+
+    def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
+        row = self.first(session, params)
+        return None if row is None else row[0]
+
+    def scalars(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+        return [row[0] for row in self.all(session, params)]
+
+
+# The transaction's dialect and driver connection, kept in `Session.info` from the moment the
+# session takes a connection until its transaction ends: asking the session for its
+# connection costs more than a short statement on SQLite.
+_DRIVER = "steady.prepared.driver"
+
+
+def _driver_of(session: Session) -> tuple[Dialect, Any]:
+    connection = session.connection()
+    found = session.info[_DRIVER] = (connection.dialect, connection.connection.driver_connection)
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_driver(session: Session, transaction: object) -> None:
+    session.info.pop(_DRIVER, None)
+
+
+def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
+    if callable(statement) and not isinstance(statement, Executable):
+        statement = statement(dialect.name)
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    binds = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.expanding:
+            raise ValueError(f"{name}: a Prepared statement takes no expanding parameters")
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            binds[name] = process
+    # The statement's own values; a parameter the caller must give defaults to None.
+    defaults = {n: v if isinstance(v, _VALUES) else None for n, v in compiled.params.items()}
+    columns = list(getattr(statement, "exported_columns", ()))
+    row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
+    positional = tuple(compiled.positiontup) if compiled.positional else None
+    return _Compiled(str(compiled), positional, defaults, binds, columns, row)
