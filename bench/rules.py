@@ -33,6 +33,7 @@ from bot.facts import Scope
 from bot.interface import Incoming
 from bot.settings import Settings
 from bot.stats import progress_of
+from bot.storage.accounts import person_of
 from bot.storage.models import Account, Entry, Goal, User
 from tests.support import Chat
 
@@ -138,10 +139,16 @@ def whole_after_log(core, user_id: int, rounds: int) -> list[float]:
     samples = []
     for _ in range(rounds):
         with core.services.db.sessions() as session:
-            user = session.get(User, user_id)
             account = session.scalar(select(Account).where(Account.user_id == user_id))
             incoming = Incoming("console", account.external_id, "Bench", "chat-bench")
-            ctx = Context(session, incoming, account, user, core.services, NOW)
+            ctx = Context(
+                session.connection(),
+                incoming,
+                account.id,
+                person_of(session, user_id),
+                core.services,
+                NOW,
+            )
             entry = Entry(
                 user_id=user_id, kind="water", local_date=NOW.date(), logged_at=NOW, volume_ml=250.0
             )

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from bot.domain import Kind, Period
 from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
 from bot.storage.models import Entry, Goal, User
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Db, Prepared
 
 Facts = dict[str, object]
 
@@ -190,7 +190,7 @@ class NudgeAsk:
 
 
 def for_log(
-    session: Session,
+    db: Db,
     user: User,
     entry: Entry,
     now: datetime,
@@ -213,7 +213,7 @@ def for_log(
         progress.goals,
         glass_ml,
     )
-    last = _last_days(session, user.id, exclude_id=entry.id)
+    last = _last_days(db, user.id, exclude_id=entry.id)
     _days_since(facts, last, progress.today)
     previous = max((d for d in last.values() if d is not None), default=None)
     facts["first_entry"] = previous is None
@@ -230,12 +230,12 @@ def for_log(
     facts["weight_kg"] = entry.weight_kg or 0.0
     facts["backdated"] = entry.local_date != progress.today
 
-    before, after = _streaks_around(session, user.id, entry, progress.today)
+    before, after = _streaks_around(db, user.id, entry, progress.today)
     facts["streak_before"], facts["streak"] = before, after
     facts["streak_milestone"] = max((m for m in milestones if before < m <= after), default=0)
 
     facts.update(new_record="", record_value=0.0, record_before=0.0)
-    record = _record(session, user.id, entry)
+    record = _record(db, user.id, entry)
     if record is not None:
         facts["new_record"], facts["record_value"], facts["record_before"] = record
     return facts
@@ -430,31 +430,29 @@ def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
     return found
 
 
-def _last_days(session: Session, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
+def _last_days(db: Db, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
     """The latest local day of each kind, in one statement of three short index walks."""
-    row = _LAST_DAYS.first(session, {"user_id": user_id, "other_than": exclude_id or 0})
+    row = _LAST_DAYS.first(db, {"user_id": user_id, "other_than": exclude_id or 0})
     return dict(zip(Kind, row, strict=True))
 
 
-def _active_days(
-    session: Session, user_id: int, exclude_id: int | None, *, recent: bool
-) -> list[date]:
+def _active_days(db: Db, user_id: int, exclude_id: int | None, *, recent: bool) -> list[date]:
     """Distinct active local days, ascending: the latest STREAK_WINDOW of them, or all."""
     query = _RECENT_DAYS if recent else _ALL_DAYS
     params = {"user_id": user_id, "other_than": exclude_id or 0}
-    return sorted(query.scalars(session, params))
+    return sorted(query.scalars(db, params))
 
 
-def _streaks_around(session: Session, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
+def _streaks_around(db: Db, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
     """The current streak before and after `entry`: read from the recent active days, or
     from all of them when the recent ones don't settle it."""
-    others = _active_days(session, user_id, entry.id, recent=True)
+    others = _active_days(db, user_id, entry.id, recent=True)
     complete = len(others) < STREAK_WINDOW
     if complete or entry.local_date >= others[0]:
         found = _before_and_after(others, entry.local_date, today, complete)
         if found is not None:
             return found
-    others = _active_days(session, user_id, entry.id, recent=False)
+    others = _active_days(db, user_id, entry.id, recent=False)
     found = _before_and_after(others, entry.local_date, today, complete=True)
     assert found is not None  # the whole history always settles it
     return found
@@ -509,20 +507,20 @@ def _current_streak(days: Sequence[date], today: date, complete: bool) -> int | 
     return length if started_settled else None
 
 
-def _record(session: Session, user_id: int, entry: Entry) -> tuple[str, float, float] | None:
+def _record(db: Db, user_id: int, entry: Entry) -> tuple[str, float, float] | None:
     """(which, new figure, old figure) when `entry` beats the person's earlier best.
 
     A first run or a first lift of an exercise sets a mark but breaks no record."""
     params = {"user_id": user_id, "other_than": entry.id}
     if entry.kind == Kind.RUN and entry.distance_m:
-        longest, fastest = _RUN_BESTS.first(session, params)
+        longest, fastest = _RUN_BESTS.first(db, params)
         pace = _pace(entry.distance_m, entry.duration_s)
         if longest is not None and entry.distance_m > longest:
             return "longest_run", entry.distance_m / 1000, longest / 1000
         if pace is not None and entry.distance_m >= 5000 and fastest is not None and pace < fastest:
             return "fastest_5k", pace, fastest
     elif entry.kind == Kind.STRENGTH and entry.weight_kg and entry.exercise:
-        heaviest = _HEAVIEST.scalar(session, {**params, "exercise": entry.exercise})
+        heaviest = _HEAVIEST.scalar(db, {**params, "exercise": entry.exercise})
         if heaviest is not None and entry.weight_kg > heaviest:
             return "heaviest_lift", entry.weight_kg, heaviest
     return None

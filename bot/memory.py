@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ARRAY, String, any_, bindparam, select, tuple_
-from sqlalchemy.orm import Session
 
 from bot.encouragement import remember
 from bot.storage import bulk
 from bot.storage.models import RuleFiring, ShownMessages
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Db, Prepared, connection_of
 
 FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
 # Three parameters a key, and SQLite takes up to 32,766 in one statement: a batch of a
@@ -88,7 +87,7 @@ class Memory:
     @classmethod
     def read(
         cls,
-        session: Session,
+        db: Db,
         audiences: Iterable[Audience],
         categories: Collection[str],
         firings: Collection[FiringKey],
@@ -98,13 +97,13 @@ class Memory:
         memory = cls()
         memory._users = {a.key: a.user_id for a in audiences}
         if len(memory._users) == 1:
-            memory._read_one(session, next(iter(memory._users)), categories, firings)
+            memory._read_one(db, next(iter(memory._users)), categories, firings)
             return memory
         if not memory._users:
             return memory
-        connection = session.connection()
+        connection = connection_of(db)
         if categories:
-            statement = _RECENT[bulk.is_postgres(session)]
+            statement = _RECENT[bulk.is_postgres(db)]
             params = {"audiences": sorted(memory._users), "categories": sorted(categories)}
             for audience, category, recent in connection.execute(statement, params).all():
                 memory._recent[(audience, category)] = list(recent or [])
@@ -117,19 +116,19 @@ class Memory:
 
     def _read_one(
         self,
-        session: Session,
+        db: Db,
         audience: str,
         categories: Collection[str],
         firings: Collection[FiringKey],
     ) -> None:
         if categories:
-            for category, recent in _RECENT_OF_ONE.all(session, {"audience": audience}):
+            for category, recent in _RECENT_OF_ONE.all(db, {"audience": audience}):
                 if category in categories:
                     self._recent[(audience, category)] = list(recent or [])
         for key in set(firings):
             _, rule, once_key = key
             params = {"audience": audience, "rule": rule, "once_key": once_key}
-            if (at := _FIRED.scalar(session, params)) is not None:
+            if (at := _FIRED.scalar(db, params)) is not None:
                 self._fired[key] = at
 
     def recent(self, audience: Audience | None, category: str) -> list[str]:
@@ -164,7 +163,7 @@ class Memory:
             self._fired[fired] = now
             self._fires.add(fired)
 
-    def write(self, session: Session, now: datetime) -> None:
+    def write(self, db: Db, now: datetime) -> None:
         """What changed, back to the database: one upsert per table (rows in key order, so
         concurrent writers take their row locks in the same order)."""
         shown = [
@@ -172,7 +171,7 @@ class Memory:
             for a, c in sorted(self._shown)
         ]
         bulk.upsert_many(
-            session,
+            db,
             ShownMessages.__table__,
             ("audience", "category"),
             shown,
@@ -184,7 +183,7 @@ class Memory:
             for a, r, k in sorted(self._fires)
         ]
         bulk.upsert_many(
-            session,
+            db,
             RuleFiring.__table__,
             ("audience", "rule", "once_key"),
             fires,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period
 from bot.storage.models import Entry, Goal
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Db, Prepared
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
 
@@ -82,9 +82,9 @@ _TOTALS_BETWEEN = Prepared(
 )
 
 
-def totals_between(session: Session, user_id: int, start: date, end: date) -> Totals:
+def totals_between(db: Db, user_id: int, start: date, end: date) -> Totals:
     """Sums for local days start..end inclusive."""
-    rows = _TOTALS_BETWEEN.all(session, {"user_id": user_id, "start": start, "end": end})
+    rows = _TOTALS_BETWEEN.all(db, {"user_id": user_id, "start": start, "end": end})
     totals = Totals()
     for kind, count, dist, dur, vol in rows:
         totals.by_kind[Kind(kind)] = KindTotals(count, dist, dur, vol)
@@ -114,11 +114,9 @@ _DAY_AND_WEEK = Prepared(
 )
 
 
-def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[Totals, Totals]:
+def day_and_week_totals(db: Db, user_id: int, today: date) -> tuple[Totals, Totals]:
     """Today's and this week's sums in one query: the reply to every log needs both."""
-    rows = _DAY_AND_WEEK.all(
-        session, {"user_id": user_id, "start": week_start(today), "today": today}
-    )
+    rows = _DAY_AND_WEEK.all(db, {"user_id": user_id, "start": week_start(today), "today": today})
     day, week = Totals(), Totals()
     for kind, wc, wd, wdur, wv, dc, dd, ddur, dv in rows:
         week.by_kind[Kind(kind)] = KindTotals(wc, wd, wdur, wv)
@@ -129,9 +127,9 @@ def day_and_week_totals(session: Session, user_id: int, today: date) -> tuple[To
 _GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")))
 
 
-def goals_of(session: Session, user_id: int) -> dict[Kind, Goal]:
+def goals_of(db: Db, user_id: int) -> dict[Kind, Goal]:
     """The person's goals, read only: rows with the columns of `Goal`."""
-    return {Kind(g.kind): g for g in _GOALS.all(session, {"user_id": user_id})}
+    return {Kind(g.kind): g for g in _GOALS.all(db, {"user_id": user_id})}
 
 
 def goal_done(goal: Goal, totals: KindTotals) -> float:
@@ -154,8 +152,8 @@ _ACTIVE_DATES = Prepared(
 )
 
 
-def active_dates(session: Session, user_id: int) -> list[date]:
-    return _ACTIVE_DATES.scalars(session, {"user_id": user_id})
+def active_dates(db: Db, user_id: int) -> list[date]:
+    return _ACTIVE_DATES.scalars(db, {"user_id": user_id})
 
 
 @dataclass(frozen=True)
@@ -404,6 +402,6 @@ class Progress:
     goals: dict[Kind, Goal]
 
 
-def progress_of(session: Session, user_id: int, today: date) -> Progress:
-    day, week = day_and_week_totals(session, user_id, today)
-    return Progress(today, day, week, goals_of(session, user_id))
+def progress_of(db: Db, user_id: int, today: date) -> Progress:
+    day, week = day_and_week_totals(db, user_id, today)
+    return Progress(today, day, week, goals_of(db, user_id))

@@ -35,6 +35,7 @@ from bot.memory import Audience, Memory
 from bot.rules import Rule, Rulebook, load_rulebook
 from bot.stats import Progress, progress_of
 from bot.storage.models import Entry
+from bot.storage.prepared import Db
 
 if TYPE_CHECKING:
     from bot.core import Context
@@ -63,9 +64,9 @@ class SteadyVoice:
 
     def after_log(self, ctx: Context, entry: Entry, progress: Progress | None = None) -> str | None:
         """The line under a log's reply. `progress` is what the reply already read."""
-        progress = progress or progress_of(ctx.session, ctx.user.id, ctx.today)
+        progress = progress or progress_of(ctx.connection, ctx.user.id, ctx.today)
         facts = f.for_log(
-            ctx.session,
+            ctx.connection,
             ctx.user,
             entry,
             ctx.now,
@@ -74,7 +75,7 @@ class SteadyVoice:
             glass_ml=self.glass_ml,
         )
         audience = Audience.person(ctx.user.id)
-        return self.speak(ctx.session, Scope.AFTER_LOG, facts, audience, ctx.now)
+        return self.speak(ctx.connection, Scope.AFTER_LOG, facts, audience, ctx.now)
 
     def nudge_lines(
         self, session: Session, asks: Sequence[NudgeAsk], now: datetime
@@ -103,18 +104,18 @@ class SteadyVoice:
 
     def speak(
         self,
-        session: Session,
+        db: Db,
         scope: Scope,
         facts: Facts,
         audience: Audience | None,
         now: datetime,
     ) -> str | None:
         """The line for one moment (see `speak_many`)."""
-        return self.speak_many(session, scope, [facts], [audience], now)[0]
+        return self.speak_many(db, scope, [facts], [audience], now)[0]
 
     def speak_many(
         self,
-        session: Session,
+        db: Db,
         scope: Scope,
         moments: Sequence[Facts],
         audiences: Sequence[Audience | None],
@@ -138,7 +139,7 @@ class SteadyVoice:
             for rule in limited[id(rules)]
         ]
         present = [a for a in audiences if a is not None]
-        memory = Memory.read(session, present, categories, firings)
+        memory = Memory.read(db, present, categories, firings)
         lines: list[str | None] = []
         for facts, audience, rules in zip(moments, audiences, matched, strict=True):
             try:
@@ -147,7 +148,7 @@ class SteadyVoice:
                 who = audience.key if audience else "an audience"
                 log.exception("no %s line for %s: choosing one failed", scope.value, who)
                 lines.append(None)
-        memory.write(session, now)
+        memory.write(db, now)
         return lines
 
     def _say(

@@ -24,7 +24,7 @@ def encourage(ctx: Context, args: str) -> str:
         return f"Encouragement is {state}. Switch it with /encourage {other}."
     if choice not in {"on", "off"}:
         raise UserError("Choose /encourage on or /encourage off.")
-    ctx.user.change(ctx.session, encourage=choice == "on")
+    ctx.user.change(ctx.connection, encourage=choice == "on")
     if choice == "on":
         return "🙌 Encouragement is on: a line of cheer comes with your logs and reminders."
     return (

@@ -48,7 +48,7 @@ def goal(ctx: Context, args: str) -> str:
     if existing is None:
         ctx.session.add(row)
     ctx.session.flush()
-    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
     return (
         f"🎯 Goal set: {spec.kind.value} {formatting.goal_target(row, ctx.units)}.\n"
         f"So far: {formatting.goal_progress(row, day, week, ctx.units)}"
@@ -57,10 +57,10 @@ def goal(ctx: Context, args: str) -> str:
 
 @command("goals", "Your goals and how far along you are", examples=("/goals",), section=SECTION)
 def goals(ctx: Context, args: str) -> str:
-    rows = goals_of(ctx.session, ctx.user.id)
+    rows = goals_of(ctx.connection, ctx.user.id)
     if not rows:
         raise UserError("You have no goals yet. Try /goal run 15km/week or /goal water 2l/day.")
-    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
     lines = ["🎯 **Your goals**"]
     for kind in Kind:
         if (row := rows.get(kind)) is not None:

@@ -64,13 +64,13 @@ def store(ctx: Context, new: NewEntry) -> Entry:
         }
     elif isinstance(value, WaterValue):
         values["volume_ml"] = value.volume_ml
-    return _INSERT_ENTRY.first(ctx.session, dict.fromkeys(_COLUMNS) | values)
+    return _INSERT_ENTRY.first(ctx.connection, dict.fromkeys(_COLUMNS) | values)
 
 
 def logged_reply(ctx: Context, entry: Entry, buttons: tuple[Button, ...] = ()) -> Reply:
     """What was logged, today's and this week's totals, goal progress, a line of encouragement."""
     kind = Kind(entry.kind)
-    progress = progress_of(ctx.session, ctx.user.id, ctx.today)
+    progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     day, week = progress.day, progress.week
     when = "" if entry.local_date == ctx.today else f" for {entry.local_date:%a %d %b}"
     lines = [f"✅ Logged {formatting.describe(entry, ctx.units)}{when}."]

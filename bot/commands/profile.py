@@ -58,7 +58,7 @@ def tz(ctx: Context, args: str) -> str:
     if not args.strip():
         return f"Your time zone is {ctx.user.tz}. Change it with /tz Europe/Berlin."
     zone = find_zone(args)
-    ctx.user.change(ctx.session, tz=zone)
+    ctx.user.change(ctx.connection, tz=zone)
     reschedule(ctx.session, ctx.user.id, zone, ctx.now)  # reminders follow the new zone
     local = ctx.now.astimezone(ZoneInfo(zone))
     return f"🕒 Time zone set to {zone}. It's {local:%H:%M} on {local:%a %d %b} there."
@@ -95,6 +95,6 @@ def units(ctx: Context, args: str) -> str:
         return f"You see {ctx.user.units} units. Change with /units metric or /units imperial."
     if choice not in {u.value for u in Units}:
         raise UserError("Choose /units metric or /units imperial.")
-    ctx.user.change(ctx.session, units=choice)
+    ctx.user.change(ctx.connection, units=choice)
     sample = "km, ml and kg" if choice == Units.METRIC else "miles, fl oz and lb"
     return f"📏 Units set to {choice}: you'll see {sample}."

@@ -48,14 +48,14 @@ _BETWEEN = Prepared(
 
 def _entries(ctx: Context, start: date, end: date) -> list[Entry]:
     """Rows with the columns of `Entry`, oldest first."""
-    return _BETWEEN.all(ctx.session, {"user_id": ctx.user.id, "start": start, "end": end})
+    return _BETWEEN.all(ctx.connection, {"user_id": ctx.user.id, "start": start, "end": end})
 
 
 def _goal_lines(ctx: Context) -> list[str]:
-    goals = goals_of(ctx.session, ctx.user.id)
+    goals = goals_of(ctx.connection, ctx.user.id)
     if not goals:
         return []
-    day, week = day_and_week_totals(ctx.session, ctx.user.id, ctx.today)
+    day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
     return [formatting.goal_progress(goals[k], day, week, ctx.units) for k in Kind if k in goals]
 
 
@@ -77,7 +77,7 @@ def today(ctx: Context, args: str) -> str:
 def week(ctx: Context, args: str) -> str:
     start = week_start(ctx.today)
     entries = _entries(ctx, start, ctx.today)
-    totals = totals_between(ctx.session, ctx.user.id, start, ctx.today)
+    totals = totals_between(ctx.connection, ctx.user.id, start, ctx.today)
     active = {e.local_date for e in entries}
     days = "".join(
         "●"
@@ -129,7 +129,7 @@ def history(ctx: Context, args: str) -> str:
 
 @command("streak", "Days in a row you've shown up", examples=("/streak",), section=SECTION)
 def streak(ctx: Context, args: str) -> str:
-    current, longest = streaks(active_dates(ctx.session, ctx.user.id), ctx.today)
+    current, longest = streaks(active_dates(ctx.connection, ctx.user.id), ctx.today)
     if current.length == 0:
         head = "No streak running right now. Log anything today and day one begins."
     else:

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.orm import Session
 
 from bot.interface import ChatKind, Incoming
 from bot.storage.models import Account, User
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Db, Prepared
 
 
 @dataclass(slots=True)
@@ -29,9 +28,9 @@ class Person:
     encourage: bool
     created_at: datetime
 
-    def change(self, session: Session, **values: object) -> None:
+    def change(self, db: Db, **values: object) -> None:
         """Set profile columns (tz, units, encourage) here and in the database."""
-        session.execute(update(User).where(User.id == self.id).values(**values))
+        db.execute(update(User).where(User.id == self.id).values(**values))
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -103,21 +102,21 @@ _PERSON = Prepared(
 )
 
 
-def person_of(session: Session, user_id: int) -> Person:
+def person_of(db: Db, user_id: int) -> Person:
     """The person as stored now (after a change made other than through `Person.change`)."""
-    return Person(*_PERSON.first(session, {"user_id": user_id}))
+    return Person(*_PERSON.first(db, {"user_id": user_id}))
 
 
-def account_for(session: Session, incoming: Incoming, now: datetime) -> Who:
+def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
     name = (incoming.display_name or "friend").strip()[:100] or "friend"
     key = {"platform": incoming.platform, "external_id": incoming.user_id}
-    found = _FIND.first(session, key)
+    found = _FIND.first(db, key)
     private = incoming.chat_kind is ChatKind.PRIVATE
     if found is None:
-        user_id = _NEW_USER.scalar(session, {"name": name, "now": now})
+        user_id = _NEW_USER.scalar(db, {"name": name, "now": now})
         chat_id = incoming.chat_id if private else None
         account_id = _NEW_ACCOUNT.scalar(
-            session, {**key, "user_id": user_id, "name": name, "private_chat_id": chat_id}
+            db, {**key, "user_id": user_id, "name": name, "private_chat_id": chat_id}
         )
         return Who(account_id, Person(user_id, name, "UTC", "metric", True, now))
     account_id, account_name, chat_id, unreachable, *user = found
@@ -125,5 +124,5 @@ def account_for(session: Session, incoming: Incoming, now: datetime) -> Who:
     if private:  # they wrote to us here: we may write back
         seen |= {"private_chat_id": incoming.chat_id, "unreachable": False}
     if seen != {"name": account_name, "private_chat_id": chat_id, "unreachable": unreachable}:
-        _SEEN.execute(session, {"account_id": account_id, **seen})
+        _SEEN.execute(db, {"account_id": account_id, **seen})
     return Who(account_id, Person(*user))

@@ -29,11 +29,11 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Db, Prepared, dialect_of
 
 
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+def is_postgres(db: Db) -> bool:
+    return dialect_of(db).name == "postgresql"
 
 
 def among(column: Any, values: Sequence[Any], postgres: bool) -> ColumnElement[bool]:
@@ -81,7 +81,7 @@ def _sql_type(column: Column, dialect: Any) -> str:
 
 
 def insert_many(
-    session: Session,
+    db: Db,
     table: Table,
     rows: Sequence[dict[str, Any]],
     *,
@@ -111,13 +111,13 @@ def insert_many(
         tuple(shared),
         tuple(keys),
         tuple(changes),
-        is_postgres(session),
+        is_postgres(db),
     )
-    return statement.execute(session, {"_rows": json.dumps(rows, ensure_ascii=False), **shared})
+    return statement.execute(db, {"_rows": json.dumps(rows, ensure_ascii=False), **shared})
 
 
 def upsert_many(
-    session: Session,
+    db: Db,
     table: Table,
     keys: Sequence[str],
     rows: Sequence[dict[str, Any]],
@@ -127,7 +127,7 @@ def upsert_many(
 ) -> None:
     """INSERT the rows, or on a clash of `keys` UPDATE their `changes` columns (see
     `insert_many`)."""
-    insert_many(session, table, rows, shared=shared, on_conflict=(keys, changes))
+    insert_many(db, table, rows, shared=shared, on_conflict=(keys, changes))
 
 
 @cache

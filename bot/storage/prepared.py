@@ -5,8 +5,9 @@ the database spends on it (execution context, events, result objects), so a log'
 mostly that overhead. A `Prepared` statement is still written with SQLAlchemy Core and
 compiled by it, once per dialect, with the same bind and result processors SQLAlchemy
 would apply (dates as text on SQLite, UTC datetimes, JSON); only the per-call machinery is
-skipped. It runs on the DBAPI connection of the session's transaction, so it commits and
-rolls back with everything else the session does.
+skipped. It runs on the DBAPI connection of the transaction it is given (a Connection, or a
+Session's), so it commits and rolls back with everything else done there. Given a Session,
+it flushes the session's pending changes first, as the ORM's own queries do.
 
 Only plain bound parameters: no expanding IN lists (those stay with SQLAlchemy). Rows come
 back as named tuples, readable like the ORM objects they stand in for.
@@ -19,13 +20,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, event
+from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 _VALUES = (str, int, float)
 Statement = Executable | Callable[[str], Executable]  # a callable: one per dialect name
+Db = Session | Connection  # where a statement runs: a transaction's connection or session
 
 
 @dataclass(slots=True)
@@ -52,10 +54,8 @@ class Prepared:
             found = self._compiled[dialect.name] = _compile(self._statement, dialect)
         return found
 
-    def _run(self, session: Session, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
-        if session.autoflush:  # as the ORM's own queries do: they see its pending changes
-            session.flush()
-        dialect, driver = session.info.get(_DRIVER) or _driver_of(session)
+    def _run(self, db: Db, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        dialect, driver = _driver(db)
         compiled = self._for(dialect)
         values = {**compiled.defaults, **params}
         for name, process in compiled.binds.items():
@@ -67,17 +67,17 @@ class Prepared:
         except dbapi.Error as error:  # as SQLAlchemy raises it: IntegrityError and the rest
             raise DBAPIError.instance(compiled.sql, given, error, dbapi.Error) from error
 
-    def execute(self, session: Session, params: Mapping[str, Any]) -> int:
+    def execute(self, db: Db, params: Mapping[str, Any]) -> int:
         """Runs the statement; returns how many rows it changed."""
-        return self._run(session, params)[1].rowcount
+        return self._run(db, params)[1].rowcount
 
-    def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
-        compiled, cursor = self._run(session, params)
+    def all(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
+        compiled, cursor = self._run(db, params)
         rows = cursor.fetchall()
         make, results = compiled.row, compiled.results
         assert make is not None, "this statement returns no rows"
         if results is None:
-            dialect = session.get_bind().dialect
+            dialect = _driver(db)[0]
             results = compiled.results = tuple(
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(compiled.columns, cursor.description, strict=True)
@@ -91,22 +91,39 @@ class Prepared:
             for row in rows
         ]
 
-    def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
-        rows = self.all(session, params)
+    def first(self, db: Db, params: Mapping[str, Any]) -> Any | None:
+        rows = self.all(db, params)
         return rows[0] if rows else None
 
-    def scalar(self, session: Session, params: Mapping[str, Any]) -> Any:
-        row = self.first(session, params)
+    def scalar(self, db: Db, params: Mapping[str, Any]) -> Any:
+        row = self.first(db, params)
         return None if row is None else row[0]
 
-    def scalars(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
-        return [row[0] for row in self.all(session, params)]
+    def scalars(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
+        return [row[0] for row in self.all(db, params)]
 
 
 # The transaction's dialect and driver connection, kept in `Session.info` from the moment the
 # session takes a connection until its transaction ends: asking the session for its
 # connection costs more than a short statement on SQLite.
 _DRIVER = "steady.prepared.driver"
+
+
+def dialect_of(db: Db) -> Dialect:
+    return db.dialect if isinstance(db, Connection) else db.get_bind().dialect
+
+
+def connection_of(db: Db) -> Connection:
+    """The Connection itself, or the session's (with its pending changes flushed)."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def _driver(db: Db) -> tuple[Dialect, Any]:
+    if isinstance(db, Connection):
+        return db.dialect, db.connection.driver_connection
+    if db.autoflush:  # as the ORM's own queries do: they see its pending changes
+        db.flush()
+    return db.info.get(_DRIVER) or _driver_of(db)
 
 
 def _driver_of(session: Session) -> tuple[Dialect, Any]:
