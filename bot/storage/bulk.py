@@ -105,6 +105,9 @@ def insert_many(
         return 0
     shared = shared or {}
     keys, changes = on_conflict or ((), ())
+    if len(rows) == 1:  # a log's memory: a plain INSERT costs less than unpacking JSON
+        one = _insert_one(table, tuple(rows[0]), tuple(shared), tuple(keys), tuple(changes))
+        return one.execute(db, rows[0] | shared)
     statement = _insert_from_json(
         table,
         tuple(rows[0]),
@@ -130,6 +133,29 @@ def upsert_many(
     insert_many(db, table, rows, shared=shared, on_conflict=(keys, changes))
 
 
+def _on_conflict(keys: tuple[str, ...], changes: tuple[str, ...]) -> str:
+    if not changes:
+        return "ON CONFLICT DO NOTHING"
+    updates = ", ".join(f"{c} = excluded.{c}" for c in changes)
+    return f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+
+
+@cache
+def _insert_one(
+    table: Table,
+    columns: tuple[str, ...],
+    shared: tuple[str, ...],
+    keys: tuple[str, ...],
+    changes: tuple[str, ...],
+) -> Prepared:
+    names = [*columns, *shared]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(f':{c}' for c in names)}) {_on_conflict(keys, changes)}"
+    )
+    return Prepared(text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in names)))
+
+
 @cache
 def _insert_from_json(
     table: Table,
@@ -149,13 +175,8 @@ def _insert_from_json(
         picked = [f"json_extract(m.value, '$.{c}')" for c in columns]
         source = "json_each(:_rows) AS m WHERE true"  # WHERE: SQLite's upsert needs it
     values = ", ".join([*picked, *(f":{c}" for c in shared)])
-    conflict = "DO NOTHING"
-    if changes:
-        conflict = f"({', '.join(keys)}) DO UPDATE SET " + ", ".join(
-            f"{c} = excluded.{c}" for c in changes
-        )
     sql = (
         f"INSERT INTO {table.name} ({', '.join([*columns, *shared])}) "
-        f"SELECT {values} FROM {source} ON CONFLICT {conflict}"
+        f"SELECT {values} FROM {source} {_on_conflict(keys, changes)}"
     )
     return Prepared(text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in shared)))
