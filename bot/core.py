@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,13 +44,6 @@ APOLOGY = (
 )
 
 
-_HANDLED = Prepared(
-    select(HandledMessage.replies).where(
-        HandledMessage.platform == bindparam("platform"),
-        HandledMessage.chat_id == bindparam("chat_id"),
-        HandledMessage.message_id == bindparam("message_id"),
-    )
-)
 _REMEMBER = Prepared(
     insert(HandledMessage).values(
         {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
@@ -240,24 +233,19 @@ class Core:
         services = self.services
         now = services.clock.now()
         with services.db.engine.begin() as connection:
-            message = {
-                "platform": incoming.platform,
-                "chat_id": incoming.chat_id,
-                "message_id": incoming.message_id,
-            }
-            if incoming.message_id is not None:
-                seen = _HANDLED.scalar(connection, message)
-                if seen is not None:
-                    return [reply_from_dict(r) for r in seen]
             who = account_for(connection, incoming, now)
+            if who.answered is not None:
+                return [reply_from_dict(r) for r in who.answered]
             ctx = Context(connection, incoming, who.account_id, who.person, services, now)
             replies = _as_replies(self._run(ctx, route))
             ctx.finish()
             if incoming.message_id is not None and not ctx.erased:
                 _REMEMBER.execute(
                     connection,
-                    message
-                    | {
+                    {
+                        "platform": incoming.platform,
+                        "chat_id": incoming.chat_id,
+                        "message_id": incoming.message_id,
                         "user_id": who.person.id,
                         "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
                         "now": now,

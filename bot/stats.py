@@ -65,63 +65,15 @@ def live_entries(user_id: int):  # type: ignore[no-untyped-def]
     return (Entry.user_id == user_id) & Entry.deleted_at.is_(None)
 
 
-_TOTALS_BETWEEN = Prepared(
-    select(
-        Entry.kind,
-        func.count(),
-        func.coalesce(func.sum(Entry.distance_m), 0.0),
-        func.coalesce(func.sum(Entry.duration_s), 0.0),
-        func.coalesce(func.sum(Entry.volume_ml), 0.0),
-    )
-    .where(
-        Entry.user_id == bindparam("user_id"),
-        Entry.deleted_at.is_(None),
-        Entry.local_date.between(bindparam("start"), bindparam("end")),
-    )
-    .group_by(Entry.kind)
-)
-
-
 def totals_between(db: Db, user_id: int, start: date, end: date) -> Totals:
     """Sums for local days start..end inclusive."""
-    rows = _TOTALS_BETWEEN.all(db, {"user_id": user_id, "start": start, "end": end})
-    totals = Totals()
-    for kind, count, dist, dur, vol in rows:
-        totals.by_kind[Kind(kind)] = KindTotals(count, dist, dur, vol)
-    return totals
-
-
-_is_today = Entry.local_date == bindparam("today")
-# Built once: the reply to every log runs it.
-_DAY_AND_WEEK = Prepared(
-    select(
-        Entry.kind,
-        func.count(),
-        func.coalesce(func.sum(Entry.distance_m), 0.0),
-        func.coalesce(func.sum(Entry.duration_s), 0.0),
-        func.coalesce(func.sum(Entry.volume_ml), 0.0),
-        func.count(case((_is_today, 1))),
-        func.coalesce(func.sum(case((_is_today, Entry.distance_m))), 0.0),
-        func.coalesce(func.sum(case((_is_today, Entry.duration_s))), 0.0),
-        func.coalesce(func.sum(case((_is_today, Entry.volume_ml))), 0.0),
-    )
-    .where(
-        Entry.user_id == bindparam("user_id"),
-        Entry.deleted_at.is_(None),
-        Entry.local_date.between(bindparam("start"), bindparam("today")),
-    )
-    .group_by(Entry.kind)
-)
+    return sum_totals(daily_totals(db, user_id, start, end).values())
 
 
 def day_and_week_totals(db: Db, user_id: int, today: date) -> tuple[Totals, Totals]:
     """Today's and this week's sums in one query: the reply to every log needs both."""
-    rows = _DAY_AND_WEEK.all(db, {"user_id": user_id, "start": week_start(today), "today": today})
-    day, week = Totals(), Totals()
-    for kind, wc, wd, wdur, wv, dc, dd, ddur, dv in rows:
-        week.by_kind[Kind(kind)] = KindTotals(wc, wd, wdur, wv)
-        day.by_kind[Kind(kind)] = KindTotals(dc, dd, ddur, dv)
-    return day, week
+    days = daily_totals(db, user_id, week_start(today), today)
+    return days.get(today) or Totals(), sum_totals(days.values())
 
 
 _GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")))
@@ -239,22 +191,29 @@ def first_day(session: Session, user_id: int) -> date | None:
     return session.scalar(select(func.min(Entry.local_date)).where(live_entries(user_id)))
 
 
-def daily_totals(session: Session, user_id: int, start: date, end: date) -> dict[date, Totals]:
-    """Sums per local day for start..end inclusive, in one grouped query; idle days absent."""
-    timed = case((Entry.duration_s.is_not(None), Entry.distance_m))
-    rows = session.execute(
-        select(
-            Entry.local_date,
-            Entry.kind,
-            func.count(),
-            func.coalesce(func.sum(Entry.distance_m), 0.0),
-            func.coalesce(func.sum(Entry.duration_s), 0.0),
-            func.coalesce(func.sum(Entry.volume_ml), 0.0),
-            func.coalesce(func.sum(timed), 0.0),
-        )
-        .where(live_entries(user_id), Entry.local_date.between(start, end))
-        .group_by(Entry.local_date, Entry.kind)
+_TIMED = case((Entry.duration_s.is_not(None), Entry.distance_m))
+_DAILY = Prepared(
+    select(
+        Entry.local_date,
+        Entry.kind,
+        func.count(),
+        func.coalesce(func.sum(Entry.distance_m), 0.0),
+        func.coalesce(func.sum(Entry.duration_s), 0.0),
+        func.coalesce(func.sum(Entry.volume_ml), 0.0),
+        func.coalesce(func.sum(_TIMED), 0.0),
     )
+    .where(
+        Entry.user_id == bindparam("user_id"),
+        Entry.deleted_at.is_(None),
+        Entry.local_date.between(bindparam("start"), bindparam("end")),
+    )
+    .group_by(Entry.local_date, Entry.kind)
+)
+
+
+def daily_totals(db: Db, user_id: int, start: date, end: date) -> dict[date, Totals]:
+    """Sums per local day for start..end inclusive, in one grouped query; idle days absent."""
+    rows = _DAILY.all(db, {"user_id": user_id, "start": start, "end": end})
     days: dict[date, Totals] = {}
     for day, kind, count, dist, dur, vol, timed_dist in rows:
         days.setdefault(day, Totals()).by_kind[Kind(kind)] = KindTotals(

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 
 from bot.interface import ChatKind, Incoming
-from bot.storage.models import Account, User
+from bot.storage.models import Account, HandledMessage, User
 from bot.storage.prepared import Db, Prepared
 
 
@@ -37,10 +37,26 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Who:
-    """The account a message came from and its person."""
+    """The account a message came from and its person; `answered` holds the replies the
+    message got when it was handled before (a redelivery), else None."""
 
     account_id: int
     person: Person
+    answered: list[dict] | None = None
+
+
+# Whether the message was handled before comes with the account, in the same lookup: every
+# message asks both. (Someone with no account has no handled messages: they go with the
+# person, by cascade.)
+_ANSWERED = (
+    select(HandledMessage.replies)
+    .where(
+        HandledMessage.platform == bindparam("platform"),
+        HandledMessage.chat_id == bindparam("chat_id"),
+        HandledMessage.message_id == bindparam("message_id"),
+    )
+    .scalar_subquery()
+)
 
 
 _FIND = Prepared(
@@ -55,6 +71,7 @@ _FIND = Prepared(
         User.units,
         User.encourage,
         User.created_at,
+        _ANSWERED,
     )
     .join(User, User.id == Account.user_id)
     .where(
@@ -110,7 +127,8 @@ def person_of(db: Db, user_id: int) -> Person:
 def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
     name = (incoming.display_name or "friend").strip()[:100] or "friend"
     key = {"platform": incoming.platform, "external_id": incoming.user_id}
-    found = _FIND.first(db, key)
+    message = {"chat_id": incoming.chat_id, "message_id": incoming.message_id}
+    found = _FIND.first(db, key | message)
     private = incoming.chat_kind is ChatKind.PRIVATE
     if found is None:
         user_id = _NEW_USER.scalar(db, {"name": name, "now": now})
@@ -119,7 +137,9 @@ def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
             db, {**key, "user_id": user_id, "name": name, "private_chat_id": chat_id}
         )
         return Who(account_id, Person(user_id, name, "UTC", "metric", True, now))
-    account_id, account_name, chat_id, unreachable, *user = found
+    account_id, account_name, chat_id, unreachable, *user, answered = found
+    if answered is not None:
+        return Who(account_id, Person(*user), answered)
     seen = {"name": name, "private_chat_id": chat_id, "unreachable": unreachable}
     if private:  # they wrote to us here: we may write back
         seen |= {"private_chat_id": incoming.chat_id, "unreachable": False}
