@@ -13,6 +13,11 @@ class Kind(enum.StrEnum):
     WATER = "water"
 
 
+# The kind stored as text, looked up in a dict: Kind(text) goes through the enum machinery,
+# which costs a microsecond, and a log's reply asks a dozen times.
+KINDS: dict[str, Kind] = {kind.value: kind for kind in Kind}
+
+
 class Units(enum.StrEnum):
     METRIC = "metric"
     IMPERIAL = "imperial"

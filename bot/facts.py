@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import Kind, Period
+from bot.domain import KINDS, Kind, Period
 from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
 from bot.storage.models import Entry, Goal, User
 from bot.storage.prepared import Db, Prepared
@@ -48,7 +48,6 @@ STREAK_WINDOW = 64  # recent active days read for the streak; all of them only w
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RECORDS = ("longest_run", "fastest_5k", "heaviest_lift")
 RUN, STRENGTH, WATER = Kind  # the totals' facts name each kind; plain names read fastest
-KINDS = {kind.value: kind for kind in Kind}
 _SINCE = tuple((kind, f"days_since_{kind.value}") for kind in Kind)
 _NOTHING_LOGGED: dict[str, object] = {name: NEVER for _, name in _SINCE} | {"quiet_days": 0}
 
@@ -200,7 +199,7 @@ def for_log(
     glass_ml: float,
 ) -> Facts:
     """The facts for the reply to `entry`, which is stored (flushed) already."""
-    kind = Kind(entry.kind)
+    kind = KINDS[entry.kind]
     local = now.astimezone(ZoneInfo(user.tz))
     facts = _person(
         user.display_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from bot import units as u
-from bot.domain import Kind, Period, Units
+from bot.domain import KINDS, Kind, Period, Units
 from bot.stats import KindTotals, Totals, goal_done
 from bot.storage.models import Entry, Goal
 
@@ -43,7 +43,7 @@ def amount(kind: Kind, totals: KindTotals, units: Units, *, sessions: bool = Fal
 
 
 def goal_target(goal: Goal, units: Units) -> str:
-    kind = Kind(goal.kind)
+    kind = KINDS[goal.kind]
     if goal.counts_sessions:
         noun = "runs" if kind == Kind.RUN else "sessions"
         target = f"{goal.amount:g} {noun}"
@@ -55,7 +55,7 @@ def goal_target(goal: Goal, units: Units) -> str:
 
 
 def goal_progress(goal: Goal, day: Totals, week: Totals, units: Units) -> str:
-    kind = Kind(goal.kind)
+    kind = KINDS[goal.kind]
     totals = (day if goal.period == Period.DAY else week)[kind]
     done = goal_done(goal, totals)
     pct = 100 * done / goal.amount

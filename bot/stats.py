@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from bot.domain import Kind, Period
+from bot.domain import KINDS, Kind, Period
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
 
@@ -81,7 +81,7 @@ _GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("use
 
 def goals_of(db: Db, user_id: int) -> dict[Kind, Goal]:
     """The person's goals, read only: rows with the columns of `Goal`."""
-    return {Kind(g.kind): g for g in _GOALS.all(db, {"user_id": user_id})}
+    return {KINDS[g.kind]: g for g in _GOALS.all(db, {"user_id": user_id})}
 
 
 def goal_done(goal: Goal, totals: KindTotals) -> float:
@@ -93,7 +93,7 @@ def goal_done(goal: Goal, totals: KindTotals) -> float:
 
 def goal_percent(goal: Goal, day: Totals, week: Totals) -> float:
     totals = day if goal.period == Period.DAY else week
-    return 100.0 * goal_done(goal, totals[Kind(goal.kind)]) / goal.amount
+    return 100.0 * goal_done(goal, totals[KINDS[goal.kind]]) / goal.amount
 
 
 _ACTIVE_DATES = Prepared(
@@ -216,7 +216,7 @@ def daily_totals(db: Db, user_id: int, start: date, end: date) -> dict[date, Tot
     rows = _DAILY.all(db, {"user_id": user_id, "start": start, "end": end})
     days: dict[date, Totals] = {}
     for day, kind, count, dist, dur, vol, timed_dist in rows:
-        days.setdefault(day, Totals()).by_kind[Kind(kind)] = KindTotals(
+        days.setdefault(day, Totals()).by_kind[KINDS[kind]] = KindTotals(
             count, dist, dur, vol, timed_dist
         )
     return days
@@ -286,7 +286,7 @@ def goal_rate(
 ) -> GoalRate:
     """Finished days (or weeks) count, met or not; today (or this week) only once it is met,
     since it is still open. Weeks count whole, Monday to Sunday, if they touch the span."""
-    kind = Kind(goal.kind)
+    kind = KINDS[goal.kind]
     if goal.period == Period.DAY:
         first = max(span.start, since)
         periods = [(d, d) for d in _dates(first, min(span.end, today))]

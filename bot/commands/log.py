@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, insert, select
 from bot import formatting, parsing
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
-from bot.domain import Kind, NewEntry, RunValue, StrengthValue, Units, WaterValue
+from bot.domain import KINDS, NewEntry, RunValue, StrengthValue, Units, WaterValue
 from bot.interface import Button, Reply
 from bot.stats import progress_of
 from bot.storage.models import Entry
@@ -69,7 +69,7 @@ def store(ctx: Context, new: NewEntry) -> Entry:
 
 def logged_reply(ctx: Context, entry: Entry, buttons: tuple[Button, ...] = ()) -> Reply:
     """What was logged, today's and this week's totals, goal progress, a line of encouragement."""
-    kind = Kind(entry.kind)
+    kind = KINDS[entry.kind]
     progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     day, week = progress.day, progress.week
     when = "" if entry.local_date == ctx.today else f" for {entry.local_date:%a %d %b}"

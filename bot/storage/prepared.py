@@ -26,16 +26,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 _VALUES = (str, int, float)
-Statement = Executable | Callable[[str], Executable]  # a callable: one per dialect name
 Db = Session | Connection  # where a statement runs: a transaction's connection or session
 
 
 @dataclass(slots=True)
 class _Compiled:
     sql: str
-    positional: tuple[str, ...] | None  # parameter order for qmark drivers; None: by name
-    defaults: dict[str, Any]  # values the statement binds itself (literals, limits)
-    binds: dict[str, Callable[[Any], Any]]  # parameter name -> bind processor
+    by_name: bool  # the driver takes a dict (psycopg), not a list in order (sqlite3)
+    # Each parameter: its name, the value the statement binds itself (a literal, a limit;
+    # None for one the caller gives) and its bind processor, in the driver's order.
+    params: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     columns: list[Any]  # the result columns
     row: type | None  # the named tuple of a result row; None when nothing comes back
     # One result processor per column, known from the first result (PostgreSQL's depend on
@@ -44,7 +44,7 @@ class _Compiled:
 
 
 class Prepared:
-    def __init__(self, statement: Statement) -> None:
+    def __init__(self, statement: Executable) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
 
@@ -57,10 +57,13 @@ class Prepared:
     def _run(self, db: Db, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         dialect, driver = _driver(db)
         compiled = self._for(dialect)
-        values = {**compiled.defaults, **params}
-        for name, process in compiled.binds.items():
-            values[name] = process(values[name])
-        given = values if compiled.positional is None else [values[n] for n in compiled.positional]
+        values = []
+        for name, default, process in compiled.params:
+            value = params.get(name, default)
+            values.append(value if process is None else process(value))
+        given: Any = values
+        if compiled.by_name:
+            given = dict(zip((name for name, _, _ in compiled.params), values, strict=True))
         dbapi = dialect.loaded_dbapi
         try:
             return compiled, driver.execute(compiled.sql, given)
@@ -137,20 +140,19 @@ def _forget_driver(session: Session, transaction: object) -> None:
     session.info.pop(_DRIVER, None)
 
 
-def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
-    if callable(statement) and not isinstance(statement, Executable):
-        statement = statement(dialect.name)
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-    binds = {}
+    processors = {}
     for bind, name in compiled.bind_names.items():
         if bind.expanding:
             raise ValueError(f"{name}: a Prepared statement takes no expanding parameters")
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            binds[name] = process
-    # The statement's own values; a parameter the caller must give defaults to None.
-    defaults = {n: v if isinstance(v, _VALUES) else None for n, v in compiled.params.items()}
+        processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
+    own = compiled.params  # the statement's own values; REQUIRED (or None) for the caller's
+    order = compiled.positiontup if compiled.positional else list(own)
+    params = tuple(
+        (name, own[name] if isinstance(own[name], _VALUES) else None, processors[name])
+        for name in order
+    )
     columns = list(getattr(statement, "exported_columns", ()))
     row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
-    positional = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(str(compiled), positional, defaults, binds, columns, row)
+    return _Compiled(str(compiled), not compiled.positional, params, columns, row)
