@@ -132,10 +132,8 @@ class Context:
             self.session.flush()
         return self._connection
 
-    def finish(self) -> None:
-        """The session's last changes, before the transaction commits."""
+    def close(self) -> None:
         if "session" in self.__dict__:
-            self.session.flush()
             self.session.close()
 
     @cached_property
@@ -237,8 +235,11 @@ class Core:
             if who.answered is not None:
                 return [reply_from_dict(r) for r in who.answered]
             ctx = Context(connection, incoming, who.account_id, who.person, services, now)
-            replies = _as_replies(self._run(ctx, route))
-            ctx.finish()
+            try:
+                replies = _as_replies(self._run(ctx, route))
+                connection = ctx.connection  # with the session's last changes
+            finally:
+                ctx.close()
             if incoming.message_id is not None and not ctx.erased:
                 _REMEMBER.execute(
                     connection,
