@@ -16,23 +16,7 @@ from bot.storage.prepared import Prepared
 SECTION = "Log"
 
 
-_COLUMNS = (
-    "user_id",
-    "kind",
-    "local_date",
-    "logged_at",
-    "distance_m",
-    "duration_s",
-    "exercise",
-    "sets",
-    "reps",
-    "weight_kg",
-    "volume_ml",
-    "note",
-    "source_platform",
-    "source_chat_id",
-    "source_message_id",
-)
+_COLUMNS = tuple(c.key for c in Entry.__table__.c if c.key not in ("id", "deleted_at"))
 _INSERT_ENTRY = Prepared(
     insert(Entry).values({c: bindparam(c) for c in _COLUMNS}).returning(*Entry.__table__.c)
 )
