@@ -58,9 +58,18 @@ async def run_forever(settings: Settings) -> int:
         )
         return 2
     scheduler = start_scheduler(core.services)
+    work = [
+        asyncio.ensure_future(job)
+        for job in (*(a.run() for a in adapters), *senders(core, adapters))
+    ]
     try:
-        await asyncio.gather(*(adapter.run() for adapter in adapters), *senders(core, adapters))
+        await asyncio.gather(*work)
     finally:
+        # gather gives up at the first task that ends cancelled: wait for every adapter to
+        # finish stopping (closing its connections) before returning.
+        for task in work:
+            task.cancel()
+        await asyncio.gather(*work, return_exceptions=True)
         scheduler.shutdown(wait=False)
     return 0
 
