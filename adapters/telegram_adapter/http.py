@@ -14,10 +14,14 @@ proxies from the environment, as httpx reads them.
 
 from __future__ import annotations
 
+import urllib.request
+from urllib.parse import urlsplit
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 DEFAULT_TIMEOUT_S = 5.0
 POOL_TIMEOUT_S = 1.0
@@ -42,6 +46,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, tuple[str | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -53,9 +58,8 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,
-                skip_auto_headers=("Accept-Encoding",),
             )
+            self._proxies = {}
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -103,12 +107,35 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            proxy, proxy_auth = self._proxy_for(url)
+            async with self._session.request(
+                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+    def _proxy_for(self, url: str) -> tuple[str | None, aiohttp.BasicAuth | None]:
+        """The proxy the environment names for `url` (HTTPS_PROXY, NO_PROXY ...), as httpx
+        reads it; looked up once per server, where aiohttp's `trust_env` looks on every
+        request, in a thread."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._proxies:
+            found = None
+            if not (parts.hostname and urllib.request.proxy_bypass(parts.hostname)):
+                found = urllib.request.getproxies().get(parts.scheme)
+            if found:
+                proxy = URL(found)
+                self._proxies[origin] = (
+                    str(proxy.with_user(None)),
+                    aiohttp.BasicAuth.from_url(proxy),
+                )
+            else:
+                self._proxies[origin] = (None, None)
+        return self._proxies[origin]
 
 
 def _given(value: object, default: float | None) -> float | None:

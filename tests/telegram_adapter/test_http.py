@@ -69,3 +69,15 @@ async def test_a_server_that_is_not_there_is_a_network_error() -> None:
             await request.post(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe")
     finally:
         await request.shutdown()
+
+
+def test_proxies_come_from_the_environment_as_httpx_reads_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://ana:secret@proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    request = AiohttpRequest()
+    proxy, auth = request._proxy_for(f"https://api.telegram.org/bot{TOKEN}/getMe")
+    assert proxy == "http://proxy.example:3128"
+    assert auth is not None and (auth.login, auth.password) == ("ana", "secret")
+    assert request._proxy_for(f"http://127.0.0.1:8081/bot{TOKEN}/getMe") == (None, None)
