@@ -138,6 +138,11 @@ class _Link:
                 first = await asyncio.wait_for(link._read(), START_TIMEOUT_S)
             if first[0] != "ready":
                 raise RuntimeError(f"the core's process could not start: {first[-1]}")
+        except asyncio.IncompleteReadError:
+            await link.close()
+            raise RuntimeError(
+                f"the core's process ended as it started (exit code {process.exitcode})"
+            ) from None
         except BaseException:
             await link.close()
             raise

@@ -15,7 +15,7 @@ proxies from the environment, as httpx reads them.
 from __future__ import annotations
 
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -26,6 +26,7 @@ from yarl import URL
 DEFAULT_TIMEOUT_S = 5.0
 POOL_TIMEOUT_S = 1.0
 MEDIA_WRITE_TIMEOUT_S = 20.0
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -85,8 +86,12 @@ class AiohttpRequest(BaseRequest):
         write = _given(write_timeout, self._media_write_timeout if files else self._write_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
         pool = _given(pool_timeout, self._pool_timeout)
-        data: aiohttp.FormData | dict[str, str] | None = fields
-        if files:
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
+        if fields and not files:  # encoded here: aiohttp's FormData costs more than the request
+            data = urlencode(fields).encode()
+            headers = _FORM
+        elif files:
             form = aiohttp.FormData(quote_fields=False)
             for name, value in (fields or {}).items():
                 form.add_field(name, value)
@@ -109,7 +114,13 @@ class AiohttpRequest(BaseRequest):
         try:
             proxy, proxy_auth = self._proxy_for(url)
             async with self._session.request(
-                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
