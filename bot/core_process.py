@@ -21,8 +21,8 @@ The two talk over a socket pair: each frame is a 4-byte length and a pickle.
 `Incoming.admin_check` is a callable and cannot travel: the child asks the main process,
 which calls it in a thread (it may block, as Telegram's getChatMember does) and answers.
 Log records cross over too, so the main process's handlers (and their blanking of
-secrets) see everything. If the child dies, what it was doing fails with `CoreGone` and the
-next piece of work starts a new child.
+secrets) see everything. If the child dies, what it held is tried once more on a new child
+(the core's record of handled messages makes that harmless), then fails with `CoreGone`.
 """
 
 from __future__ import annotations
@@ -94,10 +94,20 @@ class RemoteCore(Core):
             await link.close()
 
     async def _in_turn(self, work: Callable[..., T], *args: object) -> T:
-        if self._link is None or self._link.gone:
-            await self.start()
-        assert self._link is not None
-        return await self._link.call(work.__name__, *args)
+        """Once more on a new process if the process ended meanwhile: the core remembers
+        each message it handled, so a message it had finished gets the same answer again
+        and changes nothing."""
+        for attempt in (1, 2):
+            if self._link is None or self._link.gone:
+                await self.start()
+            assert self._link is not None
+            try:
+                return await self._link.call(work.__name__, *args)
+            except CoreGone:
+                if attempt == 2:
+                    raise
+                log.warning("the core's process ended during %s; trying once more", work.__name__)
+        raise AssertionError("unreachable")
 
 
 class _Link:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -35,11 +36,17 @@ class ChattyCore(Core):
 
 
 class MortalCore(Core):
-    """Ends its process when told to die."""
+    """Ends its process when told to die: every time (`/die`), or the first time a file is
+    named (`/dieonce PATH`)."""
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         if incoming.text == "/die":
             os._exit(3)
+        if incoming.text.startswith("/dieonce "):
+            marker = Path(incoming.text.split()[1])
+            if not marker.exists():
+                marker.touch()
+                os._exit(3)
         return super().handle(incoming)
 
 
@@ -118,13 +125,15 @@ async def test_admin_checks_are_asked_of_this_process_and_log_records_come_back(
     assert {(r.processName, r.process == os.getpid()) for r in records} == {("steady-core", False)}
 
 
-async def test_a_process_that_dies_fails_its_message_and_the_next_one_starts_again(
-    sqlite_url: str, clock: FixedClock
+async def test_a_process_that_dies_is_replaced_and_its_message_tried_once_more(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path
 ) -> None:
     async with remote(services_on(sqlite_url, clock), MortalCore) as core:
-        with pytest.raises(CoreGone):
-            await core.handle_async(said("/die", 1))
-        [logged] = await core.handle_async(said("/water 250ml", 2))
+        [answer] = await core.handle_async(said(f"/dieonce {tmp_path / 'died'}", 1))
+        assert answer.text.startswith("I don't know /dieonce.")
+        with pytest.raises(CoreGone):  # a message that ends every process it reaches
+            await core.handle_async(said("/die", 2))
+        [logged] = await core.handle_async(said("/water 250ml", 3))
         assert "Logged water 250 ml" in logged.text
 
 
