@@ -182,6 +182,13 @@ async def test_telegram_asks_who_is_admin_for_the_other_process(
             refused, done = await fake.wait_for(lambda: fake.sent[1:] and fake.sent)
             assert refused.text == "Only this group's admins can use /digest."
             assert done.text.startswith("📬 Daily digest at 20:00")
+
+            fake.send_text(ana, "/water 500ml")
+            [logged] = await fake.wait_for(lambda: fake.sent_to(1001))
+            press = fake.press(ana, logged, "/water 250ml")
+            _, again = await fake.wait_for(lambda: fake.sent_to(1001)[1:] and fake.sent_to(1001))
+            assert "Today: 750 ml" in again.text
+            assert fake.answered_callbacks == [press["callback_query"]["id"]]
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
