@@ -54,7 +54,14 @@ def core_in_process(settings: Settings, *, postgres: bool) -> bool:
     takes one message at a time anyway; PostgreSQL handles them side by side in threads."""
     if settings.core_process is not None:
         return settings.core_process
-    return not postgres and (os.cpu_count() or 1) > 1
+    return not postgres and usable_cpus() > 1
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's when pinned)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 async def run_forever(settings: Settings) -> int:

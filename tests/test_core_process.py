@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.telegram_adapter import TelegramAdapter
+from bot import app
 from bot.app import adapters_core, build_services
 from bot.clock import FixedClock
 from bot.core import Core, Services
@@ -140,11 +141,11 @@ async def test_a_process_that_dies_is_replaced_and_its_message_tried_once_more(
 def test_the_adapters_get_the_core_process_on_sqlite_with_two_cpus(
     sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(app, "usable_cpus", lambda: 2)
     services = services_on(sqlite_url, clock)
     try:
         assert isinstance(adapters_core(services), RemoteCore)
-        monkeypatch.setattr(os, "cpu_count", lambda: 1)
+        monkeypatch.setattr(app, "usable_cpus", lambda: 1)
         assert type(adapters_core(services)) is Core
         services.settings = Settings(database_url=sqlite_url, core_process=True)
         assert isinstance(adapters_core(services), RemoteCore)
@@ -157,7 +158,7 @@ def test_the_adapters_get_the_core_process_on_sqlite_with_two_cpus(
 def test_on_postgresql_the_adapters_keep_the_threads(
     pg_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(app, "usable_cpus", lambda: 2)
     services = services_on(pg_url, clock)
     try:
         assert type(adapters_core(services)) is Core
