@@ -12,11 +12,16 @@ Target: Steady at least 0.7 of the faster echo bot's rate.
 
 Steady runs as `steady run` would run it on this machine: on SQLite with more than one CPU,
 the core's work in a process of its own (bot/core_process.py), else in a worker thread;
-`--core` picks one. Two more figures split Steady's time: the adapter with the core's
-replies canned (its whole path, the hop to the core included, with no database work) and
-the core by itself with no Telegram.
+`--core` picks one. With the core in its own process, Steady needs two free CPUs: the load
+printed first says whether another program was busy (the figures are then low and uneven).
+The core's process is new each round, so its first messages (about the first hundred, on
+cold caches) weigh more in a quick run.
 
-    python bench/telegram_e2e.py --quick      # under 30 s
+Two more figures split Steady's time: the adapter with the core's replies canned (its whole
+path, the hop to the core included, with no database work) and the core by itself with no
+Telegram.
+
+    python bench/telegram_e2e.py --quick      # about a minute
     python bench/telegram_e2e.py              # more updates, for steadier figures
 """
 
@@ -26,6 +31,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -39,7 +45,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
-from bot.app import adapters_core, build_services, core_in_process
+from bot.app import adapters_core, build_services, core_in_process, usable_cpus
 from bot.clock import FixedClock
 from bot.core import Core, Services
 from bot.core_process import RemoteCore
@@ -239,7 +245,7 @@ def show(label: str, value: str) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a short run (under 30 s)")
+    parser.add_argument("--quick", action="store_true", help="a short run (about a minute)")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     parser.add_argument(
         "--core",
@@ -259,7 +265,7 @@ async def main() -> None:
         core_process = args.core == "process"
     where = "in a process of its own" if core_process else "in a worker thread"
     print(f"Updates from {USERS} people, best of {rounds} rounds; Steady on {database},")
-    print(f"the core's work {where}")
+    print(f"the core's work {where}; {usable_cpus()} CPUs, load {os.getloadavg()[0]:.1f}")
     await compare(count, rounds, LOOPBACK, args.database_url, core_process)
     await compare(trip_count, rounds, TYPICAL_TRIP_S, args.database_url, core_process)
 
