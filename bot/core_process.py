@@ -72,6 +72,7 @@ class RemoteCore(Core):
         self._factory = factory
         self._link: _Link | None = None
         self._starting: asyncio.Lock | None = None
+        self._closed = False
 
     async def start(self) -> None:
         """Starts the core's process (again, if the last one ended) and waits until it is
@@ -79,6 +80,7 @@ class RemoteCore(Core):
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
+            self._closed = False
             if self._link is not None and not self._link.gone:
                 return
             if self._link is not None:
@@ -89,6 +91,8 @@ class RemoteCore(Core):
             )
 
     async def close(self) -> None:
+        """Stops the process; work that comes later fails with `CoreGone` until `start`."""
+        self._closed = True
         link, self._link = self._link, None
         if link is not None:
             await link.close()
@@ -98,6 +102,8 @@ class RemoteCore(Core):
         each message it handled, so a message it had finished gets the same answer again
         and changes nothing."""
         for attempt in (1, 2):
+            if self._closed:
+                raise CoreGone("the core's process was closed")
             if self._link is None or self._link.gone:
                 await self.start()
             assert self._link is not None

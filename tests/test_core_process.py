@@ -136,6 +136,9 @@ async def test_a_process_that_dies_is_replaced_and_its_message_tried_once_more(
             await core.handle_async(said("/die", 2))
         [logged] = await core.handle_async(said("/water 250ml", 3))
         assert "Logged water 250 ml" in logged.text
+        await core.close()
+        with pytest.raises(CoreGone):  # closed: no new process until started again
+            await core.handle_async(said("/water 250ml", 4))
 
 
 def test_the_adapters_get_the_core_process_on_sqlite_with_two_cpus(
