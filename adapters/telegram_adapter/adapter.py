@@ -138,13 +138,14 @@ class TelegramAdapter:
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
         self._flood = _FloodGate()
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
             .base_url(base_url)
             .base_file_url(base_url.removesuffix("bot") + "file/bot")
-            .request(AiohttpRequest())
-            .get_updates_request(AiohttpRequest(connection_pool_size=1))
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .rate_limiter((limits or SendLimits()).limiter())
             .concurrent_updates(ChatTurns(CONCURRENT_UPDATES))
             .job_queue(None)  # reminders live in Steady's database, not in PTB's JobQueue
@@ -194,6 +195,8 @@ class TelegramAdapter:
         if app.running:
             await app.stop()
         await app.shutdown()
+        for request in self._requests:  # PTB leaves them open if initialize never finished
+            await request.shutdown()
 
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.telegram_webhook_secret
