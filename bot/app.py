@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.core import Core, Services
+from bot.core_process import CoreFactory, RemoteCore
 from bot.interface import Sender
 from bot.outbox import OutboxSender
 from bot.settings import Settings
@@ -39,9 +41,32 @@ def build_core(settings: Settings, clock: Clock | None = None, *, migrate: bool 
     return Core(build_services(settings, clock, migrate=migrate))
 
 
+def adapters_core(services: Services, factory: CoreFactory = Core) -> Core:
+    """The core the adapters talk to: a `RemoteCore` (to be started and closed) when
+    `core_in_process` says so, else a `Core` working in threads."""
+    if core_in_process(services.settings, postgres=services.db.is_postgres):
+        return RemoteCore(services, factory=factory)
+    return factory(services)
+
+
+def core_in_process(settings: Settings, *, postgres: bool) -> bool:
+    """As the settings say; unset, on SQLite on a machine with more than one CPU. SQLite
+    takes one message at a time anyway; PostgreSQL handles them side by side in threads."""
+    if settings.core_process is not None:
+        return settings.core_process
+    return not postgres and usable_cpus() > 1
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's when pinned)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 async def run_forever(settings: Settings) -> int:
     """`steady run`: every adapter whose token is set, side by side on one event loop."""
-    core = build_core(settings)
+    core = adapters_core(build_services(settings))
     adapters: list[Sender] = []
     if settings.telegram_token is not None:
         from adapters.telegram_adapter import TelegramAdapter
@@ -57,11 +82,24 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
+    if isinstance(core, RemoteCore):
+        await core.start()
     scheduler = start_scheduler(core.services)
+    work = [
+        asyncio.ensure_future(job)
+        for job in (*(a.run() for a in adapters), *senders(core, adapters))
+    ]
     try:
-        await asyncio.gather(*(adapter.run() for adapter in adapters), *senders(core, adapters))
+        await asyncio.gather(*work)
     finally:
+        # gather gives up at the first task that ends cancelled: wait for every adapter to
+        # finish stopping (closing its connections) before returning.
+        for task in work:
+            task.cancel()
+        await asyncio.gather(*work, return_exceptions=True)
         scheduler.shutdown(wait=False)
+        if isinstance(core, RemoteCore):
+            await core.close()
     return 0
 
 

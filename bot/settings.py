@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     # Seconds an interaction waits for the core before Discord is told "thinking…" (it allows 3).
     discord_defer_after: float = 1.5
 
+    # The core's work in a process of its own, beside the adapters' event loop, so it uses a
+    # second CPU. Unset: yes on SQLite on a machine with more than one CPU (on PostgreSQL
+    # messages are handled side by side in threads instead).
+    core_process: bool | None = None
+
     limits: Limits = Limits()
     water: Water = Water()
     reminders: Reminders = Reminders()

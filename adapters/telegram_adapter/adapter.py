@@ -3,7 +3,8 @@
 Steady runs the Application's lifecycle itself (`initialize`, `start`, polling or its own
 webhook server), so Telegram, Discord and the outbox senders share one loop; work that PTB
 would do in `post_init` (the command menu) is done explicitly in `run`. Every request goes
-through PTB's AIORateLimiter, which keeps within Telegram's limits and waits out a 429.
+through PTB's AIORateLimiter, which keeps within Telegram's limits and waits out a 429, and
+over aiohttp's client (http.py), which stays cheap with many connections open.
 
 The adapter only translates. A reply that cannot be sent because the Bot API is down goes
 into the outbox instead, so nothing a person was told is lost: the outbox sender delivers
@@ -56,6 +57,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram_adapter import render, translate
+from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
 from bot.commands.registry import Registry, Where
 from bot.core import Core
@@ -136,11 +138,14 @@ class TelegramAdapter:
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
         self._flood = _FloodGate()
+        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token.get_secret_value())
             .base_url(base_url)
             .base_file_url(base_url.removesuffix("bot") + "file/bot")
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .rate_limiter((limits or SendLimits()).limiter())
             .concurrent_updates(ChatTurns(CONCURRENT_UPDATES))
             .job_queue(None)  # reminders live in Steady's database, not in PTB's JobQueue
@@ -190,6 +195,8 @@ class TelegramAdapter:
         if app.running:
             await app.stop()
         await app.shutdown()
+        for request in self._requests:  # PTB leaves them open if initialize never finished
+            await request.shutdown()
 
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.telegram_webhook_secret

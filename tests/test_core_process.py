@@ -1,0 +1,200 @@
+"""The core's work in a process of its own (`RemoteCore`): the same answers as in a thread,
+admin checks asked back across, log records carried over, a dead process replaced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.telegram_adapter import TelegramAdapter
+from bot import app
+from bot.app import adapters_core, build_services
+from bot.clock import FixedClock
+from bot.core import Core, Services
+from bot.core_process import CoreGone, RemoteCore
+from bot.interface import ChatKind, Incoming, Reply
+from bot.settings import Settings
+from bot.storage.models import Entry, Group
+from tests.fakes.bot_api import TOKEN, FakeBotAPI
+
+GROUP = "-100500"
+log = logging.getLogger("steady.test_core_process")
+
+
+class ChattyCore(Core):
+    """Logs each message it is given, from whichever process it runs in."""
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        log.warning("handling %s in process %d", incoming.text, os.getpid())
+        return super().handle(incoming)
+
+
+class MortalCore(Core):
+    """Ends its process when told to die: every time (`/die`), or the first time a file is
+    named (`/dieonce PATH`)."""
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        if incoming.text == "/die":
+            os._exit(3)
+        if incoming.text.startswith("/dieonce "):
+            marker = Path(incoming.text.split()[1])
+            if not marker.exists():
+                marker.touch()
+                os._exit(3)
+        return super().handle(incoming)
+
+
+def said(text: str, n: int, *, chat_id: str = "1001", **kw: object) -> Incoming:
+    return Incoming("telegram", "1001", "Ana", chat_id, text=text, message_id=str(n), **kw)  # type: ignore[arg-type]
+
+
+@contextlib.asynccontextmanager
+async def remote(services: Services, factory: type[Core] = Core) -> AsyncIterator[RemoteCore]:
+    core = RemoteCore(services, factory=factory)
+    await core.start()
+    try:
+        yield core
+    finally:
+        await core.close()
+        services.db.dispose()
+
+
+def services_on(url: str, clock: FixedClock, **settings: object) -> Services:
+    return build_services(Settings(database_url=url, **settings), clock, migrate=False)  # type: ignore[arg-type]
+
+
+async def test_messages_are_handled_in_the_other_process_with_the_same_answers(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    services = services_on(sqlite_url, clock)
+    async with remote(services) as core:
+        [logged] = await core.handle_async(said("/water 500ml", 1))
+        assert "Logged water 500 ml" in logged.text
+        [again] = await core.handle_async(said("/water 500ml", 1))  # redelivered
+        assert again == logged
+        with services.db.unit_of_work() as session:
+            assert session.scalar(select(func.count()).select_from(Entry)) == 1
+        assert core._link is not None and core._link.process.pid != os.getpid()
+
+        # Sent together, answered in the order sent.
+        answers = await asyncio.gather(
+            *(core.handle_async(said("/water 10ml", n)) for n in range(2, 22))
+        )
+        totals = [line.split(" ·")[0] for [r] in answers for line in r.text.splitlines()]
+        expected = [f"Today: {500 + 10 * n} ml" for n in range(1, 21)]
+        assert [t for t in totals if t.startswith("Today:")] == expected
+
+        group = {"chat_id": GROUP, "chat_kind": ChatKind.GROUP, "admin_check": lambda: True}
+        await core.handle_async(said("/digest daily 20:00", 30, **group))
+        await core.move_chat_async("telegram", GROUP, "-100600")
+    with services.db.unit_of_work() as session:
+        assert session.scalars(select(Group.external_id)).all() == ["-100600"]
+
+
+async def test_admin_checks_are_asked_of_this_process_and_log_records_come_back(
+    sqlite_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    asked: list[bool] = []
+
+    def check(answer: bool) -> bool:
+        asked.append(answer)
+        return answer
+
+    group = {"chat_id": GROUP, "chat_kind": ChatKind.GROUP}
+    async with remote(services_on(sqlite_url, clock), ChattyCore) as core:
+        [refused] = await core.handle_async(
+            said("/digest daily 20:00", 1, admin_check=lambda: check(False), **group)
+        )
+        assert refused.text == "Only this group's admins can use /digest."
+        [done] = await core.handle_async(
+            said("/digest daily 20:00", 2, admin_check=lambda: check(True), **group)
+        )
+        assert done.text.startswith("📬 Daily digest at 20:00")
+    assert asked == [False, True]
+    records = [r for r in caplog.records if r.name == log.name]
+    assert [r.getMessage().split(" in process")[0] for r in records] == [
+        "handling /digest daily 20:00",
+        "handling /digest daily 20:00",
+    ]
+    assert {(r.processName, r.process == os.getpid()) for r in records} == {("steady-core", False)}
+
+
+async def test_a_process_that_dies_is_replaced_and_its_message_tried_once_more(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    async with remote(services_on(sqlite_url, clock), MortalCore) as core:
+        [answer] = await core.handle_async(said(f"/dieonce {tmp_path / 'died'}", 1))
+        assert answer.text.startswith("I don't know /dieonce.")
+        with pytest.raises(CoreGone):  # a message that ends every process it reaches
+            await core.handle_async(said("/die", 2))
+        [logged] = await core.handle_async(said("/water 250ml", 3))
+        assert "Logged water 250 ml" in logged.text
+        await core.close()
+        with pytest.raises(CoreGone):  # closed: no new process until started again
+            await core.handle_async(said("/water 250ml", 4))
+
+
+def test_the_adapters_get_the_core_process_on_sqlite_with_two_cpus(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "usable_cpus", lambda: 2)
+    services = services_on(sqlite_url, clock)
+    try:
+        assert isinstance(adapters_core(services), RemoteCore)
+        monkeypatch.setattr(app, "usable_cpus", lambda: 1)
+        assert type(adapters_core(services)) is Core
+        services.settings = Settings(database_url=sqlite_url, core_process=True)
+        assert isinstance(adapters_core(services), RemoteCore)
+        services.settings = Settings(database_url=sqlite_url, core_process=False)
+        assert type(adapters_core(services)) is Core
+    finally:
+        services.db.dispose()
+
+
+def test_on_postgresql_the_adapters_keep_the_threads(
+    pg_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "usable_cpus", lambda: 2)
+    services = services_on(pg_url, clock)
+    try:
+        assert type(adapters_core(services)) is Core
+    finally:
+        services.db.dispose()
+
+
+async def test_telegram_asks_who_is_admin_for_the_other_process(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    fake = await FakeBotAPI().start()
+    fake.set_member(-100500, 1001, "administrator")
+    services = services_on(sqlite_url, clock, telegram_token=TOKEN, telegram_base_url=fake.base_url)
+    async with remote(services) as core:
+        adapter = TelegramAdapter(core, services.settings)
+        task = asyncio.create_task(adapter.run())
+        try:
+            await asyncio.wait_for(adapter.ready.wait(), 10)
+            ana, ben = fake.user(1001, "Ana"), fake.user(1002, "Ben")
+            fake.send_text(ben, "/digest daily 20:00", chat_id=-100500)
+            fake.send_text(ana, "/digest daily 20:00", chat_id=-100500)
+            refused, done = await fake.wait_for(lambda: fake.sent[1:] and fake.sent)
+            assert refused.text == "Only this group's admins can use /digest."
+            assert done.text.startswith("📬 Daily digest at 20:00")
+
+            fake.send_text(ana, "/water 500ml")
+            [logged] = await fake.wait_for(lambda: fake.sent_to(1001))
+            press = fake.press(ana, logged, "/water 250ml")
+            _, again = await fake.wait_for(lambda: fake.sent_to(1001)[1:] and fake.sent_to(1001))
+            assert "Today: 750 ml" in again.text
+            assert fake.answered_callbacks == [press["callback_query"]["id"]]
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await fake.close()
