@@ -38,9 +38,9 @@ class _Compiled:
     params: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     columns: list[Any]  # the result columns
     row: type | None  # the named tuple of a result row; None when nothing comes back
-    # One result processor per column, known from the first result (PostgreSQL's depend on
-    # the type the server reports).
-    results: tuple[Callable[[Any], Any] | None, ...] | None = None
+    # The columns that have a result processor, with it: known from the first result
+    # (PostgreSQL's depend on the type the server reports).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
 
 class Prepared:
@@ -81,18 +81,22 @@ class Prepared:
         assert make is not None, "this statement returns no rows"
         if results is None:
             dialect = _driver(db)[0]
-            results = compiled.results = tuple(
+            processors = (
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(compiled.columns, cursor.description, strict=True)
             )
-        if not any(results):
-            return [make._make(row) for row in rows]  # type: ignore[attr-defined]
-        return [
-            make._make(  # type: ignore[attr-defined]
-                [v if p is None else p(v) for p, v in zip(results, row, strict=True)]
+            results = compiled.results = tuple(
+                (i, p) for i, p in enumerate(processors) if p is not None
             )
-            for row in rows
-        ]
+        if not results:
+            return [make._make(row) for row in rows]  # type: ignore[attr-defined]
+        found = []
+        for row in rows:
+            values = list(row)
+            for i, process in results:
+                values[i] = process(values[i])
+            found.append(make._make(values))  # type: ignore[attr-defined]
+        return found
 
     def first(self, db: Db, params: Mapping[str, Any]) -> Any | None:
         rows = self.all(db, params)
