@@ -22,7 +22,9 @@ from bot.core_process import CoreGone, RemoteCore
 from bot.interface import ChatKind, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.models import Entry, Group
+from tests.discord_rig import answers, fake_discord, running
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.fakes.discord_api import CHANNEL_ID
 
 GROUP = "-100500"
 log = logging.getLogger("steady.test_core_process")
@@ -198,3 +200,24 @@ async def test_telegram_asks_who_is_admin_for_the_other_process(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await fake.close()
+
+
+ANA, BEN = 700000000000000001, 700000000000000002
+
+
+async def test_discord_runs_its_commands_in_the_other_process(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`steady run` gives Discord the same core: slash commands, and the Manage Server check
+    that is asked back of this process."""
+    async with fake_discord(monkeypatch) as fake:
+        fake.user(ANA, "Ana")
+        fake.user(BEN, "Ben", manages_server=True)
+        async with remote(services_on(sqlite_url, clock)) as core, running(core, fake):
+            await fake.slash(ANA, "run", {"distance": "5k", "time": "28:30"})
+            await fake.slash_line(ANA, "/digest daily 20:00")
+            await fake.slash_line(BEN, "/digest daily 20:00")
+            logged, refused, done = await answers(fake, CHANNEL_ID, 3)
+    assert logged.content.startswith("✅ Logged run 5.00 km")
+    assert refused.content == "Only this group's admins can use /digest."
+    assert done.content.startswith("📬 Daily digest at 20:00")
