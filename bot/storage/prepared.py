@@ -44,6 +44,8 @@ class _Compiled:
 
 
 class Prepared:
+    """One statement, compiled on first use for each dialect it meets."""
+
     def __init__(self, statement: Executable) -> None:
         self._statement = statement
         self._compiled: dict[str, _Compiled] = {}
@@ -110,12 +112,6 @@ class Prepared:
         return [row[0] for row in self.all(db, params)]
 
 
-# The transaction's dialect and driver connection, kept in `Session.info` from the moment the
-# session takes a connection until its transaction ends: asking the session for its
-# connection costs more than a short statement on SQLite.
-_DRIVER = "steady.prepared.driver"
-
-
 def dialect_of(db: Db) -> Dialect:
     return db.dialect if isinstance(db, Connection) else db.get_bind().dialect
 
@@ -123,6 +119,12 @@ def dialect_of(db: Db) -> Dialect:
 def connection_of(db: Db) -> Connection:
     """The Connection itself, or the session's (with its pending changes flushed)."""
     return db if isinstance(db, Connection) else db.connection()
+
+
+# The transaction's dialect and driver connection, kept in `Session.info` from the moment the
+# session takes a connection until its transaction ends: asking the session for its
+# connection costs more than a short statement on SQLite.
+_DRIVER = "steady.prepared.driver"
 
 
 def _driver(db: Db) -> tuple[Dialect, Any]:
