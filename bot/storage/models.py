@@ -148,6 +148,39 @@ class HandledMessage(Base):
     handled_at: Mapped[datetime] = mapped_column()
 
 
+class InboxEvent(Base):
+    """A platform event (a Telegram update, a Discord message or interaction), stored before
+    the platform is told it arrived: the offset confirmed, the webhook answered, the gateway
+    event returned from. Workers claim events and run the core on them; the core marks an
+    event done in the same transaction as its effects and its replies.
+
+    `payload` is the adapter's own JSON for the event (what it needs to rebuild the
+    `Incoming`), `chat_key` ("telegram:123") orders a chat's events, `user_key`
+    ("telegram:456") finds a person's events for /deleteme. `state`: waiting, working (a
+    worker holds it until `lease_until`), done, failed (parked after its tries, or stopped
+    by the time budget; `steady inbox` lists them).
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id"),
+        Index("ix_inbox_work", "state", "chat_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[str] = mapped_column(String(128))
+    chat_key: Mapped[str] = mapped_column(String(100))
+    user_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(10), default="waiting")
+    lease_until: Mapped[datetime | None] = mapped_column()
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    done_at: Mapped[datetime | None] = mapped_column()
+
+
 class OutboxMessage(Base):
     """A message the core starts by itself (nudge, digest), waiting for an adapter to send it.
 
