@@ -53,10 +53,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _rules_check(settings: Settings, file: Path | None) -> int:
-    """`steady rules check [FILE]`: the voice files' problems, one per line; 1 if any."""
+    """`steady rules check [FILE]`: the voice files' problems, one per line; 1 if any.
+    Even what the checks themselves could not survive is a problem line, not a traceback."""
+    from bot.checks import Problem
     from bot.voice import check_files
 
-    problems, summary = check_files(settings.config_dir, file)
+    try:
+        problems, summary = check_files(settings.config_dir, file)
+    except (RecursionError, MemoryError) as exc:
+        what = type(exc).__name__
+        problems, summary = (
+            [Problem(file or settings.config_dir, "", f"could not be checked ({what})")],
+            "",
+        )
     for problem in problems:
         print(problem)
     if problems:
