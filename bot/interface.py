@@ -120,6 +120,12 @@ class Destination:
     chat_id: str
 
 
+class TokenRejected(Exception):
+    """The platform refused the bot's token at start. The message names the setting to fix
+    and never the token (the platform library's own error may hold it in full), so `steady
+    run` can print it as one line and stop."""
+
+
 class DeliveryError(Exception):
     """Base for the outcomes an adapter's `send` reports to the outbox sender."""
 

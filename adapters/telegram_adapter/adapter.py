@@ -69,6 +69,7 @@ from bot.interface import (
     Reply,
     RetryLater,
     TargetKind,
+    TokenRejected,
     Unreachable,
 )
 from bot.outbox import enqueue
@@ -559,8 +560,11 @@ async def _retrying(what: str, action: Callable[[], Awaitable[T]]) -> T:
         try:
             return await action()
         except InvalidToken:
-            log.error("The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN")
-            raise
+            # PTB's message holds the token in full: none of it goes further.
+            raise TokenRejected(
+                "The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN "
+                "(the token @BotFather gave you)."
+            ) from None
         except (NetworkError, RetryAfter) as exc:
             if isinstance(exc, BadRequest):
                 raise
