@@ -152,5 +152,10 @@ async def run_tick(services: Services) -> None:
     for name, job in jobs:
         try:
             await asyncio.to_thread(job)
+        except asyncio.CancelledError:
+            # The bot is stopping (a refused token stops it within the first tick): the
+            # scheduler would log this as the job's failure, with a traceback.
+            log.debug("%s tick stopped with the bot", name)
+            return
         except Exception:
             log.exception("%s tick failed; the next one tries again", name)

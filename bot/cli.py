@@ -34,12 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     from bot.logs import configure_logging
 
     settings = Settings()
-    configure_logging(settings)
+    redactor = configure_logging(settings)
     if args.command == "db":
         return _db(settings, args.action, args.message)
     if args.command == "rules":
         return _rules_check(settings, args.file)
     from bot.checks import ConfigError
+    from bot.interface import TokenRejected
 
     try:
         if args.command == "chat":
@@ -47,8 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.app import run_forever
 
         return asyncio.run(run_forever(settings))
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
+    except (ConfigError, TokenRejected) as exc:
+        # One line that says what to fix; a traceback here would only repeat library
+        # internals (and PTB's would repeat the token).
+        print(redactor.redact(str(exc)), file=sys.stderr)
         return 2
 
 

@@ -8,6 +8,7 @@ An adapter turns a platform event into an `Incoming`, calls `Core.handle`, and r
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,36 @@ class Attachment:
     filename: str
     data: bytes
     is_image: bool = False
+
+
+# What no text from a platform may carry into the core: NUL (PostgreSQL refuses it in text)
+# and lone surrogates (half of a UTF-16 pair, which no database or log can encode).
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without NUL bytes, and with each lone surrogate as U+FFFD (the replacement
+    character), so the core only ever meets text it can store, log and send back."""
+    if text.isascii():
+        return text.replace("\x00", "") if "\x00" in text else text
+    if _UNSAFE.search(text) is None:
+        return text
+    return text.replace("\x00", "").translate(_SURROGATES)
+
+
+class _Surrogates(dict):
+    """A `str.translate` table mapping every surrogate code point to U+FFFD."""
+
+    def __missing__(self, point: int) -> int:
+        if 0xD800 <= point <= 0xDFFF:
+            return 0xFFFD
+        raise LookupError(point)
+
+
+_SURROGATES = _Surrogates()
+
+# The fields of an Incoming that come from the platform as text.
+_TEXT_FIELDS = ("user_id", "display_name", "chat_id", "text", "payload", "message_id", "server_id")
 
 
 @dataclass(frozen=True)
@@ -43,6 +74,21 @@ class Incoming:
     # Discord: the server (guild) a channel belongs to, so all its channels share one group's
     # challenges; None elsewhere, where a group is its chat.
     server_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Every adapter builds an Incoming, so cleaning here cleans every platform's text at
+        the edge, display names and file names included."""
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                cleaned = clean_text(value)
+                if cleaned is not value:
+                    object.__setattr__(self, name, cleaned)
+        if any(clean_text(a.filename) != a.filename for a in self.attachments):
+            attachments = tuple(
+                Attachment(clean_text(a.filename), a.data, a.is_image) for a in self.attachments
+            )
+            object.__setattr__(self, "attachments", attachments)
 
 
 class TargetKind(enum.StrEnum):
@@ -72,6 +118,12 @@ class Destination:
 
     platform: str
     chat_id: str
+
+
+class TokenRejected(Exception):
+    """The platform refused the bot's token at start. The message names the setting to fix
+    and never the token (the platform library's own error may hold it in full), so `steady
+    run` can print it as one line and stop."""
 
 
 class DeliveryError(Exception):

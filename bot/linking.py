@@ -15,14 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Index, Table, UniqueConstraint, and_, delete, exists, select, update
+from sqlalchemy import (
+    Column,
+    Index,
+    Table,
+    UniqueConstraint,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Account, Base, ChallengeMember, User
+from bot.storage.models import Account, Base, ChallengeMember, LinkGuess, User
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-CODE_LENGTH = 8
+# 32^12 = 2^60 codes: with wrong guesses limited (below), a million accounts guessing for a
+# year would expect to hit a live code once in tens of thousands of years (NOTES.md).
+CODE_LENGTH = 12
+GROUP = 4  # shown in groups of four
+EXAMPLE = "K7P4-QXMA-R2D9"
+
+GUESS_WINDOW = timedelta(hours=1)  # a person's wrong guesses count for an hour
+BRAKE_WINDOW = timedelta(minutes=1)  # the bot-wide count is over the last minute
 
 
 def new_code() -> str:
@@ -30,8 +51,53 @@ def new_code() -> str:
 
 
 def shown(code: str) -> str:
-    """'K7P4QXMA' -> 'K7P4-QXMA', easier to copy by eye."""
-    return f"{code[:4]}-{code[4:]}"
+    """'K7P4QXMAR2D9' -> 'K7P4-QXMA-R2D9', easier to copy by eye."""
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
+
+
+@dataclass(frozen=True)
+class Guessing:
+    """Where one person stands with wrong /link codes at a moment.
+
+    `wait_until` is set when they have used their wrong codes for the hour: no code of theirs
+    is checked until then, right or wrong (otherwise the limit would bound nothing).
+    `braked` says that many wrong codes are being tried bot-wide just now; then a person gets
+    one wrong code an hour instead of `per_hour`. A right code is still honoured for anyone
+    not waiting, so a stranger's guessing can slow other guessers but never stop an owner."""
+
+    wrong: int  # their wrong codes in the last hour
+    wait_until: datetime | None
+    braked: bool
+
+    @property
+    def may_check(self) -> bool:
+        return self.wait_until is None and not (self.braked and self.wrong > 0)
+
+
+def guessing(
+    session: Session, user_id: int, now: datetime, *, per_hour: int, brake_per_minute: int
+) -> Guessing:
+    recent = list(
+        session.scalars(
+            select(LinkGuess.guessed_at)
+            .where(LinkGuess.user_id == user_id, LinkGuess.guessed_at > now - GUESS_WINDOW)
+            .order_by(LinkGuess.guessed_at.desc())
+            .limit(per_hour)
+        )
+    )
+    if len(recent) >= per_hour:
+        # Free again an hour after the oldest of their last `per_hour` wrong codes.
+        return Guessing(len(recent), recent[per_hour - 1] + GUESS_WINDOW, braked=False)
+    bot_wide = session.scalar(
+        select(func.count()).select_from(LinkGuess).where(LinkGuess.guessed_at > now - BRAKE_WINDOW)
+    )
+    return Guessing(len(recent), None, braked=(bot_wide or 0) >= brake_per_minute)
+
+
+def record_wrong(session: Session, user_id: int, now: datetime) -> None:
+    """Keep a wrong code's moment (never the code), and forget those older than an hour."""
+    session.execute(delete(LinkGuess).where(LinkGuess.guessed_at <= now - GUESS_WINDOW))
+    session.execute(insert(LinkGuess).values(user_id=user_id, guessed_at=now))
 
 
 def normalise_code(text: str) -> str:

@@ -54,6 +54,9 @@ class Challenges(BaseModel):
     max_days: int = 366  # the longest window a challenge may have
     digest_grace_minutes: int = 180  # a digest later than this (the bot was down) is skipped
     link_code_minutes: int = 10
+    link_wrong_per_hour: int = 5  # wrong /link codes one person may send in an hour
+    # Wrong codes a minute, bot-wide, above which each person gets one wrong code an hour.
+    link_brake_per_minute: int = 30
     batch: int = 100  # groups or challenges claimed per transaction by the tick
 
 

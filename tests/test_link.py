@@ -4,12 +4,12 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.storage.models import Account, Entry, Goal, User
+from bot.storage.models import Account, Entry, Goal, LinkGuess, User
 from tests.group_support import GroupChat, private
 
 
 def code_in(reply: str) -> str:
-    found = re.search(r"\*\*([A-Z0-9]{4}-[A-Z0-9]{4})\*\*", reply)
+    found = re.search(r"\*\*([A-Z0-9]{4}(?:-[A-Z0-9]{4})+)\*\*", reply)
     assert found, reply
     return found.group(1)
 
@@ -118,3 +118,69 @@ def test_codes_last_the_configured_minutes(make_core, sqlite_url, clock):
     assert "for 2 minutes" in issued
     clock.advance(minutes=2)
     assert "codes last 2 minutes" in dc.say(f"/link {code_in(issued)}")
+
+
+def guesses(core) -> int:
+    with core.services.db.unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(LinkGuess))
+
+
+def test_the_sixth_wrong_code_in_an_hour_waits_and_even_a_right_one_is_not_checked(
+    make_core, any_db_url, clock
+):
+    core = make_core(any_db_url)
+    tg, dc = private(core, "ana-tg", "telegram"), private(core, "ana-dc", "discord")
+    code = code_in(tg.say("/link"))
+    for n, left in enumerate(["4 more tries", "3 more tries", "2 more tries", "1 more try"]):
+        wrong = dc.say(f"/link AAAA-BBBB-CCC{n}")
+        assert "I don't know that code" in wrong and f"{left} this hour" in wrong
+    clock.advance(minutes=5)
+    fifth = dc.say("/link AAAA-BBBB-CCCG")
+    assert "I don't know that code" in fifth
+    assert "5 wrong codes in an hour" in fifth and "after 13:00 (in 55 minutes)" in fifth
+    assert guesses(core) == 5  # kept, though each was refused
+
+    # The right code now gets the same wait: it is not even looked at.
+    refused = dc.say(f"/link {code}")
+    assert "Linked" not in refused
+    assert "after 13:00 (in 55 minutes)" in refused
+    clock.advance(minutes=30)
+    assert "after 13:00 (in 25 minutes)" in dc.say(f"/link {code}")
+    assert users(core) == 2
+    assert guesses(core) == 5  # a refusal without checking adds nothing
+
+    # Others are not held up by Ana's wrong codes.
+    ben_code = code_in(private(core, "ben-tg", "telegram").say("/link"))
+    assert "Linked" in private(core, "ben-dc", "discord").say(f"/link {ben_code}")
+
+    clock.advance(minutes=25, seconds=1)  # an hour after the first wrong code: a try is free
+    code = code_in(tg.say("/link"))  # the first code has expired meanwhile
+    assert "Linked" in dc.say(f"/link {code}")
+
+
+def test_many_accounts_guessing_brake_guessers_but_never_an_owner(make_core, any_db_url, clock):
+    core = make_core(any_db_url, challenges={"link_brake_per_minute": 10})
+    strangers = [private(core, f"guesser-{n}", "discord") for n in range(10)]
+    for n, stranger in enumerate(strangers):
+        assert "I don't know that code" in stranger.say(f"/link ZZZZ-ZZZZ-{n:04d}")
+    assert guesses(core) == 10  # the bot-wide budget for a minute is spent: the brake is on
+
+    # A guesser who was wrong once is not checked again while the brake is on...
+    busy = strangers[0].say("/link ZZZZ-ZZZZ-ZZZZ")
+    assert "Too many wrong codes are being tried on /link right now" in busy
+    assert "try again in a minute" in busy
+    # ...and a new one's wrong code is refused with the same word.
+    late = private(core, "guesser-late", "discord").say("/link ZZZZ-ZZZZ-YYYY")
+    assert "I don't know that code" in late and "try again in a minute" in late
+    assert guesses(core) == 11
+
+    # The owner of a real code is never stopped by strangers: their right code works.
+    tg, dc = private(core, "ana-tg", "telegram"), private(core, "ana-dc", "discord")
+    tg.say("/run 5k")
+    code = code_in(tg.say("/link"))
+    assert "Linked" in dc.say(f"/link {code}")
+    assert "run 5.00 km" in dc.say("/history")
+
+    clock.advance(minutes=1, seconds=1)  # a quiet minute: the brake is off again
+    again = strangers[0].say("/link ZZZZ-ZZZZ-XXXX")
+    assert "I don't know that code" in again and "3 more tries this hour" in again

@@ -27,6 +27,7 @@ from bot.interface import (
     Reply,
     RetryLater,
     TargetKind,
+    TokenRejected,
     Unreachable,
 )
 from bot.settings import Settings
@@ -98,11 +99,10 @@ class DiscordAdapter:
             async with self.client:
                 await self.client.start(token)
         except discord.LoginFailure:
-            log.error(
+            raise TokenRejected(
                 "Discord refused STEADY_DISCORD_TOKEN: copy the bot token again from the "
                 "developer portal (Bot → Reset Token)."
-            )
-            raise
+            ) from None
         except discord.PrivilegedIntentsRequired:
             log.error(
                 "STEADY_DISCORD_MESSAGE_CONTENT is on, but the Message Content Intent is off in "

@@ -69,6 +69,7 @@ from bot.interface import (
     Reply,
     RetryLater,
     TargetKind,
+    TokenRejected,
     Unreachable,
 )
 from bot.outbox import enqueue
@@ -217,10 +218,17 @@ class TelegramAdapter:
         )
 
     async def _from_webhook(self, data: dict[str, Any]) -> None:
+        """Handle one update Telegram posted. One that python-telegram-bot cannot read (a
+        `message` that is not an object, a field missing) is set aside with a log line that
+        names only its id, since its fields are people's text."""
         try:
             update = Update.de_json(data, self.app.bot)
-        except (TypeError, ValueError, KeyError):
-            log.warning("webhook update %s could not be read", data.get("update_id"))
+        except Exception as exc:
+            log.warning(
+                "webhook update %s could not be read (%s); set aside",
+                data.get("update_id"),
+                type(exc).__name__,
+            )
             return
         app = self.app
         await app.update_processor.process_update(update, app.process_update(update))
@@ -552,8 +560,11 @@ async def _retrying(what: str, action: Callable[[], Awaitable[T]]) -> T:
         try:
             return await action()
         except InvalidToken:
-            log.error("The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN")
-            raise
+            # PTB's message holds the token in full: none of it goes further.
+            raise TokenRejected(
+                "The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN "
+                "(the token @BotFather gave you)."
+            ) from None
         except (NetworkError, RetryAfter) as exc:
             if isinstance(exc, BadRequest):
                 raise

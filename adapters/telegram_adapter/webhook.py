@@ -4,11 +4,17 @@ Telegram posts each update with the secret given to setWebhook in the
 X-Telegram-Bot-Api-Secret-Token header; anything without it gets 403 and changes nothing.
 An update is handled before the answer goes back, so Telegram redelivers whatever was not
 answered (a crash, a timeout) and the core's message ids make the redelivery harmless.
+
+Only a body that is not an update at all (not JSON, no integer `update_id`) gets 400.
+Telegram retries anything but a 2xx, so an update it did send that Steady cannot read or
+handle (a `message` that is not an object, a failure while handling) is logged, set aside
+and answered 200: a 400 or 500 would bring the same update back again and again.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -48,11 +54,26 @@ class WebhookServer:
         if not hmac.compare_digest(given, self._secret):
             log.warning("webhook request without the right secret from %s", request.remote)
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            if not isinstance(data, dict) or "update_id" not in data:
-                raise ValueError("not an update")
-        except ValueError:
+        data = _update_of(await request.read())
+        if data is None:
+            log.warning("webhook request from %s is not a Telegram update", request.remote)
             return web.Response(status=400, text="not a Telegram update")
-        await self.handle(data)
+        try:
+            await self.handle(data)
+        except Exception:
+            log.exception("webhook update %s could not be handled; set aside", data["update_id"])
         return web.Response(text="ok")
+
+
+def _update_of(body: bytes) -> dict[str, Any] | None:
+    """The body as an update: a JSON object with an integer `update_id`; None otherwise."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reading
+        return None
+    if not isinstance(data, dict):
+        return None
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        return None
+    return data

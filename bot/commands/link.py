@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -28,7 +29,7 @@ def _others(platform: str) -> str:
 @command(
     "link",
     "Join your Telegram and Discord accounts into one history",
-    examples=("/link", "/link K7P4-QXMA"),
+    examples=("/link", f"/link {linking.EXAMPLE}"),
     section=SECTION,
     params=(Param("code", "The code you got on the other platform", required=False),),
     where=Where.PRIVATE,
@@ -69,12 +70,58 @@ def _issue(ctx: Context) -> str:
     )
 
 
+BUSY = (
+    "Too many wrong codes are being tried on /link right now, so I'm going slowly: "
+    "try again in a minute."
+)
+
+
+def _wait(ctx: Context, state: linking.Guessing) -> str:
+    if state.wait_until is None:
+        return BUSY
+    minutes = max(1, math.ceil((state.wait_until - ctx.now).total_seconds() / 60))
+    at = state.wait_until.astimezone(ctx.tz).strftime("%H:%M")
+    return (
+        f"That's {state.wrong} wrong codes in an hour, so I'll check codes from you again "
+        f"after {at} (in {minutes} minute{'s' if minutes != 1 else ''}). "
+        f"Meanwhile, check the code on {_others(ctx.incoming.platform)}, or ask for a new one."
+    )
+
+
+def _guessing(ctx: Context) -> linking.Guessing:
+    limits = ctx.settings.challenges
+    return linking.guessing(
+        ctx.session,
+        ctx.user.id,
+        ctx.now,
+        per_hour=limits.link_wrong_per_hour,
+        brake_per_minute=limits.link_brake_per_minute,
+    )
+
+
+def _wrong_code(ctx: Context, before: linking.Guessing) -> str:
+    """Returned, not raised: the wrong code is kept when the transaction commits."""
+    linking.record_wrong(ctx.session, ctx.user.id, ctx.now)
+    unknown = f"I don't know that code. Check it (codes look like {linking.EXAMPLE})"
+    if before.braked:
+        return f"{unknown}. {BUSY}"
+    left = ctx.settings.challenges.link_wrong_per_hour - before.wrong - 1
+    if left <= 0:
+        return f"{unknown}. {_wait(ctx, _guessing(ctx))}"
+    tries = "1 more try" if left == 1 else f"{left} more tries"
+    platform = _others(ctx.incoming.platform)
+    return f"{unknown}, or send /link on {platform} for a new one. {tries.capitalize()} this hour."
+
+
 def _redeem(ctx: Context, code: str) -> str:
     here = ctx.incoming.platform
     again = f"Send /link on {_others(here)} for a new one."
+    state = _guessing(ctx)
+    if not state.may_check:
+        raise UserError(_wait(ctx, state))
     row = ctx.session.scalar(select(LinkCode).where(LinkCode.code_hash == linking.code_hash(code)))
     if row is None:
-        raise UserError(f"I don't know that code. Check it (codes look like K7P4-QXMA), or {again}")
+        return _wrong_code(ctx, state)
     if row.used_at is not None:
         raise UserError(f"That code was already used. {again}")
     if row.expires_at <= ctx.now:

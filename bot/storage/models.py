@@ -289,6 +289,18 @@ class LinkCode(Base):
     used_at: Mapped[datetime | None] = mapped_column()
 
 
+class LinkGuess(Base):
+    """A wrong code sent to /link, kept an hour: at most a few per person an hour, and a
+    bot-wide brake when many are tried at once (bot/linking.py)."""
+
+    __tablename__ = "link_guesses"
+    __table_args__ = (Index("ix_link_guesses_user_id_guessed_at", "user_id", "guessed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    guessed_at: Mapped[datetime] = mapped_column(index=True)
+
+
 # --- The voice's memory (bot/voice.py) ---------------------------------------------------
 # An "audience" is who hears a line: "user:<id>" for a person, "group:<key>" for a group's
 # digest. `user_id` is set for a person, so deleting them deletes their memory too.

@@ -4,6 +4,7 @@ Telegram delivers twice is acted on once."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -111,3 +112,97 @@ def test_webhook_mode_refuses_to_start_without_a_secret(
             TelegramAdapter(core, core.services.settings)
     finally:
         core.services.db.dispose()
+
+
+async def post_body(rig: Rig, body: bytes, content_type: str = "application/json") -> int:
+    """Post raw bytes with the right secret, as a broken or hostile sender might."""
+    assert rig.adapter.webhook is not None
+    url = f"http://127.0.0.1:{rig.adapter.webhook.port}/telegram/hook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": content_type}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        return response.status
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2, 3]",
+        b'"update"',
+        b'{"message": {"text": "hi"}}',
+        b'{"update_id": "7"}',
+        b'{"update_id": 7.5}',
+        b'{"update_id": true}',
+        b'{"update_id": null}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=[
+        "empty",
+        "text",
+        "not-utf8",
+        "list",
+        "string",
+        "no-update-id",
+        "id-as-text",
+        "id-fraction",
+        "id-bool",
+        "id-null",
+        "deeply-nested",
+    ],
+)
+async def test_a_body_that_is_not_an_update_gets_400(hooked: Rig, body: bytes) -> None:
+    assert await post_body(hooked, body) == 400
+    assert hooked.fake.sent == []
+    assert count(hooked, HandledMessage) == 0
+
+
+MALFORMED_MESSAGES: list[Any] = [
+    "a string",
+    5,
+    [1, 2],
+    {},
+    {"message_id": 1, "date": 1, "chat": "not a chat"},
+    {"message_id": 1, "date": "yesterday", "chat": {"id": ANA, "type": "private"}},
+    {"message_id": 1, "date": 1, "chat": {"id": ANA, "type": "private"}, "from": "me"},
+    {"message_id": 1, "date": 1, "chat": {"id": ANA, "type": "private"}, "text": 5},
+]
+
+
+async def test_a_malformed_update_from_telegram_gets_200_and_is_set_aside(
+    hooked: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram retries anything but a 2xx: a 400 or 500 here would bring the same broken
+    update back for ever. It is answered 200, logged by its id, and the bot goes on."""
+    for index, message in enumerate(MALFORMED_MESSAGES):
+        update = {"update_id": 9000 + index, "message": message}
+        assert await post_body(hooked, json.dumps(update).encode()) == 200, message
+    callback = {"update_id": 9100, "callback_query": {"id": "q1", "data": "/water 1l"}}
+    assert await post_body(hooked, json.dumps(callback).encode()) == 200
+    assert await post_body(hooked, b'{"update_id": 9101, "edited_channel_post": 3}') == 200
+    assert await post_body(hooked, b'{"update_id": 9102}') == 200
+    assert count(hooked, Entry) == 0
+    assert "webhook update 9000 could not be read" in caplog.text
+    assert "a string" not in caplog.text  # the update's content stays out of the log
+
+    update = hooked.fake.message_update(hooked.person(ANA), "/water 500ml")
+    assert await post(hooked, update, SECRET) == 200
+    assert "Logged water 500 ml" in hooked.fake.sent[-1].text
+
+
+async def test_an_update_whose_handling_fails_gets_200_not_500(
+    hooked: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert hooked.adapter.webhook is not None
+
+    async def broken(data: dict[str, Any]) -> None:
+        raise RuntimeError("the handler broke")
+
+    hooked.adapter.webhook.handle = broken
+    update = hooked.fake.message_update(hooked.person(ANA), "/water 500ml")
+    assert await post(hooked, update, SECRET) == 200
+    assert f"webhook update {update['update_id']} could not be handled" in caplog.text
