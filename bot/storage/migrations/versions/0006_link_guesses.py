@@ -1,15 +1,15 @@
 """link guesses: wrong /link codes, kept an hour to limit guessing
 
-Revision ID: 0005_link_guesses
-Revises: 0004_reminders
+Revision ID: 0006_link_guesses
+Revises: 0005_inbox
 Create Date: 2026-12-04 18:31:19.138559
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_link_guesses"
-down_revision = "0004_reminders"
+revision = "0006_link_guesses"
+down_revision = "0005_inbox"
 branch_labels = None
 depends_on = None
 
