@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_adapter.adapter import DiscordIncoming
 from bot.core import Core
 from bot.inbox import DONE, WAITING, Event
@@ -130,6 +131,28 @@ async def test_after_a_restart_a_deferred_interaction_is_followed_up(
         [answer] = await answers(fake, CHANNEL_ID, 1)
     assert answer.via == "followup"
     assert answer.content.startswith("✅ Logged water 500 ml.")
+
+
+async def test_a_worker_in_another_process_answers_what_a_receiver_stored(
+    core: Core, fake: FakeDiscord
+) -> None:
+    """Receivers and workers apart: the worker's adapter only logs in to the REST API."""
+    dm = fake.dm_channel(ANA)
+    async with running(core, fake, work=False, discord_defer_after=0.05) as receiver:
+        await fake.say(ANA, "drank half a litre", dm=True)
+        await fake.slash(BEN, "water", {"amount": "250ml"})
+        await fake.until(lambda: len(fake.interaction_callbacks) == 1)  # deferred
+        elsewhere = DiscordAdapter(core, receiver.settings)
+        await elsewhere.login()
+        try:
+            async with working(core, elsewhere):
+                [to_ana] = await answers(fake, dm, 1)
+                [to_ben] = await answers(fake, CHANNEL_ID, 1)
+        finally:
+            await elsewhere.close()
+    assert to_ana.via == "channel" and to_ana.content.startswith("✅ Logged water 500 ml.")
+    assert to_ben.via == "followup" and to_ben.content.startswith("✅ Logged water 250 ml.")
+    assert len(fake.identifies) == 1  # the worker never joined the gateway
 
 
 # -- answering interactions ------------------------------------------------------------------

@@ -186,6 +186,18 @@ class DiscordAdapter:
                 await self._files.close()
                 self._files = None
 
+    async def login(self) -> None:
+        """For a process that only works the inbox: Discord's REST API for `answer` and the
+        outbox, without joining the gateway (receivers do that). `close` ends it."""
+        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        await self.client.login(token)
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._files is not None:
+            await self._files.close()
+            self._files = None
+
     async def setup(self) -> None:
         """After login, before the gateway: buttons and slash commands."""
         self.client.add_dynamic_items(PayloadButton)
