@@ -322,10 +322,10 @@ class DiscordAdapter:
 
     def _answers_privately(self, line: str) -> bool:
         """Whether the registry marks the line's command as one that answers only the person."""
-        if not line.startswith("/"):
+        words = line[1:].split(maxsplit=1) if line.startswith("/") else []
+        if not words:
             return False
-        name = line[1:].split(maxsplit=1)[0].split("@", 1)[0] if len(line) > 1 else ""
-        command = self.core.registry.get(name)
+        command = self.core.registry.get(words[0].split("@", 1)[0])
         return command is not None and command.ephemeral
 
     def _payload(
