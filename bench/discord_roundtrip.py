@@ -1,5 +1,6 @@
 """How fast Steady answers on Discord, end to end: the real discord.py client and the real
-core (SQLite in a temporary folder) against the fake Discord on loopback.
+core (SQLite in a temporary folder) against the fake Discord on loopback, through the inbox
+(received events are stored, then a worker answers them; tests/discord_rig.py's InboxWorker).
 
 Figures printed:
 - slash command round trip, one at a time: from INTERACTION_CREATE leaving the gateway to
@@ -36,6 +37,7 @@ from bot.clock import FixedClock
 from bot.interface import Destination, Reply
 from bot.outbox import OutboxSender, enqueue
 from bot.settings import Settings
+from tests.discord_rig import working
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord, patch_discord
 
 TOKEN = "123456:BENCH-TOKEN"
@@ -59,8 +61,10 @@ async def bench(slash_n: int, burst_n: int, nudge_n: int) -> None:
         fake.user(person, f"Runner{i}")
     adapter = DiscordAdapter(core, settings, guild_ready_timeout=0.01)
     task = asyncio.create_task(adapter.run())
+    stack = contextlib.AsyncExitStack()
     try:
         await fake.until(lambda: adapter.client.is_ready())
+        await stack.enter_async_context(working(core, adapter))
 
         latencies = []
         for i in range(slash_n):
@@ -104,6 +108,7 @@ async def bench(slash_n: int, burst_n: int, nudge_n: int) -> None:
         took = time.monotonic() - start
         print(f"outbox DM nudges ({nudge_n}): {nudge_n / took:.0f} sent/s ({took:.2f} s)")
     finally:
+        await stack.aclose()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

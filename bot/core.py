@@ -22,12 +22,13 @@ from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import parsing
+from bot import inbox, parsing
 from bot.clock import Clock
 from bot.commands.registry import Command, Registry, Result, Where
 from bot.domain import Units
 from bot.facts import NudgeAsk
 from bot.groups import move_chat
+from bot.inbox import Event
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
 from bot.settings import Settings
 from bot.stats import Progress
@@ -174,6 +175,10 @@ class Core:
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """For adapters on an event loop: the database work runs in a worker thread."""
         return await self._in_turn(self.handle, incoming)
+
+    async def accept_async(self, events: Sequence[Event]) -> None:
+        """For adapters: store platform events in the inbox (one transaction), off the loop."""
+        await asyncio.to_thread(inbox.accept, self.services.db, events, self.services.clock.now())
 
     async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """For adapters: a group chat has a new id (Telegram turns a group into a supergroup).

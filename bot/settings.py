@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     discord_prefix: str = "!"
     # Seconds an interaction waits for the core before Discord is told "thinking…" (it allows 3).
     discord_defer_after: float = 1.5
+    # Sharding, for receivers that split one bot's gateway: how many shards the bot has, and
+    # which of them this process runs ("0-3", "0,2"; unset: all of them).
+    discord_shard_count: int | None = None
+    discord_shards: str | None = None
 
     # The core's work in a process of its own, beside the adapters' event loop, so it uses a
     # second CPU. Unset: yes on SQLite on a machine with more than one CPU (on PostgreSQL
@@ -120,12 +124,36 @@ class Settings(BaseSettings):
         "telegram_webhook_secret",
         "discord_token",
         "discord_guild_id",
+        "discord_shard_count",
+        "discord_shards",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """An empty variable (as compose passes an unset one) means 'not configured'."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_shard_count")
+    @classmethod
+    def _shard_count(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("STEADY_DISCORD_SHARD_COUNT must be 1 or more, e.g. 4")
+        return value
+
+    @field_validator("discord_shards")
+    @classmethod
+    def _shards(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Refuses a bad STEADY_DISCORD_SHARDS at start (the count is read before it)."""
+        if value is not None:
+            _shard_ids(value, info.data.get("discord_shard_count"))
+        return value
+
+    def discord_shard_ids(self) -> list[int] | None:
+        """The shards this process runs; None when sharding is off (one plain connection)."""
+        count, text = self.discord_shard_count, self.discord_shards
+        if text is None:
+            return None if count is None else list(range(count))
+        return _shard_ids(text, count)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user's data folder."""
@@ -134,3 +162,32 @@ class Settings(BaseSettings):
         folder = Path(platformdirs.user_data_dir("steady", appauthor=False))
         folder.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{folder / 'steady.db'}"
+
+
+def _shard_ids(text: str, count: int | None) -> list[int]:
+    if count is None:
+        raise ValueError(
+            "STEADY_DISCORD_SHARDS needs STEADY_DISCORD_SHARD_COUNT too, e.g. "
+            "STEADY_DISCORD_SHARD_COUNT=4 STEADY_DISCORD_SHARDS=0-1"
+        )
+    return parse_shards(text, count)
+
+
+def parse_shards(text: str, count: int) -> list[int]:
+    """ "0-3" or "0,2" (or both: "0-1,3") -> shard ids, each below `count`, in order."""
+    example = f"e.g. STEADY_DISCORD_SHARDS=0-{count - 1} or 0,2"
+    found: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        try:
+            first, last = int(low), int(high if dash else low)
+        except ValueError:
+            message = f"STEADY_DISCORD_SHARDS={text!r} is not a list of shards; {example}"
+            raise ValueError(message) from None
+        if not 0 <= first <= last < count:
+            raise ValueError(
+                f"STEADY_DISCORD_SHARDS={text!r} names shards outside 0-{count - 1} "
+                f"(STEADY_DISCORD_SHARD_COUNT={count}); {example}"
+            )
+        found.update(range(first, last + 1))
+    return sorted(found)

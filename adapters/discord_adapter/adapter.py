@@ -1,24 +1,36 @@
-"""The Discord adapter: Discord events -> `Incoming` -> core -> `Reply` -> Discord API calls.
+"""The Discord adapter: Discord events -> the inbox -> (a worker runs the core) -> replies.
 
 discord.py owns the connection (login, gateway, heartbeats, resumes, REST rate limits); this
-module only translates. It keeps no state of its own that a reconnect or a restart could
-lose: buttons are matched by their custom id, slash commands come from the registry at each
-start, and everything a person did lives in the core's database.
+module only translates. Every message for Steady and every interaction is stored in the inbox
+(`Core.accept_async`) as soon as it arrives, since the gateway keeps nothing for a bot that
+dies. A worker then calls the hooks docs/intake.md names: `rebuild` (the stored payload back
+to an `Incoming`, fetching attachments), `is_admin` and `answer`.
+
+An interaction must be answered within 3 seconds. Its handler, once the event is stored,
+waits up to `discord_defer_after` for `answer` in this process; if the answer is not there
+by then it defers ("Steady is thinking…", private when the command answers privately) and
+`answer` follows up. Whatever `answer` cannot deliver through the interaction (it came to
+another process, or its 15-minute token has run out) goes to the channel, or by DM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 
 from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.translate import read_message
-from bot.core import Core
+from bot.core import APOLOGY, Core
+from bot.inbox import Event
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -39,11 +51,27 @@ ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024  # larger files are not fetched for the c
 ADMIN_CHECK_TIMEOUT_S = 10.0
 RATE_LIMIT_WAIT_S = 30.0  # longer rate limits are not slept through: the outbox retries later
 CLOUDFLARE_RETRY_S = 600.0  # a 429 without Discord's body: Cloudflare's ban lasts minutes
+# An interaction's token works for 15 minutes from its creation; one with less than half a
+# minute left is not worth a request that would fail halfway through a long answer.
+TOKEN_LIFETIME = timedelta(minutes=15)
+TOKEN_MARGIN = timedelta(seconds=30)
 # How someone opens their DMs to the bot; also for the "please open your DMs" ask.
 OPEN_DMS_HINT = "allow direct messages from this server's members (server menu → Privacy Settings)"
 
 
-class SteadyClient(discord.Client):
+class _Hooks:
+    """What both clients (plain and sharded) hand to the adapter."""
+
+    adapter: DiscordAdapter
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+
+class SteadyClient(_Hooks, discord.Client):
     """A discord.py client that hands its events to the adapter."""
 
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
@@ -52,11 +80,16 @@ class SteadyClient(discord.Client):
         super().__init__(**options)
         self.adapter = adapter
 
-    async def setup_hook(self) -> None:
-        await self.adapter.setup()
 
-    async def on_message(self, message: discord.Message) -> None:
-        await self.adapter.on_message(message)
+class ShardedSteadyClient(_Hooks, discord.AutoShardedClient):
+    """The same, for some of the bot's shards (`STEADY_DISCORD_SHARDS`): Discord sends each
+    shard the events of its own servers, so receivers with different shards never see the
+    same message."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(**options)
+        self.adapter = adapter
 
 
 def intents_for(settings: Settings) -> discord.Intents:
@@ -70,30 +103,68 @@ def intents_for(settings: Settings) -> discord.Intents:
     return intents
 
 
+@dataclass(frozen=True)
+class DiscordIncoming(Incoming):
+    """An `Incoming` with what `answer` and `is_admin` need from the stored event."""
+
+    interaction: dict[str, Any] | None = None  # id, token, application id… of an interaction
+    manages_server: bool | None = None  # Manage Server, when the event said (None: ask)
+
+
+@dataclass
+class _Waiting:
+    """An interaction received here whose answer has not been sent yet. The lock keeps the
+    handler's deferral and `answer`'s response from crossing."""
+
+    interaction: discord.Interaction
+    private: bool  # the command answers only the person (deferred privately too)
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 class DiscordAdapter:
     platform = PLATFORM
     open_dms_hint = OPEN_DMS_HINT
 
-    def __init__(self, core: Core, settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
+    def __init__(
+        self,
+        core: Core,
+        settings: Settings,
+        *,
+        guild_ready_timeout: float = 2.0,
+        answers_here: bool = True,
+    ) -> None:
+        """`answers_here`: a worker in this process answers the events this adapter stores.
+        A receive-only process defers every interaction at once instead of waiting."""
         if settings.discord_token is None:
             raise ValueError("STEADY_DISCORD_TOKEN is not set")
         self.core, self.settings = core, settings
-        self.client = SteadyClient(
-            self,
-            intents=intents_for(settings),
-            allowed_mentions=discord.AllowedMentions.none(),
-            max_ratelimit_timeout=RATE_LIMIT_WAIT_S,
-            guild_ready_timeout=guild_ready_timeout,
-        )
+        self.answers_here = answers_here
+        options: dict[str, Any] = {
+            "intents": intents_for(settings),
+            "allowed_mentions": discord.AllowedMentions.none(),
+            "max_ratelimit_timeout": RATE_LIMIT_WAIT_S,
+            "guild_ready_timeout": guild_ready_timeout,
+        }
+        shard_ids = settings.discord_shard_ids()
+        if shard_ids is None:
+            self.client: discord.Client = SteadyClient(self, **options)
+        else:
+            self.client = ShardedSteadyClient(
+                self, shard_ids=shard_ids, shard_count=settings.discord_shard_count, **options
+            )
         self.tree = slash.build_tree(self.client, core.registry, self.on_slash_command)
+        self.now = discord.utils.utcnow  # when an interaction's token runs out, against this
         self._logged_in = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: dict[str, _Waiting] = {}  # interaction id -> its handler, until answered
+        self._files: aiohttp.ClientSession | None = None
+        self._to_store: list[tuple[Event, asyncio.Future[None]]] = []
+        self._storing: asyncio.Task[None] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Connect and serve until cancelled; the client closes cleanly on the way out."""
-        self._loop = asyncio.get_running_loop()
         token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
         try:
             async with self.client:
@@ -110,6 +181,22 @@ class DiscordAdapter:
                 "unset the setting to run with slash commands and mentions only."
             )
             raise
+        finally:
+            if self._files is not None:
+                await self._files.close()
+                self._files = None
+
+    async def login(self) -> None:
+        """For a process that only works the inbox: Discord's REST API for `answer` and the
+        outbox, without joining the gateway (receivers do that). `close` ends it."""
+        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        await self.client.login(token)
+
+    async def close(self) -> None:
+        await self.client.close()
+        if self._files is not None:
+            await self._files.close()
+            self._files = None
 
     async def setup(self) -> None:
         """After login, before the gateway: buttons and slash commands."""
@@ -138,7 +225,7 @@ class DiscordAdapter:
                 f" to server {guild_id}" if guild_id is not None else "",
             )
 
-    # -- incoming ----------------------------------------------------------------------------
+    # -- receiving: into the inbox -----------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or self.client.user is None:
@@ -151,156 +238,340 @@ class DiscordAdapter:
             commands=self.core.registry.names(),
             private=private,
         )
-        for_us = private or said.mentioned or said.text.startswith("/")
-        attachments = await self._attachments(message) if for_us else ()
-        if not said.text and not attachments:
-            return  # nothing to read (in a server, without the message content intent)
-        incoming = Incoming(
-            platform=PLATFORM,
-            user_id=str(message.author.id),
-            display_name=message.author.display_name,
-            chat_id=str(message.channel.id),
-            chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
-            server_id=str(message.guild.id) if message.guild else None,
-            text=said.text,
-            admin_check=None if private else self._admin_check(message),
-            message_id=str(message.id),
-            addressed=private or said.mentioned,
-            attachments=attachments,
-        )
-        replies = await self.core.handle_async(incoming)
-        try:
-            await self._deliver(
-                replies,
-                message.channel,
-                message.author,
-                in_server=not private,
-                reference=message.to_reference(fail_if_not_exists=False),
-            )
-        except discord.Forbidden:
-            log.warning(
-                "no permission to answer in channel %s: give the bot Send Messages, Embed "
-                "Links and Attach Files there",
-                message.channel.id,
-            )
-
-    async def on_slash_command(self, interaction: discord.Interaction, line: str) -> None:
-        await self._answer(interaction, self._incoming(interaction, text=line))
-
-    async def on_button(self, interaction: discord.Interaction, payload: str) -> None:
-        await self._answer(interaction, self._incoming(interaction, payload=payload))
-
-    def _incoming(
-        self, interaction: discord.Interaction, *, text: str = "", payload: str | None = None
-    ) -> Incoming:
-        private = interaction.guild_id is None
-        # The member's permissions come with the interaction: no request needed.
-        manages = interaction.permissions.manage_guild
-        return Incoming(
-            platform=PLATFORM,
-            user_id=str(interaction.user.id),
-            display_name=interaction.user.display_name,
-            chat_id=str(interaction.channel_id),
-            chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
-            server_id=str(interaction.guild_id) if interaction.guild_id else None,
-            text=text,
-            admin_check=None if private else (lambda: manages),
-            payload=payload,
-            message_id=str(interaction.id),
-        )
-
-    async def _attachments(self, message: discord.Message) -> tuple[Attachment, ...]:
-        found = []
+        if not (private or said.mentioned or said.text.startswith("/")):
+            return  # talk in a server that is not for Steady: nothing is stored
+        files = []
         for item in message.attachments:
             if item.size > ATTACHMENT_MAX_BYTES:
                 log.info("skipped a %d-byte attachment in message %s", item.size, message.id)
                 continue
-            is_image = (item.content_type or "").startswith("image/")
-            found.append(Attachment(item.filename, await item.read(), is_image))
-        return tuple(found)
+            files.append({"filename": item.filename, "url": item.url, "type": item.content_type})
+        if not said.text and not files:
+            return  # nothing to read (in a server, without the message content intent)
+        author = message.author
+        # A server message carries its author's member record, whose roles the cached server
+        # resolves; without one (the server not cached yet) `is_admin` asks Discord.
+        manages = (
+            author.guild_permissions.manage_guild if isinstance(author, discord.Member) else None
+        )
+        payload = self._payload(
+            user=author,
+            chat_id=message.channel.id,
+            server_id=message.guild.id if message.guild else None,
+            event_id=message.id,
+            text=said.text,
+            addressed=private or said.mentioned,
+            manages=None if private else manages,
+        )
+        payload["attachments"] = files
+        if not await self._accept(payload, message.channel.id, author.id):
+            with contextlib.suppress(discord.HTTPException):
+                await message.channel.send(APOLOGY)
 
-    def _admin_check(self, message: discord.Message) -> Callable[[], bool]:
-        """Manage Server, asked only when a command needs it. The core calls this from its
-        worker thread; the answer is worked out on the event loop that owns the cache."""
+    async def on_slash_command(self, interaction: discord.Interaction, line: str) -> None:
+        await self._receive_interaction(interaction, text=line)
 
-        async def manages_guild() -> bool:
-            # A server message carries its author's member record, whose roles the cached
-            # server resolves; without one (the server not cached yet) nobody is an admin.
-            author = message.author
-            return isinstance(author, discord.Member) and author.guild_permissions.manage_guild
+    async def on_button(self, interaction: discord.Interaction, payload: str) -> None:
+        await self._receive_interaction(interaction, payload=payload)
 
-        return lambda: self._on_loop(manages_guild)
-
-    def _on_loop(self, work: Callable[[], Coroutine[Any, Any, bool]]) -> bool:
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(work(), self._loop)
+    async def _receive_interaction(
+        self, interaction: discord.Interaction, *, text: str = "", payload: str | None = None
+    ) -> None:
+        """Store it, then answer within Discord's 3 seconds: directly when the worker is quick,
+        otherwise defer and let `answer` follow up."""
+        loop = asyncio.get_running_loop()
+        received = loop.time()
+        in_server = interaction.guild_id is not None
+        private = in_server and self._answers_privately(payload or text)
+        data = self._payload(
+            user=interaction.user,
+            chat_id=interaction.channel_id or 0,
+            server_id=interaction.guild_id,
+            event_id=interaction.id,
+            text=text,
+            addressed=True,
+            # The member's permissions come with the interaction: no request needed.
+            manages=interaction.permissions.manage_guild if in_server else None,
+        )
+        data["payload"] = payload
+        data["interaction"] = {
+            "id": str(interaction.id),
+            "token": interaction.token,
+            "application_id": str(interaction.application_id),
+            "channel_id": str(interaction.channel_id),
+            "guild_id": str(interaction.guild_id) if in_server else None,
+            "private": private,
+        }
+        key = str(interaction.id)
+        waiting = self._waiting[key] = _Waiting(interaction, private)
+        # Forgotten when its token runs out, answered or not (another process may answer it).
+        loop.call_later(TOKEN_LIFETIME.total_seconds(), self._waiting.pop, key, None)
+        if not await self._accept(data, interaction.channel_id or 0, interaction.user.id):
+            self._waiting.pop(key, None)
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.response.send_message(APOLOGY, ephemeral=True)
+            return
+        wait = self.settings.discord_defer_after - (loop.time() - received)
         try:
-            return future.result(timeout=ADMIN_CHECK_TIMEOUT_S)
-        except Exception as exc:  # no answer means no admin rights
-            future.cancel()
+            await asyncio.wait_for(waiting.answered.wait(), wait if self.answers_here else 0)
+        except TimeoutError:
+            async with waiting.lock:
+                if not interaction.response.is_done():
+                    with contextlib.suppress(discord.NotFound):  # expired: `answer` copes
+                        await interaction.response.defer(thinking=True, ephemeral=private)
+
+    def _answers_privately(self, line: str) -> bool:
+        """Whether the registry marks the line's command as one that answers only the person."""
+        words = line[1:].split(maxsplit=1) if line.startswith("/") else []
+        if not words:
+            return False
+        command = self.core.registry.get(words[0].split("@", 1)[0])
+        return command is not None and command.ephemeral
+
+    def _payload(
+        self,
+        *,
+        user: discord.abc.User,
+        chat_id: int,
+        server_id: int | None,
+        event_id: int,
+        text: str,
+        addressed: bool,
+        manages: bool | None,
+    ) -> dict[str, Any]:
+        """The stored event: the `Incoming`'s fields as JSON (`rebuild` reads them back)."""
+        return {
+            "user_id": str(user.id),
+            "display_name": user.display_name,
+            "chat_id": str(chat_id),
+            "server_id": str(server_id) if server_id is not None else None,
+            "message_id": str(event_id),
+            "text": text,
+            "addressed": addressed,
+            "manages_server": manages,
+        }
+
+    async def _accept(self, payload: dict[str, Any], chat_id: int, user_id: int) -> bool:
+        """Into the inbox now: the gateway will not send this event again. False: it could not
+        be stored, and the person is told so (nothing was done).
+
+        Events are stored in the order they arrived, a batch per transaction: whatever came
+        while the last batch was being written goes in the next (per-chat order is the
+        inbox's order, and handlers storing side by side could commit out of turn)."""
+        event = Event(
+            PLATFORM, payload["message_id"], f"discord:{chat_id}", f"discord:{user_id}", payload
+        )
+        stored = asyncio.get_running_loop().create_future()
+        self._to_store.append((event, stored))
+        if self._storing is None or self._storing.done():
+            self._storing = asyncio.create_task(self._store())
+        try:
+            await stored
+        except Exception:
+            log.exception("could not store Discord event %s in the inbox", event.event_id)
+            return False
+        return True
+
+    async def _store(self) -> None:
+        while self._to_store:
+            batch, self._to_store = self._to_store, []
+            try:
+                await self.core.accept_async([event for event, _ in batch])
+            except Exception as exc:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_exception(exc)
+            else:
+                for _, stored in batch:
+                    if not stored.done():
+                        stored.set_result(None)
+
+    # -- the worker's hooks (docs/intake.md) -------------------------------------------------
+
+    async def rebuild(self, payload: dict[str, Any]) -> DiscordIncoming | None:
+        """A stored event back as the core's `Incoming`, with its files fetched."""
+        private = payload.get("server_id") is None
+        manages = payload.get("manages_server")
+        files = []
+        for item in payload.get("attachments", ()):
+            data = await self._download(item["url"])
+            if data is not None:
+                is_image = (item.get("type") or "").startswith("image/")
+                files.append(Attachment(item["filename"], data, is_image))
+        return DiscordIncoming(
+            platform=PLATFORM,
+            user_id=payload["user_id"],
+            display_name=payload["display_name"],
+            chat_id=payload["chat_id"],
+            chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
+            server_id=payload.get("server_id"),
+            text=payload.get("text", ""),
+            admin_check=None if private or manages is None else (lambda: bool(manages)),
+            payload=payload.get("payload"),
+            message_id=payload["message_id"],
+            addressed=payload.get("addressed", True),
+            attachments=tuple(files),
+            interaction=payload.get("interaction"),
+            manages_server=manages,
+        )
+
+    async def _download(self, url: str) -> bytes | None:
+        if self._files is None:
+            self._files = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+        try:
+            async with self._files.get(url) as response:
+                response.raise_for_status()
+                return await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # An attachment's link lasts a day; the core then says the file is missing.
+            log.warning("could not fetch an attachment: %s", type(exc).__name__)
+            return None
+
+    async def is_admin(self, incoming: Incoming) -> bool:
+        """Manage Server in the incoming's server: as the event said, or asked of Discord."""
+        if incoming.server_id is None:
+            return False
+        known = getattr(incoming, "manages_server", None)
+        if known is not None:
+            return bool(known)
+        try:
+            async with asyncio.timeout(ADMIN_CHECK_TIMEOUT_S):
+                guild_id, user_id = int(incoming.server_id), int(incoming.user_id)
+                guild = self.client.get_guild(guild_id) or await self.client.fetch_guild(guild_id)
+                member = guild.get_member(user_id) or await guild.fetch_member(user_id)
+                return member.guild_permissions.manage_guild
+        except (discord.HTTPException, TimeoutError) as exc:  # no answer: no admin rights
             log.warning("could not check Manage Server permission: %s", type(exc).__name__)
             return False
 
-    # -- answering interactions --------------------------------------------------------------
-
-    async def _answer(self, interaction: discord.Interaction, incoming: Incoming) -> None:
-        """Answer within Discord's 3 seconds: directly when the core is quick, otherwise
-        defer ("Steady is thinking…") and follow up when it is done."""
-        work = asyncio.ensure_future(self.core.handle_async(incoming))
-        done, _ = await asyncio.wait({work}, timeout=self.settings.discord_defer_after)
-        deferred = not done
+    async def answer(self, incoming: Incoming, replies: Sequence[Reply]) -> None:
+        """Send the core's replies to what the person did, now. Raises when Discord could not
+        be reached (the outbox tries again); a channel the bot may not write in is logged."""
+        await self._logged_in.wait()
+        replies = list(replies)
+        info = getattr(incoming, "interaction", None)
         try:
-            if deferred:
-                await interaction.response.defer(thinking=True)
-            await self._respond(interaction, await work, deferred=deferred)
+            if info is None:
+                reference = discord.MessageReference(
+                    message_id=int(incoming.message_id or 0),
+                    channel_id=int(incoming.chat_id),
+                    guild_id=int(incoming.server_id) if incoming.server_id else None,
+                    fail_if_not_exists=False,
+                )
+                await self._deliver(replies, incoming, reference=reference)
+            elif not await self._through_interaction(incoming, info, replies):
+                await self._deliver(replies, incoming)
+        except discord.Forbidden:
+            log.warning(
+                "no permission to answer in channel %s: give the bot Send Messages, Embed "
+                "Links and Attach Files there",
+                incoming.chat_id,
+            )
+
+    async def _through_interaction(
+        self, incoming: Incoming, info: dict[str, Any], replies: list[Reply]
+    ) -> bool:
+        """Answer as the interaction's response or follow-ups, while its token lives. False:
+        it can't be (expired or unknown), and the replies go to the channel instead."""
+        key = info["id"]
+        waiting = self._waiting.pop(key, None)
+        if self._expired(key):
+            log.warning("interaction %s expired; answering in its channel", key)
+            return False
+        try:
+            if waiting is None:
+                # Received by another process (or before a restart): its follow-up webhook
+                # still takes messages when it was deferred; otherwise Discord refuses.
+                await self._follow_up(incoming, info, replies)
+                return True
+            async with waiting.lock:
+                waiting.answered.set()
+                interaction = waiting.interaction
+                await self._respond(
+                    interaction,
+                    replies,
+                    deferred=interaction.response.is_done(),
+                    private=waiting.private,
+                )
+            return True
         except discord.NotFound:
-            replies = await work
-            # The interaction ran out before we answered: say it in the channel instead, so
-            # what the core did is never left unconfirmed.
-            log.warning("interaction %s expired; answering in its channel", interaction.id)
-            channel = self.client.get_partial_messageable(interaction.channel_id or 0)
-            in_server = interaction.guild_id is not None
-            await self._deliver(replies, channel, interaction.user, in_server=in_server)
+            log.warning("interaction %s ran out; answering in its channel", key)
+            return False
+        except discord.HTTPException as exc:
+            if exc.status != 401:  # 401: the webhook token is no longer valid
+                raise
+            log.warning("interaction %s ran out; answering in its channel", key)
+            return False
+
+    def _expired(self, interaction_id: str) -> bool:
+        created = discord.utils.snowflake_time(int(interaction_id))
+        return self.now() >= created + TOKEN_LIFETIME - TOKEN_MARGIN
 
     async def _respond(
-        self, interaction: discord.Interaction, replies: list[Reply], *, deferred: bool
+        self,
+        interaction: discord.Interaction,
+        replies: list[Reply],
+        *,
+        deferred: bool,
+        private: bool,
     ) -> None:
+        """`private`: the command answers only the person, and a deferral was made private."""
         in_server = interaction.guild_id is not None
         messages = [
-            (out, in_server and reply.target is TargetKind.PRIVATE)
+            (out, in_server and (private or reply.target is TargetKind.PRIVATE))
             for reply in replies
             for out in render.render(reply)
         ]
         if not messages:
             if not deferred:
-                await interaction.response.defer(thinking=True)
+                await interaction.response.defer(thinking=True, ephemeral=private)
             await interaction.delete_original_response()
             return
         for index, (out, ephemeral) in enumerate(messages):
             if index == 0 and not deferred:
                 await interaction.response.send_message(**out.kwargs(), ephemeral=ephemeral)
                 continue
-            if index == 0 and ephemeral:
-                # The first follow-up fills the public "thinking" message: a private answer
-                # must not, so that message goes and the answer follows privately.
+            if index == 0 and ephemeral != private:
+                # The first follow-up fills the "thinking" message, public or private as the
+                # deferral was: an answer of the other kind must not, so that message goes.
                 await interaction.delete_original_response()
             await interaction.followup.send(**out.kwargs(), ephemeral=ephemeral)
+
+    async def _follow_up(
+        self, incoming: Incoming, info: dict[str, Any], replies: list[Reply]
+    ) -> None:
+        """Follow-ups on an interaction this process never saw; private replies go by DM."""
+        webhook = discord.Webhook.partial(
+            int(info["application_id"]), info["token"], client=self.client
+        )
+        in_server = incoming.chat_kind is ChatKind.GROUP
+        public = [r for r in replies if not (in_server and r.target is TargetKind.PRIVATE)]
+        for reply in public:
+            for out in render.render(reply):
+                await webhook.send(**out.kwargs())
+        if len(public) < len(replies):
+            await self._deliver([r for r in replies if r not in public], incoming)
 
     # -- sending -----------------------------------------------------------------------------
 
     async def _deliver(
         self,
         replies: list[Reply],
-        channel: discord.abc.Messageable,
-        person: discord.abc.User,
+        incoming: Incoming,
         *,
-        in_server: bool,
         reference: discord.MessageReference | None = None,
     ) -> None:
-        """Replies to something a person did in `channel`; private ones go to their DMs."""
+        """Replies to something a person did in their channel; private ones go to their DMs."""
+        channel = self.client.get_partial_messageable(
+            int(incoming.chat_id),
+            guild_id=int(incoming.server_id) if incoming.server_id else None,
+        )
+        in_server = incoming.chat_kind is ChatKind.GROUP
         for reply in replies:
             if reply.target is TargetKind.PRIVATE and in_server:
-                await self._send_privately(person, reply, fallback=channel)
+                await self._send_privately(
+                    int(incoming.user_id), incoming.display_name, reply, fallback=channel
+                )
             else:
                 await self._send(channel, reply, reference=reference)
                 reference = None  # only the first message answers visibly
@@ -320,13 +591,21 @@ class DiscordAdapter:
                 await channel.send(**out.kwargs())
 
     async def _send_privately(
-        self, user: discord.abc.User, reply: Reply, *, fallback: discord.abc.Messageable
+        self,
+        user_id: int,
+        display_name: str,
+        reply: Reply,
+        *,
+        fallback: discord.abc.Messageable | None,
     ) -> None:
         try:
-            await self._send(user, reply)
+            dm = await self.client.create_dm(discord.Object(id=user_id))
+            await self._send(dm, reply)
         except discord.Forbidden:
+            if fallback is None:
+                raise
             await fallback.send(
-                f"{user.display_name}: I couldn't send you a direct message, so I kept it "
+                f"{display_name}: I couldn't send you a direct message, so I kept it "
                 f"back. To get private replies, {OPEN_DMS_HINT}."
             )
 

@@ -42,6 +42,7 @@ def _history(ctx: Context) -> list[EntryRow]:
     details="The CSV has one row per entry, with a header, in metres, seconds, kilograms and "
     "millilitres; /import reads it back. The JSON holds your profile, entries, goals and "
     "everything else I keep about you.",
+    ephemeral=True,
 )
 def export(ctx: Context, args: str) -> Reply:
     rows = _history(ctx)
@@ -66,6 +67,7 @@ def export(ctx: Context, args: str) -> Reply:
     details="Send the CSV file with /import as its caption. Entries already here are skipped, "
     "so importing the same file twice adds nothing. A file with a mistake changes nothing, "
     "and I say which line to fix. In the terminal: /import steady-export-2026-11-25.csv",
+    ephemeral=True,
 )
 def import_(ctx: Context, args: str) -> str:
     files = ctx.incoming.attachments
@@ -135,6 +137,7 @@ def _counts(ctx: Context) -> tuple[int, int, int]:
     details=f"I ask first: press the button or type /deleteme {CONFIRM_WORD}. Then your entries, "
     "goals, settings, linked accounts and every other record of you are deleted, on every "
     "platform. It can't be undone, so /export first if you want a copy.",
+    ephemeral=True,
 )
 def deleteme(ctx: Context, args: str) -> Reply | str:
     word = args.strip()

@@ -15,6 +15,7 @@ SECTION = "Settings"
     section=SECTION,
     params=(Param("switch", "on or off", required=False, choices=("on", "off")),),
     details="With it off, logs and reminders come without the extra line; nothing else changes.",
+    ephemeral=True,
 )
 def encourage(ctx: Context, args: str) -> str:
     choice = args.strip().lower()

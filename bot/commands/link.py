@@ -36,6 +36,7 @@ def _others(platform: str) -> str:
     details="Send /link on one platform to get a code, then send /link with that code to me "
     "on the other within minutes. Entries, goals and challenge places become one history; "
     "settings come from the side that asked for the code.",
+    ephemeral=True,
 )
 def link(ctx: Context, args: str) -> str:
     code = linking.normalise_code(args)

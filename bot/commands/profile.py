@@ -88,6 +88,7 @@ def _group_tz(ctx: Context, args: str) -> str:
     examples=("/units metric", "/units imperial"),
     section=SECTION,
     params=(Param("system", "metric or imperial", choices=("metric", "imperial")),),
+    ephemeral=True,
 )
 def units(ctx: Context, args: str) -> str:
     choice = args.strip().lower()

@@ -50,6 +50,9 @@ class Command:
     where: Where = Where.ANY
     admin: bool = False  # in a group, only its admins may run it; in a private chat anyone
     details: str = ""  # extra help for /help NAME
+    # Answers only the person who asked, where a platform can (Discord: ephemeral replies to
+    # a slash command or button in a server); its "thinking…" is then private too.
+    ephemeral: bool = False
 
     @property
     def usage(self) -> str:
@@ -72,11 +75,21 @@ def command(
     where: Where = Where.ANY,
     admin: bool = False,
     details: str = "",
+    ephemeral: bool = False,
 ) -> Callable[[Handler], Handler]:
     def attach(handler: Handler) -> Handler:
         specs = getattr(handler, _ATTR, ())
         spec = Command(
-            name, summary, tuple(examples), section, handler, tuple(params), where, admin, details
+            name,
+            summary,
+            tuple(examples),
+            section,
+            handler,
+            tuple(params),
+            where,
+            admin,
+            details,
+            ephemeral,
         )
         setattr(handler, _ATTR, (*specs, spec))
         return handler

@@ -79,6 +79,7 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
     "A time like 07:00 or 6:30pm, or 'every 2h' with a window such as 09:00-21:00 "
     "(09:00–21:00 if you give none). Times are in your time zone (/tz). "
     "Nudges come to this private chat; /remind off <number> removes one.",
+    ephemeral=True,
 )
 def remind(ctx: Context, args: str) -> str:
     words = args.split()
@@ -164,6 +165,7 @@ def _remove(ctx: Context, text: str) -> str:
     examples=("/reminders",),
     section=SECTION,
     where=Where.PRIVATE,
+    ephemeral=True,
 )
 def reminders(ctx: Context, args: str) -> str:
     mine = list(
@@ -217,6 +219,7 @@ def status_line(ctx: Context) -> str:
     examples=("/quiet 22:00-07:00", "/quiet off"),
     section=SECTION,
     params=(Param("hours", "e.g. 22:00-07:00, or off", required=False),),
+    ephemeral=True,
 )
 def quiet(ctx: Context, args: str) -> str:
     text = args.strip().lower()
@@ -245,6 +248,7 @@ def quiet(ctx: Context, args: str) -> str:
     params=(Param("for", "How long: 30m, 2h (up to 24h)", required=False),),
     details="A nudge that comes due while snoozed comes back when the snooze ends, if that "
     "is still the same day. For days off, use /pause.",
+    ephemeral=True,
 )
 def snooze(ctx: Context, args: str) -> str:
     length = timeparsing.duration(args, "/snooze 2h") if args.strip() else timedelta(hours=1)
@@ -261,6 +265,7 @@ def snooze(ctx: Context, args: str) -> str:
     examples=("/pause 3d", "/pause 2w"),
     section=SECTION,
     params=(Param("for", "How long: 3d, 2w (up to a year)"),),
+    ephemeral=True,
 )
 def pause(ctx: Context, args: str) -> str:
     if not args.strip():
@@ -276,7 +281,13 @@ def pause(ctx: Context, args: str) -> str:
     )
 
 
-@command("resume", "Nudges back on after /snooze or /pause", examples=("/resume",), section=SECTION)
+@command(
+    "resume",
+    "Nudges back on after /snooze or /pause",
+    examples=("/resume",),
+    section=SECTION,
+    ephemeral=True,
+)
 def resume(ctx: Context, args: str) -> str:
     state = nudge_state(ctx)
     was_off = any(t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until))
@@ -290,6 +301,7 @@ def resume(ctx: Context, args: str) -> str:
     examples=("/skip", "/skip 3"),
     section=SECTION,
     params=(Param("reminder", "A reminder number from /reminders", required=False),),
+    ephemeral=True,
 )
 def skip(ctx: Context, args: str) -> str:
     if args.strip():

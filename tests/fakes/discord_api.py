@@ -6,7 +6,11 @@ READY / GUILD_CREATE, heartbeats, dispatches with sequence numbers, op 7 (reconn
 RESUME replaying what the bot missed, message content withheld from server messages when
 the session lacks the Message Content intent (DMs and mentions keep it), command sync,
 channel messages in a guild of two channels (#general, #challenges), DM channels,
-interaction callbacks and follow-ups. Switches make a DM answer 403 or a route answer 429.
+interaction callbacks and follow-ups (refused before the interaction was acknowledged, and
+once its token is 15 minutes old). Sharding as Discord does it: IDENTIFY with
+`shard: [id, count]`, `GET /gateway/bot`, and each server's events sent only to the shard
+`(guild_id >> 22) % count` (DMs to shard 0); `add_guild` makes more servers. Switches make
+a DM answer 403 or a route answer 429.
 Every REST call is recorded, and every message the bot shows is kept in `posted`, with
 `Posted.seen` for its text as Discord's client shows the markdown, so tests assert what a
 person would see.
@@ -18,13 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import re
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import discord
@@ -42,6 +46,7 @@ MESSAGE_CONTENT = 1 << 15  # the privileged intent's bit
 MANAGE_GUILD = 1 << 5
 EVERYONE_PERMISSIONS = 0x63584C0  # view, send, read history, embed, attach, use commands…
 EPHEMERAL = 1 << 6
+TOKEN_LIFETIME = timedelta(minutes=15)  # an interaction's token, from its creation
 TIMESTAMP = "2026-11-25T12:00:00.000000+00:00"
 
 
@@ -126,6 +131,7 @@ class Session:
     id: str
     intents: int
     ws: web.WebSocketResponse | None
+    shard: tuple[int, int] = (0, 1)  # (id, count), as the bot identified
     seq: int = 0
     log: list[dict[str, Any]] = field(default_factory=list)  # every dispatch, for RESUME
 
@@ -144,16 +150,35 @@ class FakeDiscord:
         self.rate_limited: dict[str, float] = {}  # path regex -> retry_after to answer 429
         self.interaction_callbacks: list[dict[str, Any]] = []
         self.expire_interactions = False  # answer callbacks as if the 3 seconds had passed
-        self.session: Session | None = None
+        self.sessions: dict[int, Session] = {}  # shard id -> its session
+        self.guilds: dict[int, dict[int, str]] = {GUILD_ID: dict(CHANNELS)}  # -> its channels
+        self.dispatched: list[tuple[int, str, dict[str, Any]]] = []  # (shard, event, data)
         self._users: dict[int, dict[str, Any]] = {}
         self._roles: dict[int, list[int]] = {}  # user -> role ids in the guild
         self._dm_channels: dict[int, int] = {}  # user -> DM channel
         self._dm_users: dict[int, int] = {}  # DM channel -> user
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction
-        self._ids = itertools.count(1_100_000_000_000_000_000)
+        self._last_id = 0
         self._files: dict[str, bytes] = {}  # attachments people sent, by file name
         self._runner: web.AppRunner | None = None
         self.port = 0
+
+    def _new_id(self) -> int:
+        """A snowflake of now, as Discord's are (the time an interaction's token counts from)."""
+        self._last_id = max(self._last_id + 1, discord.utils.time_snowflake(datetime.now(UTC)))
+        return self._last_id
+
+    @property
+    def session(self) -> Session | None:
+        """Shard 0's session (the only one of a bot that does not shard)."""
+        return self.sessions.get(0)
+
+    def add_guild(self, guild_id: int, channels: dict[int, str]) -> None:
+        """Another server the bot is in, with its text channels (before the bot connects)."""
+        self.guilds[guild_id] = dict(channels)
+
+    def guild_of(self, channel_id: int) -> int | None:
+        return next((g for g, chans in self.guilds.items() if channel_id in chans), None)
 
     # -- server ------------------------------------------------------------------------------
 
@@ -216,7 +241,7 @@ class FakeDiscord:
     def dm_channel(self, user_id: int) -> int:
         """The DM channel between the bot and a person (made on first use, as Discord does)."""
         if user_id not in self._dm_channels:
-            channel = next(self._ids)
+            channel = self._new_id()
             self._dm_channels[user_id] = channel
             self._dm_users[channel] = user_id
         return self._dm_channels[user_id]
@@ -237,7 +262,7 @@ class FakeDiscord:
         attachments: tuple[tuple[str, bytes, str], ...] = (),
     ) -> int:
         """A person posts a message, in #general or in their DM with the bot. Returns its id."""
-        message_id = next(self._ids)
+        message_id = self._new_id()
         mentions = [
             self._users[int(i)] for i in re.findall(r"<@!?(\d+)>", content) if int(i) in self._users
         ]
@@ -248,7 +273,7 @@ class FakeDiscord:
             self._files[name] = data
             files.append(
                 {
-                    "id": str(next(self._ids)),
+                    "id": str(self._new_id()),
                     "filename": name,
                     "size": len(data),
                     "url": f"{self.base_url}/attachments/{name}",
@@ -275,7 +300,7 @@ class FakeDiscord:
             "components": [],
         }
         if not dm:
-            message["guild_id"] = str(GUILD_ID)
+            message["guild_id"] = str(self.guild_of(channel_id))
             message["member"] = {k: v for k, v in self.member(user_id).items() if k != "user"}
         await self.dispatch("MESSAGE_CREATE", message)
         return message_id
@@ -337,7 +362,7 @@ class FakeDiscord:
         message: dict[str, Any] | None = None,
         channel_id: int = CHANNEL_ID,
     ) -> int:
-        interaction_id = next(self._ids)
+        interaction_id = self._new_id()
         token = f"interaction-token-{interaction_id}"
         channel = self.dm_channel(user_id) if dm else channel_id
         payload: dict[str, Any] = {
@@ -363,9 +388,10 @@ class FakeDiscord:
                 "recipients": [self._users[user_id]],
             }
         else:
-            payload["guild_id"] = str(GUILD_ID)
+            guild_id = self.guild_of(channel)
+            payload["guild_id"] = str(guild_id)
             payload["guild_locale"] = "en-US"
-            payload["channel"] = {**self._channel(channel), "guild_id": str(GUILD_ID)}
+            payload["channel"] = {**self._channel(channel), "guild_id": str(guild_id)}
             payload["member"] = {
                 **self.member(user_id),
                 "permissions": str(self.permissions_of(user_id)),
@@ -381,13 +407,22 @@ class FakeDiscord:
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event to the bot's session. While the bot is away (between op 7 and its
         RESUME) the event waits in the session's log and is replayed on RESUME."""
-        session = self.session
+        session = self._session_for(data)
         if session is None:
             raise AssertionError("the bot has not identified yet")
+        self.dispatched.append((session.shard[0], event, data))
         session.seq += 1
         frame = {"op": 0, "t": event, "s": session.seq, "d": data}
         session.log.append(frame)
         await self._deliver(session, frame)
+
+    def _session_for(self, data: dict[str, Any]) -> Session | None:
+        """Discord's rule: a server's events go to shard (guild_id >> 22) % count; DMs to 0."""
+        if not self.sessions:
+            return None
+        count = next(iter(self.sessions.values())).shard[1]
+        guild = data.get("guild_id")
+        return self.sessions.get((int(guild) >> 22) % count if guild else 0)
 
     async def request_reconnect(self) -> None:
         """op 7: Discord asks the bot to reconnect and resume."""
@@ -430,8 +465,9 @@ class FakeDiscord:
                 await self._identify(ws, data)
             elif op == 6:
                 await self._resume(ws, data)
-        if self.session is not None and self.session.ws is ws:
-            self.session.ws = None
+        for session in self.sessions.values():
+            if session.ws is ws:
+                session.ws = None
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -443,24 +479,35 @@ class FakeDiscord:
         if intents & MESSAGE_CONTENT and not self.portal_message_content:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self.session = session = Session(uuid.uuid4().hex, intents, ws)
-        await self.dispatch(
+        shard_id, count = data.get("shard") or (0, 1)
+        session = Session(uuid.uuid4().hex, intents, ws, (shard_id, count))
+        self.sessions[shard_id] = session
+        mine = [g for g in self.guilds if count == 1 or (g >> 22) % count == shard_id]
+        await self._send_to(
+            session,
             "READY",
             {
                 "v": 10,
                 "user": self._bot_user(),
-                "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                "guilds": [{"id": str(g), "unavailable": True} for g in mine],
                 "session_id": session.id,
                 "resume_gateway_url": self.gateway_url,
                 "application": {"id": str(BOT_ID), "flags": 0},
-                "shard": [0, 1],
+                "shard": [shard_id, count],
             },
         )
-        await self.dispatch("GUILD_CREATE", self._guild())
+        for guild_id in mine:
+            await self._send_to(session, "GUILD_CREATE", self._guild(guild_id))
+
+    async def _send_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
+        session.seq += 1
+        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.log.append(frame)
+        await self._deliver(session, frame)
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         self.resumes.append(data)
-        session = self.session
+        session = next((s for s in self.sessions.values() if s.id == data.get("session_id")), None)
         if (
             session is None
             or data.get("session_id") != session.id
@@ -472,7 +519,7 @@ class FakeDiscord:
         for frame in session.log:
             if frame["s"] > (data.get("seq") or 0):
                 await self._deliver(session, frame)
-        await self.dispatch("RESUMED", {})
+        await self._send_to(session, "RESUMED", {})
 
     def _bot_user(self) -> dict[str, Any]:
         return {
@@ -486,25 +533,26 @@ class FakeDiscord:
         }
 
     def _channel(self, channel_id: int) -> dict[str, Any]:
-        """A text channel of the guild."""
+        """A text channel of its guild."""
+        channels = self.guilds[self.guild_of(channel_id) or GUILD_ID]
         return {
             "id": str(channel_id),
             "type": 0,
-            "name": CHANNELS[channel_id],
-            "position": list(CHANNELS).index(channel_id),
+            "name": channels[channel_id],
+            "position": list(channels).index(channel_id),
             "permission_overwrites": [],
             "nsfw": False,
             "parent_id": None,
         }
 
-    def _guild(self) -> dict[str, Any]:
+    def _guild(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
         return {
-            "id": str(GUILD_ID),
+            "id": str(guild_id),
             "name": "Runners",
             "owner_id": str(OWNER_ID),
             "roles": [
                 {
-                    "id": str(GUILD_ID),
+                    "id": str(guild_id),
                     "name": "@everyone",
                     "permissions": str(EVERYONE_PERMISSIONS),
                     "position": 0,
@@ -526,7 +574,7 @@ class FakeDiscord:
                     "flags": 0,
                 },
             ],
-            "channels": [self._channel(channel_id) for channel_id in CHANNELS],
+            "channels": [self._channel(channel_id) for channel_id in self.guilds[guild_id]],
             "members": [
                 {
                     "user": self._bot_user(),
@@ -596,6 +644,9 @@ class FakeDiscord:
         return [
             ("GET", r"/users/@me", lambda call: _json(self._bot_user())),
             ("GET", r"/oauth2/applications/@me", lambda call: _json(self._application())),
+            ("GET", r"/gateway/bot", self._gateway_bot),
+            ("GET", r"/guilds/(\d+)", lambda call, g: _json(self._guild(int(g)))),
+            ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
             ("PUT", r"/applications/(\d+)/commands", self._sync),
             ("PUT", r"/applications/(\d+)/guilds/(\d+)/commands", self._sync),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
@@ -604,6 +655,25 @@ class FakeDiscord:
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
         ]
+
+    def _gateway_bot(self, call: Call) -> web.Response:
+        return _json(
+            {
+                "url": self.gateway_url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            }
+        )
+
+    def _get_member(self, call: Call, guild_id: str, user_id: str) -> web.Response:
+        if int(user_id) not in self._users:
+            return _json({"message": "Unknown Member", "code": 10007}, 404)
+        return _json(self.member(int(user_id)))
 
     def _application(self) -> dict[str, Any]:
         return {
@@ -628,7 +698,7 @@ class FakeDiscord:
             commands.append(
                 {
                     **spec,
-                    "id": str(next(self._ids)),
+                    "id": str(self._new_id()),
                     "application_id": app_id,
                     "version": "1",
                     **({"guild_id": guild_id} if guild_id else {}),
@@ -688,10 +758,19 @@ class FakeDiscord:
         return _json(response)
 
     def _followup(self, call: Call, app_id: str, token: str) -> web.Response:
-        channel_id = int(self._interactions[token]["channel_id"])
+        interaction = self._interactions.get(token)
+        if interaction is None or self._expired(interaction):
+            return _json({"message": "Invalid Webhook Token", "code": 50027}, 401)
+        if not any(c["interaction"] == interaction["id"] for c in self.interaction_callbacks):
+            return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        channel_id = int(interaction["channel_id"])
         message = self._bot_message(channel_id, call)
         self.posted.append(Posted(channel_id, message, "followup", call.files))
         return _json(message)
+
+    def _expired(self, interaction: dict[str, Any]) -> bool:
+        created = discord.utils.snowflake_time(int(interaction["id"]))
+        return datetime.now(UTC) > created + TOKEN_LIFETIME
 
     def _delete_original(self, call: Call, app_id: str, token: str) -> web.Response:
         return web.Response(status=204)
@@ -699,7 +778,7 @@ class FakeDiscord:
     def _bot_message(self, channel_id: int, call: Call) -> dict[str, Any]:
         body = call.json or {}
         message = {
-            "id": str(next(self._ids)),
+            "id": str(self._new_id()),
             "channel_id": str(channel_id),
             "author": self._bot_user(),
             "content": body.get("content") or "",
@@ -711,7 +790,7 @@ class FakeDiscord:
             "mention_roles": [],
             "attachments": [
                 {
-                    "id": str(next(self._ids)),
+                    "id": str(self._new_id()),
                     "filename": name,
                     "size": len(data),
                     "url": f"{self.base_url}/attachments/{name}",
@@ -726,7 +805,7 @@ class FakeDiscord:
             "flags": body.get("flags", 0),
         }
         if channel_id not in self._dm_users:
-            message["guild_id"] = str(GUILD_ID)
+            message["guild_id"] = str(self.guild_of(channel_id))
         return message
 
     # -- for assertions ----------------------------------------------------------------------
