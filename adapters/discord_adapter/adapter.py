@@ -41,6 +41,7 @@ from bot.interface import (
     TargetKind,
     TokenRejected,
     Unreachable,
+    clean_text,
 )
 from bot.settings import Settings
 
@@ -339,14 +340,15 @@ class DiscordAdapter:
         addressed: bool,
         manages: bool | None,
     ) -> dict[str, Any]:
-        """The stored event: the `Incoming`'s fields as JSON (`rebuild` reads them back)."""
+        """The stored event: the `Incoming`'s fields as JSON (`rebuild` reads them back),
+        cleaned as an `Incoming` is, since PostgreSQL's JSON refuses NUL characters."""
         return {
             "user_id": str(user.id),
-            "display_name": user.display_name,
+            "display_name": clean_text(user.display_name),
             "chat_id": str(chat_id),
             "server_id": str(server_id) if server_id is not None else None,
             "message_id": str(event_id),
-            "text": text,
+            "text": clean_text(text),
             "addressed": addressed,
             "manages_server": manages,
         }
