@@ -43,9 +43,17 @@ def as_bo(chat: Chat) -> Chat:
     return chat
 
 
+def strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return [str(value)]
+
+
 def table_dump(engine) -> str:  # type: ignore[no-untyped-def]
     """Every column of every row of every table in the database (whatever the models say),
-    as text; JSON is also written out decoded, so an escaped character can't hide a name."""
+    as text; JSON also decoded, each string on its own, so an escape can't hide a name."""
     lines = []
     with engine.connect() as conn:
         for table in inspect(conn).get_table_names():
@@ -54,12 +62,11 @@ def table_dump(engine) -> str:  # type: ignore[no-untyped-def]
                     lines.append(f"{table}: {value}")
                     if isinstance(value, str) and value[:1] in "[{":
                         try:
-                            decoded = json.loads(value)
+                            value = json.loads(value)
                         except ValueError:
                             continue
-                        lines.append(f"{table}: {json.dumps(decoded, ensure_ascii=False)}")
-                    elif isinstance(value, dict | list):
-                        lines.append(f"{table}: {json.dumps(value, ensure_ascii=False)}")
+                    if isinstance(value, dict | list):
+                        lines += [f"{table}: {s}" for s in strings(value)]
     return "\n".join(lines)
 
 
@@ -243,3 +250,38 @@ def test_a_name_json_escapes_is_still_found(make_core, sqlite_url, name):
         )
     bo.say("/deleteme DELETE")
     assert name not in table_dump(core.services.db.engine)
+
+
+def test_a_kept_reply_in_a_channel_she_never_wrote_in_is_found_by_her_name(make_core, sqlite_url):
+    """On Discord a group is a server: Ana's /leaderboard in #challenges names Bo, who only
+    ever wrote in #general."""
+    core = make_core(sqlite_url)
+    ana = GroupChat(core, "ana", platform="discord", chat_id="general", server_id="srv")
+    bo = as_bo(GroupChat(core, BO, platform="discord", chat_id="general", server_id="srv"))
+    ana.say('/challenge new "Dec" runs 5 until 2026-12-20')
+    bo.say("/join")
+    elsewhere = GroupChat(core, "ana", platform="discord", chat_id="challenges", server_id="srv")
+    assert BO_NAME in elsewhere.say("/leaderboard", message_id="lb-in-challenges")
+    elsewhere.say("/help", message_id="help-in-challenges")
+    as_bo(private(core, BO, platform="discord")).say("/deleteme DELETE")
+    assert BO_NAME not in table_dump(core.services.db.engine)
+    assert elsewhere.say("/leaderboard", message_id="lb-in-challenges") == HANDLED_BEFORE
+    assert elsewhere.say("/help", message_id="help-in-challenges") != HANDLED_BEFORE
+
+
+def test_a_kept_reply_with_a_name_she_has_since_changed_goes_too(make_core, sqlite_url):
+    """Her person keeps the name she first came with, her account the latest: a name in
+    between is known to no row, and only where the reply was kept finds it."""
+    core = make_core(sqlite_url)
+    ana = GroupChat(core, "ana")
+    bo = GroupChat(core, BO)
+    bo.name = "Bo First"
+    ana.say('/challenge new "Dec" runs 5 until 2026-12-20')
+    bo.say("/join")
+    bo.name = "Bo Before"
+    bo.say("/run 1k")
+    assert "Bo Before" in ana.say("/leaderboard", message_id="lb-1")
+    as_bo(bo).say("/run 3k")  # she is Bozena Quxwell now
+    as_bo(private(core, BO)).say("/deleteme DELETE")
+    assert "Bo Before" not in table_dump(core.services.db.engine)
+    assert ana.say("/leaderboard", message_id="lb-1") == HANDLED_BEFORE
