@@ -15,7 +15,7 @@ from sqlalchemy import event, func, inspect, select, text
 from bot.digests import run_due_digests, run_due_endings
 from bot.interface import Reply, reply_from_dict
 from bot.storage.db import Database
-from bot.storage.models import Account, Entry, HandledMessage, OutboxMessage
+from bot.storage.models import Account, Entry, HandledMessage, OutboxMessage, RuleFiring
 from bot.storage.ownership import HANDLED_BEFORE, Traces
 from bot.units import quantity
 from tests.group_support import GroupChat, delivered, private
@@ -285,3 +285,19 @@ def test_a_kept_reply_with_a_name_she_has_since_changed_goes_too(make_core, sqli
     as_bo(private(core, BO)).say("/deleteme DELETE")
     assert "Bo Before" not in table_dump(core.services.db.engine)
     assert ana.say("/leaderboard", message_id="lb-1") == HANDLED_BEFORE
+
+
+def test_a_group_rule_remembered_under_her_name_is_forgotten(core, clock):
+    """A digest rule kept once per leader remembers the leader's name."""
+    bo = as_bo(private(core, BO))
+    bo.say("/run 3k")
+    with core.services.db.unit_of_work() as s:
+        for key in (BO_NAME, "Ana"):
+            s.add(
+                RuleFiring(
+                    audience="group:group-1", rule="new-leader", once_key=key, fired_at=clock.now()
+                )
+            )
+    bo.say("/deleteme DELETE")
+    with core.services.db.unit_of_work() as s:
+        assert list(s.scalars(select(RuleFiring.once_key))) == ["Ana"]

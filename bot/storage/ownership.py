@@ -58,6 +58,7 @@ log = logging.getLogger("steady.ownership")
 # What a redelivered message gets when the replies it was given named someone since erased:
 # the record still stops the message from running twice (a second log, a second /join).
 HANDLED_BEFORE = "✓ I handled that message already."
+REDACTED_REPLIES = [reply_to_dict(Reply(HANDLED_BEFORE))]
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,6 @@ def forget_group_memory(session: Session, traces: Traces) -> None:
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
     return (ids[i : i + size] for i in range(0, len(ids), size))
 
-
-REDACTED_REPLIES = [reply_to_dict(Reply(HANDLED_BEFORE))]
 
 Eraser = Callable[[Session, Traces], None]
 # Run by erase_user before the person's row (and by cascade every row pointing at them) is
