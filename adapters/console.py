@@ -3,13 +3,22 @@ line, so it works typed by hand or piped (`printf '/run 5k 28:30\n' | steady cha
 
 Files go both ways through the current folder: attachments in a reply (a chart, an export)
 are saved there and their paths printed; `/import path/to/file.csv` sends that file with the
-command, as a Telegram document or a Discord attachment would arrive."""
+command, as a Telegram document or a Discord attachment would arrive.
+
+Whoever types here names paths on this machine, so files are handled with care: an import
+reads only a regular file, never through a symbolic link, and only up to the import limit
+(checked on the opened file, so nothing can be swapped in between the check and the read);
+a saved file never replaces an existing one or writes through a link (it gets a new name).
+Errors name the path and never show what the file holds."""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import getpass
+import os
 import re
+import stat
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -22,8 +31,71 @@ CHAT_ID = "console"
 FILE_COMMANDS = ("/import",)  # commands whose argument is a file to attach
 
 
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+MAX_NAME_TRIES = 1000
+
+
 class CannotAttach(Exception):
     """A file named in a command could not be read; the message says which and why."""
+
+
+def read_upload(path: Path, max_kb: int, example: str) -> bytes:
+    """The bytes of the regular file at `path`, at most `max_kb` KB.
+
+    Opened with O_NOFOLLOW (a symbolic link is refused, not followed) and O_NONBLOCK (a
+    FIFO can't hold the console up); the type and size are then read from the open file,
+    so what is checked is what is read. A file whose length doesn't match what it said
+    (/proc's, or one being written) is refused: only a plain, settled file is imported."""
+    redo = f"Give the path of a CSV from /export, e.g. {example}"
+    is_link = f"{path} is a link, so I won't read it. {redo}"
+    not_plain = f"{path} isn't a plain file, so I won't read it. {redo}"
+    try:
+        mode = os.lstat(path).st_mode  # a first look: a device or a link is not even opened
+        if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
+            raise CannotAttach(is_link if stat.S_ISLNK(mode) else not_plain)
+        fd = os.open(path, os.O_RDONLY | O_NOFOLLOW | O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # swapped for a link since the first look
+            raise CannotAttach(is_link) from None
+        raise CannotAttach(f"I can't read {path}: {exc.strerror or exc}. {redo}") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped since the first look
+            raise CannotAttach(not_plain)
+        limit = max_kb * 1024
+        if info.st_size > limit:
+            raise CannotAttach(f"{path} is larger than {max_kb} KB. Split it and import the parts.")
+        try:
+            data = file.read(limit + 1)
+        except OSError as exc:
+            raise CannotAttach(f"I can't read {path}: {exc.strerror or exc}. {redo}") from None
+    if len(data) != info.st_size:
+        raise CannotAttach(
+            f"{path} changed while I read it, or isn't a plain file. Try again once it's "
+            "written, or copy it first."
+        )
+    return data
+
+
+def save_new(folder: Path, filename: str, data: bytes) -> Path:
+    """Write `data` to a file in `folder` that didn't exist: O_EXCL refuses any existing
+    name, a symbolic link (even a dangling one) included, so nothing is overwritten and
+    nothing is written through a link; a taken name becomes `name (2).ext`, and so on.
+    Readable by this user only: an export holds someone's data."""
+    name = Path(filename).name or "attachment"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | O_NOFOLLOW | O_CLOEXEC
+    for n in range(1, MAX_NAME_TRIES + 1):
+        path = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+        try:
+            fd = os.open(path, flags, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        return path
+    raise FileExistsError(errno.EEXIST, f"{MAX_NAME_TRIES} files by that name already", name)
 
 
 def render(reply: Reply, *, color: bool) -> str:
@@ -59,14 +131,13 @@ class ConsoleAdapter:
         head, _, rest = text.strip().partition(" ")
         attachments: tuple[Attachment, ...] = ()
         if head.lower() in FILE_COMMANDS and rest.strip():
-            path = (self.folder / Path(rest.strip().strip("'\"")).expanduser()).resolve()
-            try:
-                attachments = (Attachment(path.name, path.read_bytes()),)
-            except OSError as exc:
-                raise CannotAttach(
-                    f"I can't read {path}: {exc.strerror or exc}. "
-                    f"Give the path of a CSV from /export, e.g. {head} steady-export-2026-11-25.csv"
-                ) from None
+            # Not resolved: a link as the last step must be seen, and refused, by the open.
+            path = Path(
+                os.path.normpath(self.folder / Path(rest.strip().strip("'\"")).expanduser())
+            )
+            max_kb = self.core.services.settings.limits.max_import_kb
+            data = read_upload(path, max_kb, f"{head} steady-export-2026-11-25.csv")
+            attachments = (Attachment(path.name, data),)
             text = head
         return Incoming(
             platform=PLATFORM,
@@ -81,9 +152,12 @@ class ConsoleAdapter:
     def show(self, reply: Reply) -> None:
         parts = [render(reply, color=self.color)] if reply.text or reply.buttons else []
         for attachment in reply.attachments:
-            path = self.folder / attachment.filename
-            path.write_bytes(attachment.data)
-            parts.append(f"(saved {path})")
+            try:
+                parts.append(
+                    f"(saved {save_new(self.folder, attachment.filename, attachment.data)})"
+                )
+            except OSError as exc:
+                parts.append(f"(couldn't save {attachment.filename}: {exc.strerror or exc})")
         self.out.write("\n".join(parts) + "\n\n")
         self.out.flush()
 

@@ -35,6 +35,7 @@ from bot.stats import Progress
 from bot.storage.accounts import Person, account_for
 from bot.storage.db import Database
 from bot.storage.models import Entry, HandledMessage
+from bot.storage.ownership import scrub_files
 from bot.storage.prepared import Prepared
 
 log = logging.getLogger("steady.core")
@@ -257,6 +258,8 @@ class Core:
                         "now": now,
                     },
                 )
+        if ctx.erased:  # committed: now the files, where the deleted rows' old pages linger
+            scrub_files(services.db.engine)
         return replies
 
     def _run(self, ctx: Context, route: Route) -> Result:

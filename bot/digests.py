@@ -76,6 +76,44 @@ def _claimed(services: Services, query: Select, handle: Callable[[Session, Any],
         seen |= ids
 
 
+def digest_key(group_id: int, day: date) -> str:
+    return f"digest:{group_id}:{day.isoformat()}"
+
+
+def summary_key(challenge_id: int) -> str:
+    return f"challenge-end:{challenge_id}"
+
+
+class NotAPost(Exception):
+    """An outbox key that is neither a digest's nor a summary's."""
+
+
+def recompose(session: Session, services: Services, key: str, at: datetime) -> Reply | None:
+    """The digest or summary enqueued under `key` at `at`, composed again from the data as it
+    is now (after a member's data was deleted, say); None when it has nothing left to say.
+    Raises NotAPost for any other key."""
+    kind, _, rest = key.partition(":")
+    try:
+        if kind == "digest":
+            group_id, day = rest.split(":")
+            parsed: tuple[int, date | None] = (int(group_id), date.fromisoformat(day))
+        elif kind == "challenge-end":
+            parsed = (int(rest), None)
+        else:
+            raise ValueError(kind)
+    except ValueError:
+        raise NotAPost(key) from None
+    row_id, day_ = parsed
+    if day_ is not None:
+        group = session.get(Group, row_id)
+        return compose_digest(session, services, group, day_, at) if group else None
+    challenge = session.get(Challenge, row_id)
+    group = session.get(Group, challenge.group_id) if challenge else None
+    if challenge is None or group is None:
+        return None
+    return compose_summary(session, services, group, challenge, at)
+
+
 # --- the daily digest ---------------------------------------------------------------------
 
 
@@ -99,7 +137,7 @@ def _digest(session: Session, services: Services, group: Group, now: datetime) -
         return False
     return enqueue(
         session,
-        key=f"digest:{group.id}:{day.isoformat()}",
+        key=digest_key(group.id, day),
         destination=Destination(group.platform, group.digest_chat_id),
         reply=reply,
         now=now,
@@ -240,7 +278,7 @@ def _ending(session: Session, services: Services, challenge: Challenge, now: dat
         challenge.ended_at = now
     return enqueue(
         session,
-        key=f"challenge-end:{challenge.id}",
+        key=summary_key(challenge.id),
         destination=Destination(group.platform, group.digest_chat_id),
         reply=reply,
         now=now,

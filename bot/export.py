@@ -199,7 +199,7 @@ def _check_header(header: list[str]) -> None:
     unknown = [name for name in header if name not in CSV_COLUMNS]
     missing = [name for name in ("date", "kind") if name not in header]
     if unknown or missing:
-        what = f"the column {unknown[0]!r}" if unknown else f"a {missing[0]!r} column"
+        what = "one of its columns" if unknown else f"a {missing[0]!r} column"  # not echoed
         problem = "I don't know" if unknown else "It has no"
         raise ImportProblem(
             f"That doesn't look like a Steady export: {problem} {what}. "

@@ -130,7 +130,7 @@ GOOD = "date,logged_at,kind,distance_m,volume_ml\n2026-11-20,,water,,500\n"
         (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "isn't a text CSV"),
         (b'{"format": "steady-export"}', "That's the JSON file"),
         (b"", "That file is empty"),
-        (b"when,what\n2026-11-20,run\n", "I don't know the column 'when'"),
+        (b"when,what\n2026-11-20,run\n", "I don't know one of its columns"),
         (b"date,kind\n", "header but no entries"),
         (GOOD.encode() + b"20/11/2026,,water,,500\n", "Line 3: the date '20/11/2026'"),
         (GOOD.encode() + b"2030-01-01,,water,,500\n", "Line 3: 2030-01-01 is in the future"),

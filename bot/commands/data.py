@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from bot.commands.registry import Where, command
 from bot.core import Context, UserError
+from bot.erasure import erase
 from bot.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
 from bot.interface import Attachment, Button, Reply
 from bot.stats import live_entries
 from bot.storage.models import Account, Entry, Goal
-from bot.storage.ownership import erase_user
 
 SECTION = "Your data"
 CONFIRM_WORD = "DELETE"
@@ -157,8 +157,7 @@ def deleteme(ctx: Context, args: str) -> Reply | str:
             f"Nothing was deleted. To delete everything, type /deleteme {CONFIRM_WORD} "
             "or press the button under /deleteme."
         )
-    erase_user(ctx.session, ctx.user.id)
-    ctx.erased = True
+    erase(ctx)
     return (
         "🗑️ Done. I deleted everything I kept about you: "
         f"{_amount(entries, 'entry', 'entries')}, {_amount(goals, 'goal', 'goals')}, "
