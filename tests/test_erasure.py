@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, inspect, select, text
 
+from bot import inbox
 from bot.digests import run_due_digests, run_due_endings
 from bot.interface import Reply, reply_from_dict
 from bot.storage.db import Database
@@ -113,6 +114,20 @@ def group_with_bo(core, clock):  # type: ignore[no-untyped-def]
     assert "joined Sprint" in bo.say("/join Sprint")
     assert "Daily digest at 20:00" in ana.say("/digest daily 20:00")
     bo_dm = as_bo(private(core, BO))
+    # Her raw events as the inbox keeps them for redelivery.
+    inbox.accept(
+        core.services.db,
+        [
+            inbox.Event(
+                "telegram",
+                "update-9001",
+                f"telegram:dm-telegram-{BO}",
+                f"telegram:{BO}",
+                {"from": BO_NAME, "text": f"/run 12.3456km 61:00 {NOTE}"},
+            )
+        ],
+        clock.now(),
+    )
     assert "12.35 km" in bo_dm.say(f"/run 12.3456km 61:00 {NOTE}")
     assert EXERCISE in bo_dm.say(f"/strength {EXERCISE} 3x5 77.7kg")
     ana_dm = private(core, "ana")

@@ -48,6 +48,7 @@ from bot.storage.models import (
     Entry,
     Group,
     HandledMessage,
+    InboxEvent,
     OutboxMessage,
     RuleFiring,
     User,
@@ -252,10 +253,25 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
 
 
 Eraser = Callable[[Session, Traces], None]
+
+
 # Run by erase_user before the person's row (and by cascade every row pointing at them) is
 # deleted. A table that keeps their data keyed by platform ids instead of users.id (an inbox
 # of raw platform events kept for redelivery, say) adds the function that deletes it here.
-ERASERS: list[Eraser] = [forget_private_chats, redact_stored_replies, forget_group_memory]
+def forget_platform_events(session: Session, traces: Traces) -> None:
+    """The raw events they sent, kept in the inbox (their text, their name), whatever
+    state they are in: the message being handled now is done by the time this commits."""
+    keys = [f"{platform}:{external_id}" for platform, external_id in traces.accounts]
+    if keys:
+        session.execute(delete(InboxEvent).where(InboxEvent.user_key.in_(keys)))
+
+
+ERASERS: list[Eraser] = [
+    forget_private_chats,
+    redact_stored_replies,
+    forget_group_memory,
+    forget_platform_events,
+]
 
 
 def erase_user(session: Session, user_id: int) -> Traces:
