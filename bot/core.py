@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from typing import Protocol, TypeVar
@@ -191,6 +192,7 @@ class Core:
             return await asyncio.to_thread(work, *args)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = _storable(incoming)
         line = (incoming.payload or incoming.text or "").strip()
         route = self._route(incoming, line)
         if route is None:
@@ -294,6 +296,22 @@ def _as_replies(result: Result) -> list[Reply]:
     if isinstance(result, Reply):
         return [result]
     return list(result)
+
+
+# What no database column can hold: NUL (PostgreSQL text) and lone surrogates (not UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(incoming: Incoming) -> Incoming:
+    """The message with NUL dropped and lone surrogates made U+FFFD, so a note, a name or a
+    stored reply can always be written. Adapters clean their platform's text too; this
+    guard keeps the core from failing on any caller that doesn't."""
+    changed = {
+        name: _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+        for name in ("text", "payload", "display_name")
+        if (value := getattr(incoming, name)) and _UNSTORABLE.search(value)
+    }
+    return replace(incoming, **changed) if changed else incoming
 
 
 def _describe(incoming: Incoming, route: Route) -> str:

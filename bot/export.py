@@ -297,7 +297,7 @@ def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail) -> datetim
         raise fail(f"logged_at {text[:40]!r} should look like 2026-11-20T07:30:00+00:00.") from None
     except OverflowError:
         moment = None
-    if moment is None or not _EPOCH <= moment < _EPOCH.replace(year=today.year + 1):
+    if moment is None or moment < _EPOCH:
         raise fail(
             f"logged_at {text[:40]!r} is out of range: it should be a moment from 1970 "
             "until now, like 2026-11-20T07:30:00+00:00."
