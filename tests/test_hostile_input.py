@@ -180,6 +180,7 @@ def test_every_command_answers_hostile_arguments_safely(hostile_core_any, caplog
     hostile_core = hostile_core_any
     private = Chat(hostile_core)
     group = Chat(hostile_core, "ben", chat_id="group-1", kind=ChatKind.GROUP, is_admin=True)
+    caplog.set_level(logging.DEBUG, logger="steady")
     caplog.clear()
     for command in hostile_core.registry:
         if command.name == "deleteme" and args.strip().upper() == "DELETE":
@@ -206,6 +207,7 @@ def test_plain_words_and_names_with_hostile_text_are_answered_safely(
     hostile_core_any, caplog, text, name
 ):
     hostile_core = hostile_core_any
+    caplog.set_level(logging.DEBUG, logger="steady")
     caplog.clear()
     private = Chat(hostile_core, "ana", name=name)
     for line in (text, f"ran {text}", f"drank {text}", f"did {text}", f"/run 5k {text}"):
