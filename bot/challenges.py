@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -114,10 +115,12 @@ def _take_date(words: list[str], keywords: Iterable[str]) -> date | None:
 
 
 def parse_metric(text: str) -> tuple[Metric, float, Units]:
+    parsing.refuse_arithmetic(text, f"e.g. {EXAMPLE}")
     low = " ".join(text.lower().split())
     for pattern, metric in _COUNT_PATTERNS:
         if m := pattern.fullmatch(low):
-            count = int(m.group(1))
+            digits = m.group(1)
+            count = int(digits) if len(digits) <= 9 else MAX_COUNT + 1
             if not 0 < count <= MAX_COUNT:
                 raise UserError(f"The target has to be from 1 to {MAX_COUNT}. e.g. {EXAMPLE}")
             return metric, float(count), Units.METRIC
@@ -133,7 +136,7 @@ def parse_metric(text: str) -> tuple[Metric, float, Units]:
             raise UserError(
                 f"I couldn't read {m.group(1)!r} as a distance. e.g. {EXAMPLE}"
             ) from None
-        if metres <= 0:
+        if not (math.isfinite(metres) and metres > 0):
             raise UserError(f"The distance has to be more than zero. e.g. {EXAMPLE}")
         imperial = re.search(r"mi|mile", token) is not None
         return Metric.RUN_DISTANCE, metres, Units.IMPERIAL if imperial else Units.METRIC

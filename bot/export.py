@@ -4,6 +4,12 @@ and reading such a CSV back for /import.
 Figures are kept in base units (metres, seconds, kilograms, millilitres) and written so that
 they read back exactly: an export imported into an empty database gives the same history.
 `date` is the local day the entry belongs to; `logged_at` is when it was logged, in UTC.
+
+A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+return) is written with a leading `'`, which spreadsheets show as text; /import takes that
+quote off again, and refuses a formula cell written without it. Import checks every field
+with the same checks the commands use (bot/parsing.py), so a file can hold nothing a command
+would refuse.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.domain import Kind
+from bot import parsing
+from bot.domain import Kind, StrengthValue
 from bot.settings import Limits
 from bot.storage.accounts import Person
 from bot.storage.models import Entry
@@ -102,7 +109,27 @@ class EntryRow:
         return {name: _json_value(getattr(self, name)) for name in CSV_COLUMNS}
 
     def as_csv(self) -> list[str]:
-        return [_csv_value(getattr(self, name)) for name in CSV_COLUMNS]
+        return [_escaped(_csv_value(getattr(self, name))) for name in CSV_COLUMNS]
+
+
+_TEXT_COLUMNS = ("exercise", "note")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_formula(cell: str) -> bool:
+    """Whether a spreadsheet could read the cell as a formula, or it is such a cell already
+    behind quotes (so that quoting is undone exactly once)."""
+    bare = cell.lstrip("'")
+    return bare.startswith(_FORMULA_STARTS)
+
+
+def _escaped(cell: str) -> str:
+    return f"'{cell}" if _is_formula(cell) else cell
+
+
+def _unescaped(cell: str) -> str:
+    """The cell as it was before export."""
+    return cell[1:] if cell.startswith("'") and _is_formula(cell[1:]) else cell
 
 
 def _csv_value(value: Any) -> str:
@@ -196,6 +223,12 @@ def _check_header(header: list[str]) -> None:
     expected = ",".join(CSV_COLUMNS)
     if not header:
         raise ImportProblem(f"That file is empty. The first line should be:\n{expected}")
+    twice = [name for name in header if header.count(name) > 1]
+    if twice:
+        raise ImportProblem(
+            f"The header names the column {twice[0]!r} twice; keep one. "
+            f"The first line should be:\n{expected}"
+        )
     unknown = [name for name in header if name not in CSV_COLUMNS]
     missing = [name for name in ("date", "kind") if name not in header]
     if unknown or missing:
@@ -208,10 +241,17 @@ def _check_header(header: list[str]) -> None:
 
 
 def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: Limits) -> EntryRow:
-    cells = {k: (v or "").strip() for k, v in record.items()}
-
     def fail(message: str) -> ImportProblem:
         return ImportProblem(f"Line {line}: {message} Nothing was imported. {EXAMPLE}")
+
+    cells = {name: (raw or "").strip() for name, raw in record.items()}
+    for name in _TEXT_COLUMNS:  # the others are read as dates and numbers, or refused
+        if _is_formula(cell := cells.get(name, "")) and not cell.startswith("'"):
+            raise fail(
+                f"the {name} cell starts like a spreadsheet formula (= + - @); "
+                "put a ' before it to keep it as text."
+            )
+    cells = {name: _unescaped(cell) for name, cell in cells.items()}
 
     try:
         day = date.fromisoformat(cells["date"])
@@ -230,29 +270,44 @@ def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: L
         raise fail(f"a {kind.value} has no {stray[0]}; leave that column empty.")
     row = EntryRow(
         date=day,
-        logged_at=_logged_at(cells.get("logged_at", ""), day, tz, fail),
+        logged_at=_logged_at(cells.get("logged_at", ""), day, today, tz, fail),
         kind=kind,
         distance_m=_number(cells, "distance_m", fail),
         duration_s=_number(cells, "duration_s", fail),
-        exercise=cells.get("exercise") or None,
+        exercise=" ".join(cells.get("exercise", "").lower().split()) or None,
         sets=_whole(cells, "sets", fail),
         reps=_whole(cells, "reps", fail),
         weight_kg=_number(cells, "weight_kg", fail),
         volume_ml=_number(cells, "volume_ml", fail),
-        note=cells.get("note") or None,
+        note=" ".join(cells.get("note", "").split()) or None,
     )
     _check_values(row, limits, fail)
     return row
 
 
-def _logged_at(text: str, day: date, tz: ZoneInfo, fail) -> datetime:  # type: ignore[no-untyped-def]
+def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail) -> datetime:  # type: ignore[no-untyped-def]
+    """When the entry was logged, in UTC, from 1970 to now. A moment at the calendar's edge
+    (year 1 or 9999 in another zone) cannot even be moved to UTC: that is refused too."""
     if not text:
         return datetime.combine(day, time(12), tz).astimezone(UTC)
     try:
         moment = datetime.fromisoformat(text)
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        raise fail(f"logged_at {text!r} should look like 2026-11-20T07:30:00+00:00.") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+        raise fail(f"logged_at {text[:40]!r} should look like 2026-11-20T07:30:00+00:00.") from None
+    except OverflowError:
+        moment = None
+    if moment is None or moment < _EPOCH:
+        raise fail(
+            f"logged_at {text[:40]!r} is out of range: it should be a moment from 1970 "
+            "until now, like 2026-11-20T07:30:00+00:00."
+        )
+    if moment.date() > today + timedelta(days=1):
+        raise fail(f"logged_at {text[:40]!r} is in the future.")
+    return moment
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _number(cells: dict[str, str], name: str, fail) -> float | None:  # type: ignore[no-untyped-def]
@@ -272,34 +327,25 @@ def _whole(cells: dict[str, str], name: str, fail) -> int | None:  # type: ignor
     text = cells.get(name, "")
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+    if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) == 0:
         raise fail(f"{name} {text!r} should be a whole number above zero.")
     return int(text)
 
 
 def _check_values(row: EntryRow, limits: Limits, fail) -> None:  # type: ignore[no-untyped-def]
-    if row.note is not None and len(row.note) > limits.max_note_chars:
-        raise fail(f"the note is longer than {limits.max_note_chars} characters.")
-    if row.kind is Kind.RUN:
-        if row.distance_m is None:
-            raise fail("a run needs distance_m (metres).")
-        if row.distance_m > limits.max_run_km * 1000:
-            raise fail(f"a run of {row.distance_m / 1000:g} km is more than I can believe.")
-        if row.duration_s is not None and (
-            row.duration_s > limits.max_run_hours * 3600
-            or row.duration_s / (row.distance_m / 1000) < limits.min_run_pace_s_per_km
-        ):
-            raise fail("that run's time doesn't look right.")
-    elif row.kind is Kind.STRENGTH:
-        if not (row.exercise or row.sets or row.duration_s):
-            raise fail("strength needs an exercise, sets and reps, or a duration.")
-        if row.exercise is not None and len(row.exercise) > 40:
-            raise fail("the exercise name is longer than 40 characters.")
-        if (row.sets or 0) > limits.max_sets or (row.reps or 0) > limits.max_reps:
-            raise fail("those sets or reps don't look right.")
-        if row.weight_kg is not None and row.weight_kg > limits.max_weight_kg:
-            raise fail("that weight doesn't look right.")
-        if row.duration_s is not None and row.duration_s > limits.max_strength_minutes * 60:
-            raise fail("that session length doesn't look right.")
-    elif row.volume_ml is None or row.volume_ml > limits.max_water_ml:
-        raise fail(f"water needs volume_ml (millilitres, up to {limits.max_water_ml:g}).")
+    """The commands' own checks (bot/parsing.py), with the file's line in the message."""
+    try:
+        parsing.check_note(row.note or "", limits, "")
+        if row.kind is Kind.RUN:
+            if row.distance_m is None:
+                raise fail("a run needs distance_m (metres).")
+            parsing.check_run(row.distance_m, row.duration_s, limits, "")
+        elif row.kind is Kind.STRENGTH:
+            value = StrengthValue(row.exercise, row.sets, row.reps, row.weight_kg, row.duration_s)
+            parsing.check_strength(value, limits, "")
+        elif row.volume_ml is None:
+            raise fail(f"water needs volume_ml (millilitres, up to {limits.max_water_ml:g}).")
+        else:
+            parsing.check_water(row.volume_ml, limits, "")
+    except parsing.ParseError as exc:
+        raise fail(str(exc).strip()) from None

@@ -6,6 +6,7 @@ decides which token is a distance, a time, a weight or a volume.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,8 +31,12 @@ _GLUE = re.compile(rf"(\d(?:[.,]\d+)?)\s+({_UNIT_WORDS})\b", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$", re.ASCII)
 _HMS = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+)s)?$", re.ASCII)
-_SETS = re.compile(r"^(\d+)\s*[x×*]\s*(\d+)$", re.IGNORECASE | re.ASCII)
+_SETS = re.compile(r"^(\d{1,9})\s*[x×*]\s*(\d{1,9})$", re.IGNORECASE | re.ASCII)
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
+_EXERCISE_WORD = re.compile(r"[^\W\d_][\w'-]*")
+# Sums, powers, e-notation and bracketed arithmetic: figures are plain numbers with a unit,
+# so a word like these is refused rather than read (or kept as a note).
+_ARITHMETIC = re.compile(r"\*\*|\^|\d[eE][-+]?\d|[(\[{]\s*[-+.]?\d[\d.,]*\s*[-+*/^×÷%]", re.ASCII)
 _WORD_NUMBERS = {
     "a": 1.0,
     "an": 1.0,
@@ -53,6 +58,19 @@ def normalise(text: str) -> str:
     text = _DECIMAL_COMMA.sub(r"\1.\2", text.strip())
     text = re.sub(r"(\d)\s*[x×]\s*(\d)", r"\1x\2", text)
     return _GLUE.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
+
+
+def refuse_arithmetic(text: str, example: str) -> None:
+    """A figure written as arithmetic ("9**9**9", "1e309km", "(5-3)km") gets a friendly
+    error naming the word, instead of being half read."""
+    if m := _ARITHMETIC.search(text):
+        start = text.rfind(" ", 0, m.start()) + 1
+        end = text.find(" ", m.end())
+        word = text[start : end if end >= 0 else len(text)][:40]
+        raise ParseError(
+            f"I read plain numbers with a unit, like 5k or 500ml, not sums or powers like "
+            f"{word!r}. {example}"
+        )
 
 
 def split_date(text: str, today: date, limits: Limits) -> DatedText:
@@ -122,8 +140,68 @@ def _signed_error(token: str, what: str) -> None:
         raise ParseError(f"The {what} has to be more than zero.")
 
 
+# The checks every stored figure passes, from a command or from /import: finite, above
+# zero and within the plausible bounds. Each comparison is written so that NaN fails it.
+
+
+def check_run(distance_m: float, duration_s: float | None, limits: Limits, example: str) -> None:
+    if not distance_m > 0:
+        raise ParseError(f"The distance has to be more than zero. {example}")
+    if not (math.isfinite(distance_m) and distance_m <= limits.max_run_km * 1000):
+        raise ParseError(
+            f"More than {limits.max_run_km:g} km in one run is more than I can believe. {example}"
+        )
+    if duration_s is not None:
+        if not duration_s > 0:
+            raise ParseError(f"The time has to be more than zero. {example}")
+        if not (math.isfinite(duration_s) and duration_s <= limits.max_run_hours * 3600):
+            raise ParseError(f"That run is longer than {limits.max_run_hours:g} hours. {example}")
+        if not duration_s / (distance_m / 1000) >= limits.min_run_pace_s_per_km:
+            raise ParseError(f"That pace would beat the world record. Check the time? {example}")
+
+
+def check_strength(value: StrengthValue, limits: Limits, example: str) -> None:
+    exercise, sets, reps = value.exercise, value.sets, value.reps
+    if exercise is not None and not is_exercise(exercise):
+        raise ParseError(
+            f"{exercise[:40]!r} isn't an exercise name I can keep: use words of letters, "
+            f"' and -. {example}"
+        )
+    if exercise and len(exercise) > 40:
+        raise ParseError(f"That exercise name is long; keep it under 40 characters. {example}")
+    if not (exercise or sets or value.duration_s):
+        raise ParseError(f"Tell me what you did. {example}")
+    if (sets is not None or reps is not None) and not (
+        sets is not None
+        and reps is not None
+        and 0 < sets <= limits.max_sets
+        and 0 < reps <= limits.max_reps
+    ):
+        raise ParseError(f"{sets}x{reps} doesn't look right. {example}")
+    if value.weight_kg is not None and not (0 < value.weight_kg <= limits.max_weight_kg):
+        raise ParseError(f"That weight doesn't look right. {example}")
+    if value.duration_s is not None and not (
+        0 < value.duration_s <= limits.max_strength_minutes * 60
+    ):
+        raise ParseError(f"That session length doesn't look right. {example}")
+
+
+def check_water(volume_ml: float, limits: Limits, example: str) -> None:
+    if not volume_ml > 0:
+        raise ParseError(f"The amount has to be more than zero. {example}")
+    if not (math.isfinite(volume_ml) and volume_ml <= limits.max_water_ml):
+        raise ParseError(f"That's more water than anyone should drink at once. {example}")
+
+
+def is_exercise(name: str) -> bool:
+    """A name /strength keeps: lower-case words of letters (with ' and -), single spaces."""
+    words = name.split(" ")
+    return name == name.lower() and all(_EXERCISE_WORD.fullmatch(w) for w in words)
+
+
 def parse_run(text: str, limits: Limits) -> NewEntry:
     example = "Try: /run 5k 28:30, /run 3.1mi 31min easy or /run 10km 1:02:10"
+    refuse_arithmetic(text, example)
     distance_m: float | None = None
     duration_s: float | None = None
     note_words: list[str] = []
@@ -138,24 +216,13 @@ def parse_run(text: str, limits: Limits) -> NewEntry:
         note_words.append(token)
     if distance_m is None:
         raise ParseError(f"I couldn't find a distance in that. {example}")
-    if distance_m <= 0:
-        raise ParseError(f"The distance has to be more than zero. {example}")
-    if distance_m > limits.max_run_km * 1000:
-        raise ParseError(
-            f"{distance_m / 1000:g} km in one run is more than I can believe. {example}"
-        )
-    if duration_s is not None:
-        if duration_s <= 0:
-            raise ParseError(f"The time has to be more than zero. {example}")
-        if duration_s > limits.max_run_hours * 3600:
-            raise ParseError(f"That run is longer than {limits.max_run_hours:g} hours. {example}")
-        if duration_s / (distance_m / 1000) < limits.min_run_pace_s_per_km:
-            raise ParseError(f"That pace would beat the world record. Check the time? {example}")
+    check_run(distance_m, duration_s, limits, example)
     return NewEntry(Kind.RUN, RunValue(distance_m, duration_s), _note(note_words, limits))
 
 
 def parse_strength(text: str, limits: Limits) -> NewEntry:
     example = "Try: /strength squats 3x10 40kg, /strength lunges 3x12 or /strength 30min"
+    refuse_arithmetic(text, example)
     sets = reps = None
     weight_kg = duration_s = None
     words: list[str] = []
@@ -166,32 +233,23 @@ def parse_strength(text: str, limits: Limits) -> NewEntry:
             weight_kg = w
         elif duration_s is None and not _NUMBER.match(token) and (t := _token_seconds(token)):
             duration_s = t
-        elif reps is None and token.isascii() and token.isdigit():
+        elif reps is None and token.isascii() and token.isdigit() and len(token) < 10:
             sets, reps = 1, int(token)
         else:
             _signed_error(token, "amount")
             words.append(token)
-    exercise = " ".join(w for w in words if re.fullmatch(r"[^\W\d_][\w'-]*", w)).lower() or None
-    leftovers = [w for w in words if not re.fullmatch(r"[^\W\d_][\w'-]*", w)]
+    exercise = " ".join(w for w in words if _EXERCISE_WORD.fullmatch(w)).lower() or None
+    leftovers = [w for w in words if not _EXERCISE_WORD.fullmatch(w)]
     if leftovers:
         raise ParseError(f"I couldn't read {leftovers[0]!r}. {example}")
-    if exercise and len(exercise) > 40:
-        raise ParseError(f"That exercise name is long; keep it under 40 characters. {example}")
-    if not (exercise or sets or duration_s):
-        raise ParseError(f"Tell me what you did. {example}")
-    if (sets is not None and reps is not None) and not (
-        0 < sets <= limits.max_sets and 0 < reps <= limits.max_reps
-    ):
-        raise ParseError(f"{sets}x{reps} doesn't look right. {example}")
-    if weight_kg is not None and not (0 < weight_kg <= limits.max_weight_kg):
-        raise ParseError(f"That weight doesn't look right. {example}")
-    if duration_s is not None and not (0 < duration_s <= limits.max_strength_minutes * 60):
-        raise ParseError(f"That session length doesn't look right. {example}")
-    return NewEntry(Kind.STRENGTH, StrengthValue(exercise, sets, reps, weight_kg, duration_s))
+    value = StrengthValue(exercise, sets, reps, weight_kg, duration_s)
+    check_strength(value, limits, example)
+    return NewEntry(Kind.STRENGTH, value)
 
 
 def parse_water(text: str, limits: Limits, glass_ml: float) -> NewEntry:
     example = "Try: /water 500ml, /water 16oz or /water 2 glasses"
+    refuse_arithmetic(text, example)
     low = normalise(text.lower())
     low = re.sub(r"\bhalf an?\s+", "0.5 ", low)
     low = re.sub(
@@ -216,15 +274,15 @@ def parse_water(text: str, limits: Limits, glass_ml: float) -> NewEntry:
             continue
     if volume_ml is None:
         raise ParseError(f"I couldn't find an amount of water in that. {example}")
-    if volume_ml <= 0:
-        raise ParseError(f"The amount has to be more than zero. {example}")
-    if volume_ml > limits.max_water_ml:
-        raise ParseError(f"That's more water than anyone should drink at once. {example}")
+    check_water(volume_ml, limits, example)
     return NewEntry(Kind.WATER, WaterValue(volume_ml))
 
 
-def parse_goal(text: str) -> GoalSpec:
+def parse_goal(text: str, limits: Limits) -> GoalSpec:
+    """A goal's amount is bounded by what one could log in its period: runs up to
+    `max_run_km` a day, water up to `max_water_day_ml` a day."""
     example = "Try: /goal run 15km/week, /goal strength 3/week or /goal water 2l/day"
+    refuse_arithmetic(text, example)
     m = re.fullmatch(
         r"\s*(run|strength|water)\s+(.+?)\s*(?:/|per\s+|a\s+)\s*(day|week)\s*", text.lower()
     )
@@ -252,19 +310,28 @@ def parse_goal(text: str) -> GoalSpec:
         amount = quantity(token, dimension)
     except NotAQuantity:
         raise ParseError(example) from None
-    if amount <= 0:
+    if not (math.isfinite(amount) and amount > 0):
         raise ParseError(example)
+    days = 7 if period is Period.WEEK else 1
+    most = (limits.max_run_km * 1000 if kind is Kind.RUN else limits.max_water_day_ml) * days
+    if amount > most:
+        shown = f"{most / 1000:g} km" if kind is Kind.RUN else f"{most / 1000:g} l"
+        raise ParseError(f"A {kind.value} goal can be up to {shown} a {period.value}. {example}")
     return GoalSpec(kind, amount, period, counts_sessions=False)
 
 
 def _note(words: list[str], limits: Limits) -> str | None:
     note = " ".join(words).strip()
+    check_note(note, limits, "Try a short one: /run 5k 28:30 easy")
+    return note or None
+
+
+def check_note(note: str, limits: Limits, example: str) -> None:
     if len(note) > limits.max_note_chars:
         raise ParseError(
             f"Notes can be up to {limits.max_note_chars} characters; that one is {len(note)}. "
-            "Try a short one: /run 5k 28:30 easy"
+            f"{example}"
         )
-    return note or None
 
 
 _RUN_WORDS = re.compile(r"^(i\s+)?(ran|run|jogged|jog|went for a run|did a run of|running)\b", re.I)

@@ -28,6 +28,7 @@ class Limits(BaseModel):
     max_run_hours: float = 48.0
     min_run_pace_s_per_km: float = 90.0
     max_water_ml: float = 5000.0
+    max_water_day_ml: float = 20000.0  # the most a daily water goal may ask
     max_sets: int = 50
     max_reps: int = 1000
     max_weight_kg: float = 600.0

@@ -3,6 +3,7 @@ and the nudge options (/quiet, /snooze, /pause). Errors are `ParseError`s with a
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
@@ -90,8 +91,11 @@ def window(text: str, example: str) -> tuple[int, int]:
     return start, end
 
 
-def duration(text: str, example: str) -> timedelta:
-    """'2h', '90m', '1h30m', '1.5 hours', '3d', '2w' -> a timedelta."""
+def duration(text: str, example: str, *, longest: timedelta, too_long: str) -> timedelta:
+    """'2h', '90m', '1h30m', '1.5 hours', '3d', '2w' -> a timedelta of at most `longest`.
+
+    Anything longer gets `too_long` (with the example), however many digits it has: the
+    sum is checked as a float before a timedelta is made, which could not hold it."""
     compact = text.strip().lower()
     parts = _DURATION_PART.findall(compact)
     leftover = _DURATION_PART.sub("", compact).strip()
@@ -102,6 +106,8 @@ def duration(text: str, example: str) -> timedelta:
         if unit not in _DURATION_UNITS:
             raise ParseError(f"I don't know the unit {unit!r}. Try {example}")
         minutes += float(amount) * _DURATION_UNITS[unit]
+    if not math.isfinite(minutes) or minutes > longest.total_seconds() / 60:
+        raise ParseError(f"{too_long} Try {example}")
     if minutes < 1:
         raise ParseError(f"That is less than a minute. Try {example}")
     return timedelta(minutes=round(minutes))
@@ -174,12 +180,18 @@ def schedule(text: str) -> Schedule:
 
 
 def _interval(token: str, example: str) -> int:
-    minutes = int(duration(token, "/remind water every 2h 09:00-21:00").total_seconds() // 60)
-    if not MIN_EVERY_MINUTES <= minutes <= MAX_EVERY_MINUTES:
-        raise ParseError(
-            f"Reminders can repeat every {MIN_EVERY_MINUTES} min to every "
-            f"{MAX_EVERY_MINUTES // 60} h. Try {example}"
-        )
+    too_often = (
+        f"Reminders can repeat every {MIN_EVERY_MINUTES} min to every {MAX_EVERY_MINUTES // 60} h."
+    )
+    length = duration(
+        token,
+        "/remind water every 2h 09:00-21:00",
+        longest=timedelta(minutes=MAX_EVERY_MINUTES),
+        too_long=too_often,
+    )
+    minutes = int(length.total_seconds() // 60)
+    if minutes < MIN_EVERY_MINUTES:
+        raise ParseError(f"{too_often} Try {example}")
     return minutes
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 
 import pint
@@ -16,31 +18,44 @@ class NotAQuantity(ValueError):
     pass
 
 
+# A quantity is a plain decimal number and one unit word, nothing else: no operators,
+# brackets or exponents ever reach pint's expression evaluator, which would work out
+# `9**9**9` while holding the interpreter lock. A number may be left out ("km" is 1 km).
+_QUANTITY = re.compile(
+    r"([-+]?(?:\d{1,15}(?:[.,]\d{1,15})?|[.,]\d{1,15})?)\s*([a-zµ_]{1,30})", re.ASCII
+)
+_BASE = {"length": "m", "time": "s", "volume": "ml", "mass": "kg"}
+
+
 def quantity(text: str, dimension: str) -> float:
     """Magnitude of `text` in the base unit of `dimension`: metre, second, millilitre, kilogram.
 
-    Raises NotAQuantity when pint cannot read it or it has another dimension.
+    Raises NotAQuantity when it is not a number and a known unit of that dimension.
     """
-    magnitude = _magnitude(text, dimension)
-    if magnitude is None:
+    m = _QUANTITY.fullmatch(text.lower())
+    if m is None:
+        raise NotAQuantity(text)
+    factor = _factor(m.group(2), dimension)
+    if factor is None:
+        raise NotAQuantity(text)
+    number = m.group(1).replace(",", ".")
+    magnitude = (float(number) if number.strip("+-") else 1.0) * factor
+    if not math.isfinite(magnitude):
         raise NotAQuantity(text)
     return magnitude
 
 
 @lru_cache(maxsize=4096)
-def _magnitude(text: str, dimension: str) -> float | None:
-    """Cached both ways: the words of a note ("squats", "easy") are tried as quantities on
-    every log, and pint takes longer to refuse one than to read a figure."""
-    base = {"length": "m", "time": "s", "volume": "ml", "mass": "kg"}[dimension]
+def _factor(unit: str, dimension: str) -> float | None:
+    """How many base units one `unit` is; None if it is no unit of that dimension.
+
+    Cached both ways: the words of a note ("squats", "easy") are tried as units on every
+    log, and pint takes longer to refuse a word than to convert a figure."""
     try:
-        q = ureg.Quantity(text)
-    except Exception:  # pint raises many kinds: undefined units, syntax, tokens
-        return None
-    if not isinstance(q, pint.Quantity) or q.dimensionless:
-        return None
-    try:
-        return float(q.to(base).magnitude)
-    except pint.DimensionalityError:
+        if unit not in ureg:  # the registry's own lookup: prefixes, plurals, aliases
+            return None
+        return float(ureg.Quantity(1.0, ureg.Unit(unit)).to(_BASE[dimension]).magnitude)
+    except Exception:  # pint refuses in many ways ("nan" is a number, not a unit, ...)
         return None
 
 

@@ -140,7 +140,7 @@ GOOD = "date,logged_at,kind,distance_m,volume_ml\n2026-11-20,,water,,500\n"
         (GOOD.encode() + b"2026-11-20,,water,,nan\n", "volume_ml has to be a number above zero"),
         (GOOD.encode() + b"2026-11-20,,run,,\n", "a run needs distance_m"),
         (GOOD.encode() + b"2026-11-20,,run,5000,500\n", "a run has no volume_ml"),
-        (GOOD.encode() + b"2026-11-20,,water,,90000\n", "water needs volume_ml"),
+        (GOOD.encode() + b"2026-11-20,,water,,90000\n", "more water than anyone should drink"),
         (GOOD.encode() + b"2026-11-20,yesterday,water,,500\n", "logged_at 'yesterday'"),
         (GOOD.encode() + b"2026-11-20,,water,,500,extra\n", "more fields than the header"),
     ],

@@ -123,7 +123,7 @@ def test_trailing_dates():
     ],
 )
 def test_goals(text, kind, amount, period, sessions):
-    goal = parse_goal(text)
+    goal = parse_goal(text, L)
     assert (goal.kind, goal.period, goal.counts_sessions) == (kind, period, sessions)
     assert goal.amount == pytest.approx(amount, rel=1e-3)
 

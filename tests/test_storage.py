@@ -133,3 +133,157 @@ def test_a_prepared_statement_raises_as_sqlalchemy_does(any_db_url):
     with db.unit_of_work() as session:  # the failed transaction left nothing
         assert session.scalar(select(func.count()).select_from(HandledMessage)) == 0
     db.dispose()
+
+
+BAD_FIGURES = [float("nan"), float("inf"), float("-inf"), -1.0]
+WHEN = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+def _person_and_group(session) -> tuple[int, int]:
+    from bot.storage.models import Group
+
+    user = User(display_name="Ana", tz="UTC", units="metric", encourage=True, created_at=WHEN)
+    group = Group(platform="t", external_id="g", digest_chat_id="g", created_at=WHEN)
+    session.add_all([user, group])
+    session.flush()
+    return user.id, group.id
+
+
+@pytest.mark.parametrize("bad", BAD_FIGURES, ids=["nan", "inf", "-inf", "negative"])
+def test_the_database_refuses_a_figure_that_is_not_finite_or_is_negative(any_db_url, bad):
+    """The CHECKs behind the parsers: NaN, both infinities and negatives never get stored,
+    on either database (SQLite turns NaN into NULL, which a run's distance may not be)."""
+    from bot.storage.models import Challenge, Goal
+
+    db = Database(any_db_url)
+    with db.unit_of_work() as session:
+        user_id, group_id = _person_and_group(session)
+    day = date(2026, 11, 25)
+    rows = [
+        lambda: Entry(user_id=user_id, kind="run", local_date=day, logged_at=WHEN, distance_m=bad),
+        lambda: Entry(user_id=user_id, kind="water", local_date=day, logged_at=WHEN, volume_ml=bad),
+        lambda: Goal(user_id=user_id, kind="run", period="week", amount=bad),
+        lambda: Challenge(
+            group_id=group_id,
+            name="Nov",
+            name_key="nov",
+            metric="run_distance",
+            target=bad,
+            start_date=day,
+            end_date=day,
+            ends_at=WHEN,
+            created_at=WHEN,
+        ),
+    ]
+    for make in rows:
+        with pytest.raises(IntegrityError), db.unit_of_work() as session:
+            session.add(make())
+            session.flush()
+    # An optional figure is refused too, or (SQLite, NaN) kept as no figure at all.
+    try:
+        with db.unit_of_work() as session:
+            session.add(
+                Entry(
+                    user_id=user_id,
+                    kind="run",
+                    local_date=day,
+                    logged_at=WHEN,
+                    distance_m=5000.0,
+                    duration_s=bad,
+                )
+            )
+    except IntegrityError:
+        pass
+    with db.unit_of_work() as session:
+        stored = session.scalars(select(Entry.duration_s)).all()
+        assert stored in ([], [None])
+    db.dispose()
+
+
+def test_the_finite_amounts_migration_repairs_rows_that_break_its_checks(tmp_path):
+    """Rows stored before the CHECKs: a bad main figure deletes the entry (or the goal, or
+    the challenge), a bad optional one becomes NULL, and other challenges keep members."""
+    from tests.support import postgres_database
+
+    with postgres_database() as pg_url:
+        for url in (f"sqlite:///{tmp_path / 'old.db'}", pg_url):
+            _check_repair(url)
+
+
+def _check_repair(url: str) -> None:
+    from sqlalchemy import text
+
+    from bot.storage.db import upgrade
+
+    db = Database(url)
+    upgrade(db.engine, "0004_reminders")
+    nan = float("nan") if db.is_postgres else float("inf")  # SQLite has no NaN to keep
+    with db.engine.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO users (id, display_name, tz, units, encourage, created_at) "
+                "VALUES (1, 'Ana', 'UTC', 'metric', true, :now)"
+            ),
+            {"now": WHEN.replace(tzinfo=None)},
+        )
+        c.execute(
+            text(
+                "INSERT INTO groups (id, platform, external_id, digest_chat_id, tz, created_at) "
+                "VALUES (1, 't', 'g', 'g', 'UTC', :now)"
+            ),
+            {"now": WHEN.replace(tzinfo=None)},
+        )
+        entry = text(
+            "INSERT INTO entries (user_id, kind, local_date, logged_at, distance_m, "
+            "duration_s, weight_kg, volume_ml) VALUES (1, :kind, '2026-11-25', :now, :d, :t, "
+            ":w, :v)"
+        )
+        for kind, d, t, w, v in [
+            ("run", 5000.0, 1500.0, None, None),  # good
+            ("run", nan, None, None, None),  # bad distance: deleted
+            ("run", None, None, None, None),  # no distance (NaN on SQLite): deleted
+            ("run", 3000.0, -5.0, None, None),  # bad time: kept without it
+            ("water", None, None, None, float("-inf")),  # deleted
+            ("strength", None, 600.0, float("inf"), None),  # bad weight: kept without it
+        ]:
+            c.execute(
+                entry,
+                {"kind": kind, "now": WHEN.replace(tzinfo=None), "d": d, "t": t, "w": w, "v": v},
+            )
+        c.execute(
+            text(
+                "INSERT INTO goals (user_id, kind, period, amount, counts_sessions) VALUES "
+                "(1, 'run', 'week', :bad, false), (1, 'water', 'day', 2000, false)"
+            ),
+            {"bad": nan},
+        )
+        challenge = text(
+            "INSERT INTO challenges (id, group_id, name, name_key, metric, target, units, "
+            "start_date, end_date, ends_at, created_at, summary_posted) VALUES (:id, 1, :n, :n, "
+            "'run_distance', :target, 'metric', '2026-11-01', '2026-11-30', :now, :now, false)"
+        )
+        c.execute(
+            challenge, {"id": 1, "n": "good", "target": 100000.0, "now": WHEN.replace(tzinfo=None)}
+        )
+        c.execute(challenge, {"id": 2, "n": "bad", "target": nan, "now": WHEN.replace(tzinfo=None)})
+        c.execute(
+            text(
+                "INSERT INTO challenge_members (challenge_id, user_id, joined_at) VALUES "
+                "(1, 1, :now), (2, 1, :now)"
+            ),
+            {"now": WHEN.replace(tzinfo=None)},
+        )
+    db.upgrade()
+    with db.engine.connect() as c:
+        entries = c.execute(
+            text("SELECT kind, distance_m, duration_s, weight_kg FROM entries ORDER BY id")
+        ).all()
+        assert [tuple(e) for e in entries] == [
+            ("run", 5000.0, 1500.0, None),
+            ("run", 3000.0, None, None),
+            ("strength", None, 600.0, None),
+        ]
+        assert c.execute(text("SELECT kind FROM goals")).scalars().all() == ["water"]
+        assert c.execute(text("SELECT id FROM challenges")).scalars().all() == [1]
+        assert c.execute(text("SELECT challenge_id FROM challenge_members")).scalars().all() == [1]
+    db.dispose()

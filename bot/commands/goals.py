@@ -35,7 +35,7 @@ def goal(ctx: Context, args: str) -> str:
         kind = Kind(words[0].lower())
         ctx.session.execute(delete(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == kind))
         return f"Your {kind.value} goal is cleared."
-    spec = parsing.parse_goal(args)
+    spec = parsing.parse_goal(args, ctx.settings.limits)
     existing = ctx.session.scalar(
         select(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == spec.kind.value)
     )

@@ -107,7 +107,9 @@ def week(ctx: Context, args: str) -> str:
 def history(ctx: Context, args: str) -> str:
     limit_max = ctx.settings.limits.history_max
     text = args.strip()
-    if text and not (text.isascii() and text.isdigit() and 0 < int(text) <= limit_max):
+    if text and not (
+        text.isascii() and text.isdigit() and len(text) < 10 and 0 < int(text) <= limit_max
+    ):
         raise UserError(f"Give a number from 1 to {limit_max}, e.g. /history 20.")
     n = int(text) if text else 10
     rows = list(

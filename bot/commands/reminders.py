@@ -251,9 +251,16 @@ def quiet(ctx: Context, args: str) -> str:
     ephemeral=True,
 )
 def snooze(ctx: Context, args: str) -> str:
-    length = timeparsing.duration(args, "/snooze 2h") if args.strip() else timedelta(hours=1)
-    if length > MAX_SNOOZE:
-        raise UserError("Snoozes last up to 24 hours. For longer, try /pause 3d.")
+    length = (
+        timeparsing.duration(
+            args,
+            "/snooze 2h",
+            longest=MAX_SNOOZE,
+            too_long="Snoozes last up to 24 hours. For longer, use /pause 3d.",
+        )
+        if args.strip()
+        else timedelta(hours=1)
+    )
     state = nudge_state(ctx)
     state.snoozed_until = ctx.now + length
     return f"😴 Snoozed until {local_when(ctx, state.snoozed_until)}. Changed your mind? /resume."
@@ -270,9 +277,9 @@ def snooze(ctx: Context, args: str) -> str:
 def pause(ctx: Context, args: str) -> str:
     if not args.strip():
         raise UserError("For how long? Try /pause 3d or /pause 2w; /resume ends it early.")
-    length = timeparsing.duration(args, "/pause 3d")
-    if length > MAX_PAUSE:
-        raise UserError("A pause lasts up to a year. Try /pause 30d.")
+    length = timeparsing.duration(
+        args, "/pause 30d", longest=MAX_PAUSE, too_long="A pause lasts up to a year."
+    )
     state = nudge_state(ctx)
     state.paused_until = ctx.now + length
     return (

@@ -12,6 +12,7 @@ from typing import ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
@@ -61,6 +62,17 @@ class Base(DeclarativeBase):
 
 Base.metadata.naming_convention = NAMING
 
+# The largest finite double. `x >= 0 AND x <= FLOAT_MAX` refuses negatives, both infinities
+# and NaN on SQLite and PostgreSQL alike (PostgreSQL sorts NaN above every number; SQLite
+# stores NaN as NULL, which the kind checks below refuse where a figure is needed). The
+# plausible bounds (config/steady.toml) stay in code: a CHECK can't follow a setting.
+FLOAT_MAX = "1.7976931348623157e308"
+
+
+def finite(column: str) -> CheckConstraint:
+    """A CHECK that `column` is finite and not negative (NULL passes, as in any CHECK)."""
+    return CheckConstraint(f"{column} >= 0 AND {column} <= {FLOAT_MAX}", name=f"{column}_finite")
+
 
 class User(Base):
     """A person. Their platform identities are `Account`s; `/link` joins two under one user."""
@@ -88,11 +100,17 @@ class Account(Base):
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+ENTRY_FIGURES = ("distance_m", "duration_s", "sets", "reps", "weight_kg", "volume_ml")
+
+
 class Entry(Base):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("source_platform", "source_chat_id", "source_message_id"),
         Index("ix_entries_user_day", "user_id", "local_date"),
+        *(finite(c) for c in ENTRY_FIGURES),
+        CheckConstraint("kind <> 'run' OR distance_m IS NOT NULL", name="run_has_distance"),
+        CheckConstraint("kind <> 'water' OR volume_ml IS NOT NULL", name="water_has_volume"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,7 +135,7 @@ class Entry(Base):
 
 class Goal(Base):
     __tablename__ = "goals"
-    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+    __table_args__ = (UniqueConstraint("user_id", "kind"), finite("amount"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -241,6 +259,7 @@ class Challenge(Base):
     __table_args__ = (
         UniqueConstraint("group_id", "name_key"),
         Index("ix_challenges_summary_due", "summary_posted", "ends_at"),
+        finite("target"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
