@@ -18,7 +18,7 @@ import discord
 from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.translate import read_message
-from bot.core import Core
+from bot.core import Core, handle_or_apologise
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -168,7 +168,7 @@ class DiscordAdapter:
             addressed=private or said.mentioned,
             attachments=attachments,
         )
-        replies = await self.core.handle_async(incoming)
+        replies = await handle_or_apologise(self.core, incoming)
         try:
             await self._deliver(
                 replies,
@@ -246,7 +246,7 @@ class DiscordAdapter:
     async def _answer(self, interaction: discord.Interaction, incoming: Incoming) -> None:
         """Answer within Discord's 3 seconds: directly when the core is quick, otherwise
         defer ("Steady is thinking…") and follow up when it is done."""
-        work = asyncio.ensure_future(self.core.handle_async(incoming))
+        work = asyncio.ensure_future(handle_or_apologise(self.core, incoming))
         done, _ = await asyncio.wait({work}, timeout=self.settings.discord_defer_after)
         deferred = not done
         try:
