@@ -73,9 +73,10 @@ def stall(ctx: Context, args: str) -> str:
         pass
 
 
-@command("dawdle", "Answer after a moment", examples=(), section="Test")
+@command("dawdle", "Answer after 0.3 s, or as many seconds as asked", examples=(), section="Test")
 def dawdle(ctx: Context, args: str) -> str:
-    time.sleep(0.3)
+    seconds = args.partition(" ")[0]
+    time.sleep(float(seconds or 0.3))
     return "Done dawdling."
 
 
@@ -265,6 +266,11 @@ async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_an
     counted = overruns("telegram")
     services = services_on(sqlite_url, clock, handle_budget_s=2.0)
     async with remote(services, stalling_core) as core:
+        # The budget is each message's own time, not its wait behind the others.
+        dawdling = [core.handle_async(said("/dawdle 0.6", n)) for n in range(10, 15)]
+        assert {r.text for [r] in await asyncio.gather(*dawdling)} == {"Done dawdling."}
+        assert overruns("telegram") == counted
+
         for n, how, ended_by in ((1, "", signal.SIGTERM), (2, "stubborn", signal.SIGKILL)):
             assert core._link is not None
             stuck = core._link.process
@@ -296,7 +302,7 @@ async def test_in_threads_an_overrun_is_logged_and_counted_when_it_ends(
     services = services_on(sqlite_url, clock, handle_budget_s=0.1)
     core = stalling_core(services)
     try:
-        incoming = Incoming("discord", "7", "Ana", "77", text="/dawdle and a secret")
+        incoming = Incoming("discord", "7", "Ana", "77", text="/dawdle 0.3 secret")
         [answer] = await core.handle_async(incoming)
     finally:
         services.db.dispose()
