@@ -103,8 +103,8 @@ class RemoteCore(Core):
 
     async def close(self) -> None:
         """Stops the process; work that comes later fails with `CoreGone` until `start`."""
-        if self._replacing is not None:
-            await self._replacing
+        if self._replacing is not None:  # a replacement under way, to be closed in turn
+            await asyncio.wait({self._replacing})
         self._closed = True
         link, self._link = self._link, None
         if link is not None:
