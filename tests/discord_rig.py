@@ -55,7 +55,9 @@ async def running(
     assert adapter.client.is_closed()
 
 
-async def answers(fake: FakeDiscord, channel_id: int, count: int) -> list[Posted]:
+async def answers(
+    fake: FakeDiscord, channel_id: int, count: int, timeout: float = 10.0
+) -> list[Posted]:
     """Everything posted in the channel, once there are at least `count` messages."""
-    await fake.until(lambda: len(fake.posted_in(channel_id)) >= count)
+    await fake.until(lambda: len(fake.posted_in(channel_id)) >= count, timeout)
     return fake.posted_in(channel_id)

@@ -341,3 +341,20 @@ async def test_telegram_gives_the_apology_for_a_message_that_overran(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await fake.close()
+
+
+async def test_discord_gives_the_apology_for_a_message_that_overran(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = services_on(sqlite_url, clock, handle_budget_s=2.0)
+    services.registry = stalling_core(services).registry  # so `!stall` is one of Steady's
+    async with fake_discord(monkeypatch) as fake:
+        fake.user(ANA, "Ana")
+        fake.user(BEN, "Ben")
+        async with remote(services, stalling_core) as core, running(core, fake):
+            await fake.say(ANA, f"!stall {tmp_path / 'stalled'}", dm=True)
+            await fake.say(BEN, "!water 500ml", dm=True)
+            [sorry] = await answers(fake, fake.dm_channel(ANA), 1, timeout=60)
+            [logged] = await answers(fake, fake.dm_channel(BEN), 1, timeout=60)
+    assert sorry.content == APOLOGY
+    assert "Logged water 500 ml" in logged.content
