@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,6 +31,7 @@ from bot.facts import NudgeAsk
 from bot.groups import move_chat
 from bot.inbox import Event
 from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
+from bot.metrics import HANDLE_OVERRUNS
 from bot.settings import Settings
 from bot.stats import Progress
 from bot.storage.accounts import Person, account_for
@@ -56,6 +58,15 @@ _REMEMBER = Prepared(
 
 class UserError(Exception):
     """Shown to the user as it is; the transaction is rolled back, so nothing changes."""
+
+
+class Overran(Exception):
+    """The message's handling overran the time budget (`Settings.handle_budget_s`), so the
+    core's process was stopped and replaced (bot/core_process.py). The message is not tried
+    again: whatever made it slow would only stop the next process too. Its one transaction
+    commits at its end, so nothing of it was kept (unless the clock ran out in the instant
+    between that commit and its answer). A caller that can set the event aside parks it; one
+    that cannot gives the person the apology (`handle_or_apologise`)."""
 
 
 class Voice(Protocol):
@@ -174,8 +185,29 @@ class Core:
         self._turns = None if services.db.is_postgres else asyncio.Lock()
 
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
-        """For adapters on an event loop: the database work runs in a worker thread."""
-        return await self._in_turn(self.handle, incoming)
+        """For adapters on an event loop: the database work runs in a worker thread.
+
+        A thread cannot be stopped from outside, so here a message that overruns the time
+        budget runs to its end and is then logged and counted (`report_overrun`); only a
+        `RemoteCore` can stop one, by replacing its process."""
+        return await self._in_turn(self._handle_timed, incoming)
+
+    def _handle_timed(self, incoming: Incoming) -> list[Reply]:
+        """`handle`, timed in the worker thread, so that waiting for a turn is not counted."""
+        started = time.monotonic()
+        try:
+            return self.handle(incoming)
+        finally:
+            took = time.monotonic() - started
+            budget = self.services.settings.handle_budget_s
+            if took > budget:
+                report_overrun(
+                    incoming.platform,
+                    incoming.chat_id,
+                    self.command_name(incoming),
+                    budget,
+                    f"it took {took:.1f} s (a thread cannot be stopped)",
+                )
 
     async def accept_async(self, events: Sequence[Event]) -> None:
         """For adapters: store platform events in the inbox (one transaction), off the loop."""
@@ -219,12 +251,22 @@ class Core:
                 return [Reply(APOLOGY)]
         return [Reply(APOLOGY)]
 
+    def command_name(self, incoming: Incoming) -> str:
+        """What a message asks for, fit for a log line: `/name` of a known command, else "an
+        unknown command" or "plain text", never anything the person wrote. Cheap: plain text
+        is not parsed (reading it may be what is slow)."""
+        typed = _typed_command((incoming.payload or incoming.text or "").strip())
+        if typed is None:
+            return "plain text"
+        command = self.registry.get(typed[0])
+        return f"/{command.name}" if command is not None else "an unknown command"
+
     def _route(self, incoming: Incoming, line: str) -> Route | None:
         """Which command a message is for; None when it is not for us at all."""
-        if line.startswith("/") and len(line) > 1:
-            head, _, args = line[1:].partition(" ")
-            name = head.split("@", 1)[0].lower()
-            return Route(self.registry.get(name), args.strip(), name)
+        typed = _typed_command(line)
+        if typed is not None:
+            name, args = typed
+            return Route(self.registry.get(name), args, name)
         if not line or (incoming.chat_kind is ChatKind.GROUP and not incoming.addressed):
             return None
         found = parsing.intent(line)
@@ -302,6 +344,37 @@ def _as_replies(result: Result) -> list[Reply]:
     if isinstance(result, Reply):
         return [result]
     return list(result)
+
+
+def _typed_command(line: str) -> tuple[str, str] | None:
+    """`/name@bot args` as (name, args); None when the line is not a command."""
+    if not line.startswith("/") or len(line) == 1:
+        return None
+    head, _, args = line[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), args.strip()
+
+
+def report_overrun(platform: str, chat_id: str, command: str, budget_s: float, what: str) -> None:
+    """Logs and counts a message whose handling overran the budget: its platform, chat and
+    command, never its text, which may be private or the very input that made it slow."""
+    log.error(
+        "handling %s in %s chat %s overran its budget of %g s: %s",
+        command,
+        platform,
+        chat_id,
+        budget_s,
+        what,
+    )
+    HANDLE_OVERRUNS.labels(platform=platform).inc()
+
+
+async def handle_or_apologise(core: Core, incoming: Incoming) -> list[Reply]:
+    """`core.handle_async` for a caller with nowhere to park a message: one that overran its
+    budget (and is not tried again) is answered with the apology instead of nothing."""
+    try:
+        return await core.handle_async(incoming)
+    except Overran:
+        return [Reply(APOLOGY)]
 
 
 def _describe(incoming: Incoming, route: Route) -> str:

@@ -14,6 +14,7 @@ The two talk over a socket pair: each frame is a 4-byte length and a pickle.
     main -> child   ("handle" | "move_chat", id, args)     a piece of work
                     ("admin", id, bool)                     the answer to an admin question
     child -> main   ("ready",)                              the core is built
+                    ("started", id, platform, chat, command)  it starts this message
                     ("done", id, result) | ("failed", id, text)
                     ("admin", id)                           is this message's sender an admin?
                     ("log", record)                         a log record, for the main's handlers
@@ -23,6 +24,14 @@ which calls it in a thread (it may block, as Telegram's getChatMember does) and 
 Log records cross over too, so the main process's handlers (and their blanking of
 secrets) see everything. If the child dies, what it held is tried once more on a new child
 (the core's record of handled messages makes that harmless), then fails with `CoreGone`.
+
+A watchdog backs up the checks on input: the main process starts a message's clock when the
+child says it has started it (so waiting behind other messages does not count), and if the
+child has not finished it within `Settings.handle_budget_s` the overrun is logged (platform,
+chat and command, never the text) and counted, the child is terminated (killed if it has
+not ended a second later) and a new one started. The message is not tried again: its
+`handle_async` raises `Overran` at once. Messages queued behind it had not started, so they
+go to the new child, without using up their one more try.
 """
 
 from __future__ import annotations
@@ -42,8 +51,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bot.clock import Clock
-from bot.core import Core, Services
-from bot.interface import Incoming
+from bot.core import Core, Overran, Services, report_overrun
+from bot.interface import Incoming, Reply
 from bot.settings import Settings
 
 log = logging.getLogger("steady.core_process")
@@ -52,6 +61,7 @@ T = TypeVar("T")
 _LENGTH = struct.Struct("!I")
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 10.0
+KILL_AFTER_S = 1.0  # a child stopped for overrunning its budget gets this long to end
 
 CoreFactory = Callable[[Services], Core]
 
@@ -72,6 +82,7 @@ class RemoteCore(Core):
         self._factory = factory
         self._link: _Link | None = None
         self._starting: asyncio.Lock | None = None
+        self._replacing: asyncio.Task[None] | None = None
         self._closed = False
 
     async def start(self) -> None:
@@ -92,28 +103,55 @@ class RemoteCore(Core):
 
     async def close(self) -> None:
         """Stops the process; work that comes later fails with `CoreGone` until `start`."""
+        if self._replacing is not None:  # a replacement under way, to be closed in turn
+            await asyncio.wait({self._replacing})
         self._closed = True
         link, self._link = self._link, None
         if link is not None:
             await link.close()
 
+    async def handle_async(self, incoming: Incoming) -> list[Reply]:
+        """As `Core.handle_async`, in the core's process. A message whose handling there
+        overruns the budget raises `Overran`: the process is replaced and the message is not
+        tried again."""
+        return await self._in_turn(self.handle, incoming)
+
     async def _in_turn(self, work: Callable[..., T], *args: object) -> T:
         """Once more on a new process if the process ended meanwhile: the core remembers
         each message it handled, so a message it had finished gets the same answer again
-        and changes nothing."""
-        for attempt in (1, 2):
+        and changes nothing. A process the watchdog replaced had not started this work, so
+        that does not use up the one more try."""
+        ended = 0
+        while True:
             if self._closed:
                 raise CoreGone("the core's process was closed")
             if self._link is None or self._link.gone:
                 await self.start()
-            assert self._link is not None
+            link = self._link
+            assert link is not None
             try:
-                return await self._link.call(work.__name__, *args)
+                return await link.call(work.__name__, *args)
+            except Overran:
+                self._replace()
+                raise
             except CoreGone:
-                if attempt == 2:
+                if link.replaced:
+                    continue
+                ended += 1
+                if ended == 2:
                     raise
                 log.warning("the core's process ended during %s; trying once more", work.__name__)
-        raise AssertionError("unreachable")
+
+    def _replace(self) -> None:
+        """A new process now, rather than when the next message comes."""
+        if self._replacing is None or self._replacing.done():
+            self._replacing = asyncio.create_task(self._start_again(), name="steady-core-replace")
+
+    async def _start_again(self) -> None:
+        try:
+            await self.start()
+        except Exception:  # the next piece of work tries again
+            log.exception("the core's process could not be started again")
 
 
 class _Link:
@@ -124,9 +162,13 @@ class _Link:
         process: multiprocessing.process.BaseProcess,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        budget_s: float,
     ) -> None:
         self.process, self.reader, self.writer = process, reader, writer
+        self.budget_s = budget_s
         self.gone = False
+        self.replaced = False  # stopped by the watchdog
+        self._clocks: dict[int, asyncio.TimerHandle] = {}
         self._ids = 0
         self._waiting: dict[int, asyncio.Future[Any]] = {}
         self._admin_checks: dict[int, Callable[[], bool]] = {}
@@ -146,7 +188,7 @@ class _Link:
         process.start()
         theirs.close()
         reader, writer = await asyncio.open_connection(sock=mine)
-        link = cls(process, reader, writer)
+        link = cls(process, reader, writer, settings.handle_budget_s)
         try:
             first = await asyncio.wait_for(link._read(), START_TIMEOUT_S)
             while first[0] == "log":
@@ -197,7 +239,10 @@ class _Link:
             while True:
                 frame = await self._read()
                 kind = frame[0]
-                if kind == "done" or kind == "failed":
+                if kind == "started":
+                    self._start_clock(*frame[1:])
+                elif kind == "done" or kind == "failed":
+                    self._stop_clock(frame[1])
                     future = self._waiting.get(frame[1])
                     if future is not None and not future.done():
                         if kind == "done":
@@ -226,11 +271,38 @@ class _Link:
         if not self.gone:
             self._write(("admin", key, answer))
 
+    def _start_clock(self, key: int, platform: str, chat_id: str, command: str) -> None:
+        overran = (self._overran, key, platform, chat_id, command)
+        self._clocks[key] = asyncio.get_running_loop().call_later(self.budget_s, *overran)
+
+    def _stop_clock(self, key: int) -> None:
+        clock = self._clocks.pop(key, None)
+        if clock is not None:
+            clock.cancel()
+
+    def _overran(self, key: int, platform: str, chat_id: str, command: str) -> None:
+        """The watchdog: this message fails with `Overran`, the others waiting fail with
+        `CoreGone` (and are sent again to the new process), and this process is stopped."""
+        self._clocks.pop(key, None)
+        if self.gone:
+            return
+        what = "its process is replaced and the message is not tried again"
+        report_overrun(platform, chat_id, command, self.budget_s, what)
+        future = self._waiting.get(key)
+        if future is not None and not future.done():
+            future.set_exception(Overran(f"{command} overran its budget of {self.budget_s:g} s"))
+        self.replaced = True
+        self.process.terminate()
+        self._lost()
+
     def _lost(self) -> None:
         if not self.gone:
             self.gone = True
-            if self._waiting:
+            if self._waiting and not self.replaced:
                 log.error("the core's process ended with %d messages in hand", len(self._waiting))
+        for clock in self._clocks.values():
+            clock.cancel()
+        self._clocks.clear()
         for future in self._waiting.values():
             if not future.done():
                 future.set_exception(CoreGone("the core's process ended"))
@@ -252,7 +324,9 @@ class _Link:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listening
         self._lost()
-        await asyncio.to_thread(self.process.join, STOP_TIMEOUT_S)
+        await asyncio.to_thread(
+            self.process.join, KILL_AFTER_S if self.replaced else STOP_TIMEOUT_S
+        )
         if self.process.is_alive():
             self.process.kill()
             await asyncio.to_thread(self.process.join)
@@ -362,6 +436,9 @@ def _serve(
                 )
                 args = (incoming, *args[1:])
             try:
+                if method == "handle":
+                    name = core.command_name(args[0])
+                    child.send(("started", key, args[0].platform, args[0].chat_id, name))
                 child.send(("done", key, getattr(core, method)(*args)))
             except (CoreGone, ConnectionError, OSError):
                 break

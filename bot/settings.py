@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 import platformdirs
-from pydantic import BaseModel, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, PositiveFloat, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     # second CPU. Unset: yes on SQLite on a machine with more than one CPU (on PostgreSQL
     # messages are handled side by side in threads instead).
     core_process: bool | None = None
+    # Seconds one message's handling may take before the watchdog steps in: it is logged
+    # and counted, and where the core has a process of its own that process is replaced.
+    handle_budget_s: PositiveFloat = 5.0
 
     limits: Limits = Limits()
     water: Water = Water()

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from adapters.discord_adapter import DiscordAdapter
-from bot.core import Core
+from bot.core import Core, handle_or_apologise
 from bot.inbox import DONE, WAITING, WORKING
 from bot.interface import ChatKind
 from bot.storage.models import InboxEvent
@@ -59,7 +59,7 @@ class InboxWorker:
         if incoming.chat_kind is ChatKind.GROUP and incoming.admin_check is None:
             admin = await self.adapter.is_admin(incoming)
             incoming = dataclasses.replace(incoming, admin_check=lambda: admin)
-        replies = await self.core.handle_async(incoming)
+        replies = await handle_or_apologise(self.core, incoming)
         await self.adapter.answer(incoming, replies)
 
     def _claim(self) -> tuple[int, dict[str, Any]] | None:
@@ -138,7 +138,9 @@ async def running(
     assert adapter.client.is_closed()
 
 
-async def answers(fake: FakeDiscord, channel_id: int, count: int) -> list[Posted]:
+async def answers(
+    fake: FakeDiscord, channel_id: int, count: int, timeout: float = 10.0
+) -> list[Posted]:
     """Everything posted in the channel, once there are at least `count` messages."""
-    await fake.until(lambda: len(fake.posted_in(channel_id)) >= count)
+    await fake.until(lambda: len(fake.posted_in(channel_id)) >= count, timeout)
     return fake.posted_in(channel_id)

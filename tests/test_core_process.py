@@ -1,23 +1,30 @@
 """The core's work in a process of its own (`RemoteCore`): the same answers as in a thread,
-admin checks asked back across, log records carried over, a dead process replaced."""
+admin checks asked back across, log records carried over, a dead process replaced, and a
+message that overruns its time budget stopped with its process."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from adapters.telegram_adapter import TelegramAdapter
 from bot import app
 from bot.app import adapters_core, build_services
 from bot.clock import FixedClock
-from bot.core import Core, Services
+from bot.commands import MODULES, build_registry
+from bot.commands.registry import command
+from bot.core import APOLOGY, Context, Core, Overran, Services
 from bot.core_process import CoreGone, RemoteCore
 from bot.interface import ChatKind, Incoming, Reply
 from bot.settings import Settings
@@ -51,6 +58,35 @@ class MortalCore(Core):
                 marker.touch()
                 os._exit(3)
         return super().handle(incoming)
+
+
+@command("stall", "Note the call in a file, then never finish", examples=(), section="Test")
+def stall(ctx: Context, args: str) -> str:
+    """Input made to be slow: it spins in pure Python, holding the interpreter lock, as pint
+    did on `9**9**9`. `stubborn` also ignores SIGTERM, so only a kill ends it."""
+    path, _, how = args.partition(" ")
+    with open(path, "a") as trail:
+        trail.write(f"{ctx.incoming.message_id}\n")
+    if how == "stubborn":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    while True:
+        pass
+
+
+@command("dawdle", "Answer after 0.3 s, or as many seconds as asked", examples=(), section="Test")
+def dawdle(ctx: Context, args: str) -> str:
+    seconds = args.partition(" ")[0]
+    time.sleep(float(seconds or 0.3))
+    return "Done dawdling."
+
+
+def stalling_core(services: Services) -> Core:
+    """The real commands and this module's slow ones (built in the core's process too)."""
+    return Core(dataclasses.replace(services, registry=build_registry((*MODULES, __name__))))
+
+
+def overruns(platform: str) -> float:
+    return REGISTRY.get_sample_value("steady_handle_overruns_total", {"platform": platform}) or 0
 
 
 def said(text: str, n: int, *, chat_id: str = "1001", **kw: object) -> Incoming:
@@ -221,3 +257,104 @@ async def test_discord_runs_its_commands_in_the_other_process(
     assert logged.content.startswith("✅ Logged run 5.00 km")
     assert refused.content == "Only this group's admins can use /digest."
     assert done.content.startswith("📬 Daily digest at 20:00")
+
+
+async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_and_not_retried(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    trail = tmp_path / "stalled"
+    counted = overruns("telegram")
+    services = services_on(sqlite_url, clock, handle_budget_s=2.0)
+    async with remote(services, stalling_core) as core:
+        # The budget is each message's own time, not its wait behind the others.
+        dawdling = [core.handle_async(said("/dawdle 0.6", n)) for n in range(10, 15)]
+        assert {r.text for [r] in await asyncio.gather(*dawdling)} == {"Done dawdling."}
+        assert overruns("telegram") == counted
+
+        for n, how, ended_by in ((1, "", signal.SIGTERM), (2, "stubborn", signal.SIGKILL)):
+            assert core._link is not None
+            stuck = core._link.process
+            slow = asyncio.ensure_future(core.handle_async(said(f"/stall {trail} {how}", n)))
+            # Ben's message waits behind Ana's in the same process; it is answered by the next.
+            ben = Incoming("telegram", "1002", "Ben", "1002", text="/water 250ml")
+            ben = dataclasses.replace(ben, message_id=str(n))
+            queued = asyncio.ensure_future(core.handle_async(ben))
+            with pytest.raises(Overran):
+                await asyncio.wait_for(slow, 60)
+            [logged] = await asyncio.wait_for(queued, 60)
+            assert "Logged water 250 ml" in logged.text
+            assert stuck.exitcode == -ended_by  # SIGTERM, or a kill when that is ignored
+            assert core._link.process.pid != stuck.pid
+    assert trail.read_text() == "1\n2\n"  # each slow message ran once: not tried again
+    assert overruns("telegram") == counted + 2
+    lines = [r.getMessage() for r in caplog.records if "overran" in r.getMessage()]
+    assert len(lines) == 2
+    for line in lines:
+        assert "/stall in telegram chat 1001 overran its budget of 2 s" in line
+        assert str(trail) not in line and "stubborn" not in line
+
+
+async def test_in_threads_an_overrun_is_logged_and_counted_when_it_ends(
+    sqlite_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A thread cannot be stopped: the message is answered, late, and the overrun noted."""
+    counted = overruns("discord")
+    services = services_on(sqlite_url, clock, handle_budget_s=0.1)
+    core = stalling_core(services)
+    try:
+        incoming = Incoming("discord", "7", "Ana", "77", text="/dawdle 0.3 secret")
+        [answer] = await core.handle_async(incoming)
+    finally:
+        services.db.dispose()
+    assert answer.text == "Done dawdling."
+    assert overruns("discord") == counted + 1
+    [line] = [r.getMessage() for r in caplog.records if "overran" in r.getMessage()]
+    assert "/dawdle in discord chat 77 overran its budget of 0.1 s" in line
+    assert "secret" not in line
+
+
+async def test_telegram_gives_the_apology_for_a_message_that_overran(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    fake = await FakeBotAPI().start()
+    services = services_on(
+        sqlite_url,
+        clock,
+        telegram_token=TOKEN,
+        telegram_base_url=fake.base_url,
+        handle_budget_s=2.0,
+    )
+    async with remote(services, stalling_core) as core:
+        adapter = TelegramAdapter(core, services.settings)
+        task = asyncio.create_task(adapter.run())
+        try:
+            await asyncio.wait_for(adapter.ready.wait(), 10)
+            ana, ben = fake.user(1001, "Ana"), fake.user(1002, "Ben")
+            fake.send_text(ana, f"/stall {tmp_path / 'stalled'}")
+            fake.send_text(ben, "/water 500ml")
+            [sorry] = await fake.wait_for(lambda: fake.sent_to(1001), timeout=60)
+            [logged] = await fake.wait_for(lambda: fake.sent_to(1002), timeout=60)
+            assert sorry.text == APOLOGY
+            assert "Logged water 500 ml" in logged.text
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await fake.close()
+
+
+async def test_discord_gives_the_apology_for_a_message_that_overran(
+    sqlite_url: str, clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = services_on(sqlite_url, clock, handle_budget_s=2.0)
+    services.registry = stalling_core(services).registry  # so `!stall` is one of Steady's
+    async with fake_discord(monkeypatch) as fake:
+        fake.user(ANA, "Ana")
+        fake.user(BEN, "Ben")
+        async with remote(services, stalling_core) as core, running(core, fake):
+            await fake.say(ANA, f"!stall {tmp_path / 'stalled'}", dm=True)
+            await fake.say(BEN, "!water 500ml", dm=True)
+            [sorry] = await answers(fake, fake.dm_channel(ANA), 1, timeout=60)
+            [logged] = await answers(fake, fake.dm_channel(BEN), 1, timeout=60)
+    assert sorry.content == APOLOGY
+    assert "Logged water 500 ml" in logged.content

@@ -60,7 +60,7 @@ from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
 from bot.commands.registry import Registry, Where
-from bot.core import Core
+from bot.core import Core, handle_or_apologise
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -268,7 +268,7 @@ class TelegramAdapter:
             if attachments is None:
                 return
             incoming = dataclasses.replace(incoming, attachments=attachments)
-        replies = await self.core.handle_async(incoming)
+        replies = await handle_or_apologise(self.core, incoming)
         await self._answer(incoming, replies)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -302,7 +302,7 @@ class TelegramAdapter:
                 query, admin_check=self._admin_check(chat_id, query.from_user.id)
             )
             if incoming is not None:
-                await self._answer(incoming, await self.core.handle_async(incoming))
+                await self._answer(incoming, await handle_or_apologise(self.core, incoming))
         finally:
             try:
                 await query.answer()  # stops the spinner on the button, whatever happened
