@@ -9,6 +9,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.core import Core, Services
@@ -89,6 +90,10 @@ async def run_forever(settings: Settings) -> int:
         asyncio.ensure_future(job)
         for job in (*(a.run() for a in adapters), *senders(core, adapters))
     ]
+    # The operator's view: /metrics and /healthz when STEADY_METRICS_PORT is set (bot/ops).
+    from bot.ops.metrics_server import serve_metrics
+
+    work.append(asyncio.ensure_future(serve_metrics(settings, core.services.db, role="all")))
     try:
         await asyncio.gather(*work)
     finally:
@@ -149,8 +154,9 @@ async def run_tick(services: Services) -> None:
         ("digests", lambda: run_due_digests(services, now)),
         ("challenge summaries", lambda: run_due_endings(services, now)),
     )
-    for name, job in jobs:
-        try:
-            await asyncio.to_thread(job)
-        except Exception:
-            log.exception("%s tick failed; the next one tries again", name)
+    with metrics.TICK_SECONDS.time():
+        for name, job in jobs:
+            try:
+                await asyncio.to_thread(job)
+            except Exception:
+                log.exception("%s tick failed; the next one tries again", name)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,6 +58,17 @@ class Challenges(BaseModel):
     batch: int = 100  # groups or challenges claimed per transaction by the tick
 
 
+class Retention(BaseModel):
+    """How long finished records stay: done inbox events, sent outbox messages, handled-message
+    records, the voice's cooldown firings and shown messages. "Once" firings stay for good,
+    and a cooldown longer than this keeps its last firing for the cooldown's length."""
+
+    # The daily nudge cap counts the last two days of the outbox, and a platform redelivers
+    # for a day at most: fewer than two days would forget what those still need.
+    days: float = Field(default=14.0, ge=2.0)
+    batch: int = Field(default=1000, ge=1)  # rows per table per tick, so a tick never stalls
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STEADY_",
@@ -68,6 +80,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     config_dir: Path = CONFIG_DIR
     log_level: str = "INFO"
+    # The operator's view (bot/ops): "json" writes one JSON object per log line; a metrics
+    # port serves /metrics and /healthz; a standby poller tries for the lock this often.
+    log_format: Literal["text", "json"] = "text"
+    metrics_port: int | None = None
+    metrics_listen: str = "127.0.0.1"
+    poll_takeover_s: float = Field(default=30.0, gt=0)
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -94,6 +112,7 @@ class Settings(BaseSettings):
     water: Water = Water()
     reminders: Reminders = Reminders()
     challenges: Challenges = Challenges()
+    retention: Retention = Retention()
 
     @classmethod
     def settings_customise_sources(
@@ -117,6 +136,7 @@ class Settings(BaseSettings):
         "telegram_webhook_secret",
         "discord_token",
         "discord_guild_id",
+        "metrics_port",
         mode="before",
     )
     @classmethod
