@@ -143,16 +143,18 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
 
 async def run_tick(services: Services) -> None:
     """One tick: reminders, then group digests, then the summaries of challenges that have
-    ended. Each runs its database work in a worker thread so the adapters keep answering,
-    and one failing never holds up the others."""
+    ended, then pruning what is past keeping. Each runs its database work in a worker thread
+    so the adapters keep answering, and one failing never holds up the others."""
     from bot.digests import run_due_digests, run_due_endings
     from bot.dispatch import tick
+    from bot.ops.retention import prune_due
 
     now = services.clock.now()
     jobs = (
         ("reminders", lambda: tick(services, now=now)),
         ("digests", lambda: run_due_digests(services, now)),
         ("challenge summaries", lambda: run_due_endings(services, now)),
+        ("retention", lambda: prune_due(services, now)),
     )
     with metrics.TICK_SECONDS.time():
         for name, job in jobs:
