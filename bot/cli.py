@@ -49,7 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "inbox":
         return _inbox(settings, args.action, args.target)
     from bot.checks import ConfigError
+    from bot.ops.locks import AlreadyRunning, sqlite_single_process
 
+    try:
+        sqlite_single_process(settings.resolved_database_url())
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.user))
