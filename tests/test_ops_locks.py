@@ -143,6 +143,22 @@ async def test_leadership_is_held_until_released_and_then_free_for_another(pg_ur
         await two.release()
 
 
+async def test_a_leader_whose_session_ends_knows_it_lost_the_lock(pg_url):
+    import psycopg
+
+    lead = Leadership(pg_url, 0x57EAD3, 0.1)
+    try:
+        await lead.acquire()
+        assert await lead.confirm()
+        pid = lead._connection.info.backend_pid
+        with psycopg.connect(pg_url.replace("+psycopg", ""), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        assert not await lead.confirm() and not lead.held
+        assert await lead.try_acquire()  # free again: a new session takes it
+    finally:
+        await lead.release()
+
+
 async def test_leadership_on_an_unreachable_database_is_not_held():
     lead = Leadership("postgresql+psycopg://steady@127.0.0.1:1/steady", 1, 0.1)
     assert not await lead.try_acquire() and not lead.held

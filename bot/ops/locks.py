@@ -65,7 +65,8 @@ class Leadership:
 
     `await acquire()` returns once this process holds the advisory lock, trying every
     `retry_s`; the connection stays open for the process's life (or until `release`), since
-    closing it gives the lock up. `held` says whether this process holds it now.
+    closing it gives the lock up. `held` says whether this process holds it as far as it
+    knows; `confirm()` asks the database.
     """
 
     def __init__(self, db_url: str, key: int, retry_s: float) -> None:
@@ -106,6 +107,20 @@ class Leadership:
                 announced = True
             await asyncio.sleep(self.retry_s)
         log.info("took lock %d", self.key)
+
+    async def confirm(self) -> bool:
+        """Whether the lock is still ours, asked of the database (a restarted server or a
+        dropped connection ended the session, and with it the lock)."""
+        if self._connection is None:
+            return False
+        try:
+            await self._connection.execute("SELECT 1")
+        except psycopg.Error:
+            log.warning("lost lock %d: its connection ended", self.key)
+            await self._connection.close()
+            self._connection = None
+            return False
+        return True
 
     async def release(self) -> None:
         """Give the lock up (closing the session frees it)."""
