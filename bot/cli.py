@@ -48,14 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         return _rules_check(settings, args.file)
     if args.command == "inbox":
         return _inbox(settings, args.action, args.target)
-    from bot.checks import ConfigError
-    from bot.ops.locks import AlreadyRunning, sqlite_single_process
-
-    try:
-        sqlite_single_process(settings.resolved_database_url())
-    except AlreadyRunning as exc:
-        print(exc, file=sys.stderr)
+    if not _single_process(settings):
         return 2
+    from bot.checks import ConfigError
+
     try:
         if args.command == "chat":
             return asyncio.run(_chat(settings, args.user))
@@ -79,6 +75,18 @@ def _rules_check(settings: Settings, file: Path | None) -> int:
         return 1
     print(summary)
     return 0
+
+
+def _single_process(settings: Settings) -> bool:
+    """SQLite takes one `steady` per file: False (having said why) when one runs already."""
+    from bot.ops.locks import AlreadyRunning, sqlite_single_process
+
+    try:
+        sqlite_single_process(settings.resolved_database_url())
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return False
+    return True
 
 
 def _inbox(settings: Settings, action: str, target: str | None) -> int:

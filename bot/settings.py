@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -63,10 +63,24 @@ class Retention(BaseModel):
     records, the voice's cooldown firings and shown messages. "Once" firings stay for good,
     and a cooldown longer than this keeps its last firing for the cooldown's length."""
 
-    # The daily nudge cap counts the last two days of the outbox, and a platform redelivers
-    # for a day at most: fewer than two days would forget what those still need.
-    days: float = Field(default=14.0, ge=2.0)
-    batch: int = Field(default=1000, ge=1)  # rows per table per tick, so a tick never stalls
+    days: float = 14.0
+    batch: int = 1000  # rows per table per tick, so a tick never stalls
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: float) -> float:
+        # The daily nudge cap counts the last two days of the outbox, and a platform
+        # redelivers for a day at most: fewer than two days would forget what those need.
+        if value < 2:
+            raise ValueError("STEADY_RETENTION__DAYS must be 2 or more, e.g. 14")
+        return value
+
+    @field_validator("batch")
+    @classmethod
+    def _batch(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("STEADY_RETENTION__BATCH must be 1 or more, e.g. 1000")
+        return value
 
 
 class Settings(BaseSettings):
@@ -85,7 +99,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     metrics_port: int | None = None
     metrics_listen: str = "127.0.0.1"
-    poll_takeover_s: float = Field(default=30.0, gt=0)
+    poll_takeover_s: float = 30.0
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -131,18 +145,25 @@ class Settings(BaseSettings):
         )
 
     @field_validator(
+        "metrics_port",
         "telegram_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
         "discord_token",
         "discord_guild_id",
-        "metrics_port",
         mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """An empty variable (as compose passes an unset one) means 'not configured'."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("poll_takeover_s")
+    @classmethod
+    def _takeover(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("STEADY_POLL_TAKEOVER_S must be more than 0 seconds, e.g. 30")
+        return value
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user's data folder."""
