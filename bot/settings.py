@@ -144,6 +144,13 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls),
         )
 
+    @field_validator("poll_takeover_s")
+    @classmethod
+    def _takeover(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("STEADY_POLL_TAKEOVER_S must be more than 0 seconds, e.g. 30")
+        return value
+
     @field_validator(
         "metrics_port",
         "telegram_token",
@@ -157,13 +164,6 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """An empty variable (as compose passes an unset one) means 'not configured'."""
         return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("poll_takeover_s")
-    @classmethod
-    def _takeover(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("STEADY_POLL_TAKEOVER_S must be more than 0 seconds, e.g. 30")
-        return value
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the user's data folder."""
