@@ -157,10 +157,48 @@ async def test_serve_metrics_listens_where_the_settings_say_until_cancelled(sqli
         await get(f"http://127.0.0.1:{port}/healthz")
 
 
-async def test_without_a_metrics_port_nothing_is_served_and_the_task_ends(sqlite_url):
+async def test_without_a_metrics_port_nothing_listens_and_the_task_waits_to_be_cancelled(
+    sqlite_url,
+):
+    """`steady run` reads a task that ends as the bot stopping: this one never ends alone."""
+    import asyncio
+
+    port = free_port()
     db = Database(sqlite_url)
-    await serve_metrics(Settings(database_url=sqlite_url), db, "all")  # returns: no server
-    db.dispose()
+    task = asyncio.ensure_future(serve_metrics(Settings(database_url=sqlite_url), db, "all"))
+    try:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not task.done()
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await get(f"http://127.0.0.1:{port}/healthz")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        db.dispose()
+    assert task.cancelled()
+
+
+async def test_a_metrics_port_in_use_is_logged_and_the_task_runs_on(sqlite_url, caplog):
+    import asyncio
+
+    db = Database(sqlite_url)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = Settings(database_url=sqlite_url, metrics_port=taken.getsockname()[1])
+        task = asyncio.ensure_future(serve_metrics(settings, db, "all"))
+        try:
+            for _ in range(200):
+                if "can't listen" in caplog.text:
+                    break
+                await asyncio.sleep(0.01)
+            assert "STEADY_METRICS_PORT" in caplog.text
+            assert not task.done()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            db.dispose()
 
 
 TOKEN = "123456:JSON-TOKEN-abcdefghijklmnopqrstuvwxyz"

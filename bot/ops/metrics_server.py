@@ -162,26 +162,28 @@ class MetricsServer:
 async def serve_metrics(
     settings: Settings, db: Database, role: str, clock: Clock | None = None
 ) -> None:
-    """Serve `/metrics` and `/healthz` until cancelled (a task of `steady run`); nothing when
-    `STEADY_METRICS_PORT` is unset. A port that can't be had is logged, and the bot runs on:
-    losing the operator's view must not stop people's messages."""
-    if settings.metrics_port is None:
-        return
-    server = MetricsServer(
-        db, role=role, host=settings.metrics_listen, port=settings.metrics_port, clock=clock
-    )
-    try:
-        await server.start()
-    except OSError as exc:
-        log.error(
-            "metrics: can't listen on %s:%d (%s); set STEADY_METRICS_PORT to a free port",
-            settings.metrics_listen,
-            settings.metrics_port,
-            exc.strerror or exc,
+    """Serve `/metrics` and `/healthz` until cancelled: one of `steady run`'s tasks, which
+    never ends by itself (a task that ended would read as the bot stopping). With
+    `STEADY_METRICS_PORT` unset nothing listens. A port that can't be had is logged and the
+    bot runs on: losing the operator's view must not stop people's messages."""
+    server = None
+    if settings.metrics_port is not None:
+        server = MetricsServer(
+            db, role=role, host=settings.metrics_listen, port=settings.metrics_port, clock=clock
         )
-        await server.close()
-        return
+        try:
+            await server.start()
+        except OSError as exc:
+            log.error(
+                "metrics: can't listen on %s:%d (%s); set STEADY_METRICS_PORT to a free port",
+                settings.metrics_listen,
+                settings.metrics_port,
+                exc.strerror or exc,
+            )
+            await server.close()
+            server = None
     try:
         await asyncio.Event().wait()
     finally:
-        await server.close()
+        if server is not None:
+            await server.close()
