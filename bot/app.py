@@ -9,6 +9,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.core import Core, Services
@@ -89,6 +90,10 @@ async def run_forever(settings: Settings) -> int:
         asyncio.ensure_future(job)
         for job in (*(a.run() for a in adapters), *senders(core, adapters))
     ]
+    # The operator's view: /metrics and /healthz when STEADY_METRICS_PORT is set (bot/ops).
+    from bot.ops.metrics_server import serve_metrics
+
+    work.append(asyncio.ensure_future(serve_metrics(settings, core.services.db, role="all")))
     try:
         await asyncio.gather(*work)
     finally:
@@ -138,17 +143,20 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
 
 async def run_tick(services: Services) -> None:
     """One tick: reminders, then group digests, then the summaries of challenges that have
-    ended. Each runs its database work in a worker thread so the adapters keep answering,
-    and one failing never holds up the others."""
+    ended, then pruning what is past keeping. Each runs its database work in a worker thread
+    so the adapters keep answering, and one failing never holds up the others."""
     from bot.digests import run_due_digests, run_due_endings
     from bot.dispatch import tick
+    from bot.ops.retention import prune_due
 
     now = services.clock.now()
     jobs = (
         ("reminders", lambda: tick(services, now=now)),
         ("digests", lambda: run_due_digests(services, now)),
         ("challenge summaries", lambda: run_due_endings(services, now)),
+        ("retention", lambda: prune_due(services, now)),
     )
+    started = asyncio.get_running_loop().time()
     for name, job in jobs:
         try:
             await asyncio.to_thread(job)
@@ -159,3 +167,4 @@ async def run_tick(services: Services) -> None:
             return
         except Exception:
             log.exception("%s tick failed; the next one tries again", name)
+    metrics.TICK_SECONDS.observe(asyncio.get_running_loop().time() - started)

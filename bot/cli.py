@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="a rules or message file to check (default: both files in the config folder)",
     )
+    inbox = sub.add_parser(
+        "inbox",
+        help="events set aside after failing: list them, retry or drop them",
+        description="Without an action: list the set-aside events (never their text).",
+    )
+    inbox.add_argument("action", nargs="?", choices=["list", "retry", "drop"], default="list")
+    inbox.add_argument("target", nargs="?", help="an event id from the list, or `all`")
     args = parser.parse_args(argv)
 
     from bot.logs import configure_logging
@@ -39,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
         return _db(settings, args.action, args.message)
     if args.command == "rules":
         return _rules_check(settings, args.file)
+    if args.command == "inbox":
+        return _inbox(settings, args.action, args.target)
+    if not _single_process(settings):
+        return 2
     from bot.checks import ConfigError
     from bot.interface import TokenRejected
 
@@ -75,6 +86,46 @@ def _rules_check(settings: Settings, file: Path | None) -> int:
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.")
         return 1
     print(summary)
+    return 0
+
+
+def _single_process(settings: Settings) -> bool:
+    """SQLite takes one `steady` per file: False (having said why) when one runs already."""
+    from bot.ops.locks import AlreadyRunning, sqlite_single_process
+
+    try:
+        sqlite_single_process(settings.resolved_database_url())
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return False
+    return True
+
+
+def _inbox(settings: Settings, action: str, target: str | None) -> int:
+    """`steady inbox [retry|drop ID|all]`: the set-aside events; 1 when asked the impossible."""
+    from bot.ops import set_aside
+    from bot.storage.db import Database
+
+    db = Database(settings.resolved_database_url())
+    try:
+        db.upgrade()
+        if action == "list":
+            if target is not None:
+                print(f"`steady inbox` takes no id. Try: {set_aside.EXAMPLE}", file=sys.stderr)
+                return 1
+            print(set_aside.table(set_aside.parked(db)))
+            return 0
+        if target is None:
+            print(f"Say which event: {set_aside.EXAMPLE}", file=sys.stderr)
+            return 1
+        done = (set_aside.retry if action == "retry" else set_aside.drop)(db, target)
+    except set_aside.InboxError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    what = "put back in line" if action == "retry" else "dropped"
+    print(f"{done} event{'s' if done != 1 else ''} {what}.")
     return 0
 
 

@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot import nudges
+from bot import metrics, nudges
 from bot.core import Services
 from bot.domain import Kind, Units
 from bot.facts import NudgeAsk
@@ -124,6 +124,7 @@ def _tick(services: Services, now: datetime, batch: int, lanes: int) -> TickRepo
         report.claimed += part.claimed
         report.enqueued += part.enqueued
         report.skipped.update(part.skipped)
+    metrics.NUDGES_ENQUEUED.inc(report.enqueued)
     if report.claimed:  # DEBUG: in `steady chat` this would land amid the conversation
         log.debug(
             "tick: %d due, %d nudges enqueued, skipped %s",

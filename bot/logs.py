@@ -96,6 +96,10 @@ def configure_logging(settings: Settings) -> Redactor:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
+    if settings.log_format == "json":
+        from bot.ops.json_logs import JsonFormatter
+
+        handler.setFormatter(JsonFormatter(secrets_of(settings)))
     for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "discord.gateway"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     # "Added job", "Scheduler started": not news in a terminal chat.

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.interface import (
     Destination,
@@ -201,9 +202,12 @@ class OutboxSender:
                 )
                 await asyncio.to_thread(self._unreachable, message)
             except RetryLater as exc:
+                metrics.OUTBOX_RATE_LIMITED.labels(self.adapter.platform).inc()
+                metrics.OUTBOX_RETRIES.labels(self.adapter.platform).inc()
                 await asyncio.to_thread(self._retry, message, exc.after_s, str(exc), count=False)
             except Exception as exc:  # the adapter's network or platform trouble
                 log.warning("sending outbox message %s failed: %s", message.id, type(exc).__name__)
+                metrics.OUTBOX_RETRIES.labels(self.adapter.platform).inc()
                 await asyncio.to_thread(
                     self._retry,
                     message,
@@ -213,6 +217,7 @@ class OutboxSender:
                 )
             else:
                 await asyncio.to_thread(self._sent, message)
+                metrics.OUTBOX_SENT.labels(self.adapter.platform).inc()
                 sent += 1
         return sent
 

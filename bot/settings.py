@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import BaseModel, PositiveFloat, SecretStr, ValidationInfo, field_validator
@@ -61,6 +62,31 @@ class Challenges(BaseModel):
     batch: int = 100  # groups or challenges claimed per transaction by the tick
 
 
+class Retention(BaseModel):
+    """How long finished records stay: done inbox events, sent outbox messages, handled-message
+    records, the voice's cooldown firings and shown messages. "Once" firings stay for good,
+    and a cooldown longer than this keeps its last firing for the cooldown's length."""
+
+    days: float = 14.0
+    batch: int = 1000  # rows per table per tick, so a tick never stalls
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: float) -> float:
+        # The daily nudge cap counts the last two days of the outbox, and a platform
+        # redelivers for a day at most: fewer than two days would forget what those need.
+        if value < 2:
+            raise ValueError("STEADY_RETENTION__DAYS must be 2 or more, e.g. 14")
+        return value
+
+    @field_validator("batch")
+    @classmethod
+    def _batch(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("STEADY_RETENTION__BATCH must be 1 or more, e.g. 1000")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="STEADY_",
@@ -72,6 +98,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     config_dir: Path = CONFIG_DIR
     log_level: str = "INFO"
+    # The operator's view (bot/ops): "json" writes one JSON object per log line; a metrics
+    # port serves /metrics and /healthz; a standby poller tries for the lock this often.
+    log_format: Literal["text", "json"] = "text"
+    metrics_port: int | None = None
+    metrics_listen: str = "127.0.0.1"
+    poll_takeover_s: float = 30.0
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -105,6 +137,7 @@ class Settings(BaseSettings):
     water: Water = Water()
     reminders: Reminders = Reminders()
     challenges: Challenges = Challenges()
+    retention: Retention = Retention()
 
     @classmethod
     def settings_customise_sources(
@@ -122,7 +155,15 @@ class Settings(BaseSettings):
             TomlConfigSettingsSource(settings_cls),
         )
 
+    @field_validator("poll_takeover_s")
+    @classmethod
+    def _takeover(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("STEADY_POLL_TAKEOVER_S must be more than 0 seconds, e.g. 30")
+        return value
+
     @field_validator(
+        "metrics_port",
         "telegram_token",
         "telegram_webhook_url",
         "telegram_webhook_secret",
