@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import pint
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from bot.domain import Units
 
-ureg = pint.UnitRegistry()
-ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
+if TYPE_CHECKING:
+    import pint
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """pint's registry, made on first use: pint (and numpy, which it imports when present)
+    is about 16 MB of a process, and a process that only formats metric figures never
+    needs it."""
+    import pint
+
+    ureg = pint.UnitRegistry()
+    ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
+    return ureg
 
 
 class NotAQuantity(ValueError):
@@ -31,9 +42,11 @@ def quantity(text: str, dimension: str) -> float:
 def _magnitude(text: str, dimension: str) -> float | None:
     """Cached both ways: the words of a note ("squats", "easy") are tried as quantities on
     every log, and pint takes longer to refuse one than to read a figure."""
+    import pint
+
     base = {"length": "m", "time": "s", "volume": "ml", "mass": "kg"}[dimension]
     try:
-        q = ureg.Quantity(text)
+        q = registry().Quantity(text)
     except Exception:  # pint raises many kinds: undefined units, syntax, tokens
         return None
     if not isinstance(q, pint.Quantity) or q.dimensionless:
@@ -45,7 +58,7 @@ def _magnitude(text: str, dimension: str) -> float | None:
 
 
 def _convert(value: float, src: str, dst: str) -> float:
-    return float(ureg.Quantity(value, src).to(dst).magnitude)
+    return float(registry().Quantity(value, src).to(dst).magnitude)
 
 
 def distance(m: float, units: Units) -> str:
