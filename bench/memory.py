@@ -1,15 +1,15 @@
 """How much memory `steady run` holds: PSS of its whole process tree, idle and after load.
 
-A real `steady run` (a subprocess, default settings, SQLite in a fresh folder) polls the fake
-Bot API (tests/fakes/bot_api.py) on loopback. Once it has polled past a minute tick, the PSS
-of every process in its tree (main, the core's process, anything else it started) is read
-from /proc/<pid>/smaps_rollup: that is "idle". Then people log, ask for stats and charts (which
-loads matplotlib), and once every message is answered and things settle, the tree is read
-again: "after load". PSS counts a page shared by n processes as 1/n in each, so the sum
-over the tree is what the tree costs the machine; RSS summed would count shared pages
-more than once.
+A real `steady run` (a subprocess, default settings, SQLite in a new folder, migrated before
+as by an earlier start unless `--fresh`) polls the fake Bot API (tests/fakes/bot_api.py) on
+loopback. Once it has polled past a minute tick, the PSS of every process in its tree (main,
+the core's process, anything else it started) is read from /proc/<pid>/smaps_rollup: that
+is "idle". Then people log, ask for stats and charts (which loads matplotlib), and once
+every message is answered and things settle, the tree is read again: "after load". PSS
+counts a page shared by n processes as 1/n in each, so the sum over the tree is what the
+tree costs the machine; RSS summed would count shared pages more than once.
 
-    .venv/bin/python bench/memory.py [--updates 400] [--idle 65] [--core-process on|off]
+    .venv/bin/python bench/memory.py [--updates 400] [--idle 65] [--fresh] [--core-process on|off]
 
 The goal for one friend group on a 512 MB server: 150 MB PSS all-in-one when idle.
 """
@@ -109,13 +109,23 @@ def show(label: str, rows: list[Usage]) -> int:
     return total
 
 
+def migrate(url: str) -> None:
+    """In a process of its own, so the bench's own modules stay out of the figures' way."""
+    code = f"from bot.storage.db import Database; Database({url!r}).upgrade()"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def steady_command() -> list[str]:
     return [str(Path(sys.executable).parent / "steady"), "run"]
 
 
-async def measure(updates: int, idle_s: float, settle_s: float, env_extra: dict[str, str]) -> None:
+async def measure(
+    updates: int, idle_s: float, settle_s: float, env_extra: dict[str, str], *, fresh: bool
+) -> None:
     fake = await FakeBotAPI().start()
     with tempfile.TemporaryDirectory() as folder:
+        if not fresh:  # as after the bot's first start: migrated already
+            migrate(f"sqlite:///{folder}/steady.db")
         env = {
             **os.environ,
             "STEADY_TELEGRAM_TOKEN": TOKEN,
@@ -163,13 +173,16 @@ def main() -> None:
     )
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after the load")
     parser.add_argument(
+        "--fresh", action="store_true", help="an empty database: the first start, which migrates"
+    )
+    parser.add_argument(
         "--core-process", choices=("on", "off"), help="STEADY_CORE_PROCESS (default: unset)"
     )
     args = parser.parse_args()
     extra = {}
     if args.core_process:
         extra["STEADY_CORE_PROCESS"] = "true" if args.core_process == "on" else "false"
-    asyncio.run(measure(args.updates, args.idle, args.settle, extra))
+    asyncio.run(measure(args.updates, args.idle, args.settle, extra, fresh=args.fresh))
 
 
 if __name__ == "__main__":
