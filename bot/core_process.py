@@ -346,8 +346,10 @@ def _serve(
         logging.getLogger(name or None).setLevel(level)
     try:
         from bot.app import build_services
+        from bot.units import registry
 
         core = factory(build_services(settings, clock, migrate=False))
+        registry()  # preloaded: this process reads quantities, and pint takes ~0.4 s to load
     except Exception as exc:
         logging.getLogger("steady.core_process").exception("the core could not start")
         child.send(("failed", 0, repr(exc)))
