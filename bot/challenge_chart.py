@@ -11,11 +11,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, DateFormatter
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 SHORT_DAYS = 10  # up to this many days, each one gets its tick
 MAX_LABELLED = 10  # more members than this: the rest are drawn thin and unlabelled
 
@@ -46,6 +41,14 @@ def _draw(
     unit: str,
     whole: bool,
 ) -> bytes:
+    # Imported on the first chart, not at start: see bot/charts.py's render.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    from bot.charts import release
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -77,4 +80,5 @@ def _draw(
     figure.tight_layout()
     out = io.BytesIO()
     figure.savefig(out, format="png")
+    release(figure)
     return out.getvalue()

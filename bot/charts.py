@@ -9,19 +9,20 @@ Fonts are large because most people look at this on a phone.
 
 from __future__ import annotations
 
+import gc
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from sqlalchemy.orm import Session
 
 from bot import units as u
 from bot.domain import Kind, Period, Units
 from bot.stats import Span, daily_totals, goals_of, span_for, week_start
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 CHART_SPANS = ("week", "month", "year")
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
@@ -138,7 +139,13 @@ def chart_data(
 
 
 def render(data: ChartData) -> bytes:
-    """The chart as PNG bytes, WIDTH_PX x HEIGHT_PX."""
+    """The chart as PNG bytes, WIDTH_PX x HEIGHT_PX.
+
+    matplotlib (with numpy's plotting half and Pillow) is imported here, on the first chart,
+    not at start: it is about 30 MB of every process that imports it, and most never draw."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     runs_ax, water_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
@@ -162,7 +169,19 @@ def render(data: ChartData) -> bytes:
     )
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI, facecolor="white")
+    release(fig)
     return out.getvalue()
+
+
+def release(figure: Figure) -> None:
+    """Free a drawn figure now. A Figure and its axes, artists and canvas refer to each other,
+    so only a full pass of the cycle collector frees them; in a process holding the core's
+    objects that pass comes after a dozen charts or so, which by then have grown the heap for
+    good: 40 charts left the core's process ~50 MB larger than one did. Collecting after each
+    chart keeps it to one chart's worth. In the core's process, which freezes what it loaded
+    at start (`gc.freeze`), the pass costs under 10 ms; in a process that doesn't, 50-100 ms."""
+    figure.clear()
+    gc.collect()
 
 
 def _drawable(text: str) -> str:
@@ -178,6 +197,9 @@ def _shade_ahead(data: ChartData, *axes) -> None:  # type: ignore[no-untyped-def
 
 
 def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     runs = [b.run for b in data.buckets]
     drawn = [(x, r) for x, r in zip(xs, runs, strict=True) if r > 0]  # empty bars cost time
     ax.bar([x for x, _ in drawn], [r for _, r in drawn], width=0.72, color=RUN_COLOUR, zorder=2)
@@ -249,6 +271,9 @@ def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-u
 
 
 def _draw_water(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     water = [b.water for b in data.buckets]
     goal = data.water_goal
     drawn = [(x, w) for x, w in zip(xs, water, strict=True) if w > 0]

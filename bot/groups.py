@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.interface import Incoming
 from bot.outbox import PENDING
+from bot.scheduling import Schedule, next_fire
 from bot.storage.models import Challenge, Group, OutboxMessage
 
 if TYPE_CHECKING:  # bot.core asks this module to move chats
@@ -65,13 +65,12 @@ def day_end(day: date, tz: str) -> datetime:
 
 
 def next_digest_at(digest_time: str, tz: str, after: datetime) -> datetime:
-    """The first local `HH:MM` strictly after `after`, in UTC. APScheduler's cron trigger
-    does the calendar and the daylight-saving changes."""
+    """The first local `HH:MM` strictly after `after`, in UTC: once a local day, through the
+    daylight-saving changes, by the same guarded search as reminders (bot/scheduling.py;
+    a bare CronTrigger fires twice on fall-back nights and can skip a day after
+    spring-forward)."""
     hour, minute = (int(part) for part in digest_time.split(":"))
-    trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(tz))
-    fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
-    assert fire is not None  # a daily trigger always fires again
-    return fire.astimezone(UTC)
+    return next_fire(Schedule(at=hour * 60 + minute), tz, after)
 
 
 def set_group_tz(session: Session, group: Group, zone: str, now: datetime) -> None:

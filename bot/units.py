@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
-
-import pint
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from bot.domain import Units
 
-ureg = pint.UnitRegistry()
-ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
+if TYPE_CHECKING:
+    import pint
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """pint's registry, made on first use: pint (and numpy, which it imports when present)
+    is about 16 MB of a process, and a process that only formats metric figures never
+    needs it."""
+    import pint
+
+    ureg = pint.UnitRegistry()
+    ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
+    return ureg
 
 
 class NotAQuantity(ValueError):
@@ -52,15 +63,16 @@ def _factor(unit: str, dimension: str) -> float | None:
     Cached both ways: the words of a note ("squats", "easy") are tried as units on every
     log, and pint takes longer to refuse a word than to convert a figure."""
     try:
-        if unit not in ureg:  # the registry's own lookup: prefixes, plurals, aliases
+        reg = registry()
+        if unit not in reg:  # the registry's own lookup: prefixes, plurals, aliases
             return None
-        return float(ureg.Quantity(1.0, ureg.Unit(unit)).to(_BASE[dimension]).magnitude)
+        return float(reg.Quantity(1.0, reg.Unit(unit)).to(_BASE[dimension]).magnitude)
     except Exception:  # pint refuses in many ways ("nan" is a number, not a unit, ...)
         return None
 
 
 def _convert(value: float, src: str, dst: str) -> float:
-    return float(ureg.Quantity(value, src).to(dst).magnitude)
+    return float(registry().Quantity(value, src).to(dst).magnitude)
 
 
 def distance(m: float, units: Units) -> str:

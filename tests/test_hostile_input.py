@@ -110,7 +110,7 @@ def no_pint_strings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         asked.append(repr(text))
         raise AssertionError(f"pint was asked to evaluate {text!r}")
 
-    monkeypatch.setattr(units.ureg, "parse_expression", refuse)
+    monkeypatch.setattr(units.registry(), "parse_expression", refuse)
     yield asked
     assert not asked, f"pint evaluated strings: {asked[:3]}"
 

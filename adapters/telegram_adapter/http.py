@@ -18,7 +18,6 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
@@ -150,4 +149,5 @@ class AiohttpRequest(BaseRequest):
 
 
 def _given(value: object, default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value  # type: ignore[return-value]
+    """A timeout PTB was not given is `BaseRequest.DEFAULT_NONE` (the test its docs name)."""
+    return default if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -60,6 +64,10 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic (with Mako and Pygments, ~10 MB) is imported only by what migrates: the core's
+    # process and the tests' cores never load it.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -67,7 +75,46 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    if revision == "head" and at_head(engine):
+        return  # nearly every start: the process is spared alembic's ~10 MB
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
+
+
+def at_head(engine: Engine) -> bool:
+    """Whether the database stands at the newest migration, told without importing alembic.
+    Any doubt (no version table, a branched history, a file not read) answers False, and
+    alembic then decides; tests/test_migration_heads.py checks it against alembic."""
+    heads = file_heads()
+    if len(heads) != 1:
+        return False
+    try:
+        with engine.connect() as connection:
+            stamped = connection.execute(text("SELECT version_num FROM alembic_version"))
+            return set(stamped.scalars()) == heads
+    except DBAPIError:
+        return False
+
+
+def file_heads() -> set[str]:
+    """The revisions no migration file names as its `down_revision`."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        names = {}
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    if isinstance(target, ast.Name):
+                        names[target.id] = node.value
+        try:
+            revisions.add(ast.literal_eval(names["revision"]))
+            down = ast.literal_eval(names.get("down_revision", ast.Constant(None)))
+        except (KeyError, ValueError):
+            return set()
+        parents.update(down if isinstance(down, tuple | list) else [down] if down else [])
+    return revisions - parents
 
 
 class Database:

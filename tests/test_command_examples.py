@@ -1,0 +1,124 @@
+"""Every example the registry declares (help, the Telegram menu and Discord's forms show them)
+works as written: run through the core in the chat it belongs to, its handler finishes
+without an error, so a command's parameters cannot drift from what its parser reads."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from bot import linking
+from bot.app import build_services
+from bot.commands import build_registry
+from bot.commands.registry import Command, Handler, Registry, Where
+from bot.core import APOLOGY, Core
+from bot.interface import Attachment
+from bot.settings import Settings
+from tests.group_support import GroupChat
+from tests.support import Chat
+
+CHALLENGE = '/challenge new "November 100k" run 100km until 2026-11-30'
+
+# What a person has done before each example (the conftest clock: Wednesday 25 Nov 2026).
+PRIVATE_WORLD = (
+    "/run 5k 28:30",
+    "/water 500ml",
+    "/strength squats 3x10 40kg",
+    "/goal run 15km/week",
+    "/remind water 10:00",
+    "/remind run 07:00",
+    "/remind strength 18:00",
+)
+GROUP_WORLD = (CHALLENGE, "/digest daily 20:00")
+# Examples that need a world of their own: (lines said by ana, lines said by ben) in the group.
+GROUP_WORLDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    CHALLENGE: ((), ()),
+    "/join": ((), (CHALLENGE,)),
+    "/join November 100k": ((), (CHALLENGE,)),
+}
+PRIVATE_BEFORE = {"/resume": ("/pause 3d",)}
+
+
+def examples() -> list[pytest.param]:
+    return [
+        pytest.param(command, example, id=example)
+        for command in build_registry()
+        for example in command.examples
+    ]
+
+
+class Raised:
+    """Handlers wrapped to keep what they raised; the core turns it into a reply, which
+    alone would not tell a refusal from an answer."""
+
+    def __init__(self) -> None:
+        self.errors: list[BaseException] = []
+
+    def wrap(self, handler: Handler) -> Handler:
+        def watched(ctx, args):  # type: ignore[no-untyped-def]
+            try:
+                return handler(ctx, args)
+            except Exception as exc:
+                self.errors.append(exc)
+                raise
+
+        return watched
+
+    def registry(self) -> Registry:
+        commands = build_registry()
+        return Registry(dataclasses.replace(c, handler=self.wrap(c.handler)) for c in commands)
+
+
+@pytest.fixture
+def watched_core(sqlite_url: str, clock) -> Iterator[tuple[Core, Raised]]:  # type: ignore[no-untyped-def]
+    raised = Raised()
+    services = build_services(Settings(database_url=sqlite_url), clock, migrate=False)
+    services.registry = raised.registry()
+    yield Core(services), raised
+    services.db.dispose()
+
+
+@pytest.mark.parametrize(("command", "example"), examples())
+def test_every_declared_example_works_as_written(
+    command: Command,
+    example: str,
+    watched_core: tuple[Core, Raised],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    core, raised = watched_core
+    me = Chat(core, "ana", platform="telegram", chat_id="dm-telegram-ana")
+    for line in PRIVATE_WORLD + PRIVATE_BEFORE.get(example, ()):
+        me.say(line)
+    attachments: tuple[Attachment, ...] = ()
+    if command.name == "import":
+        ben = Chat(core, "ben", platform="telegram")
+        ben.say("/run 3k 20:00")
+        [reply] = ben.replies("/export")
+        attachments = tuple(a for a in reply.attachments if a.filename.endswith(".csv"))
+    if command.name == "link" and example != "/link":
+        monkeypatch.setattr(linking, "new_code", lambda: linking.normalise_code(example[6:]))
+        Chat(core, "ana", platform="discord", chat_id="dm-discord-ana").say("/link")
+    chat: Chat = me
+    if command.where is Where.GROUP:
+        chat = GroupChat(core, "ana", is_admin=command.admin)
+        ana_says, ben_says = GROUP_WORLDS.get(example, (GROUP_WORLD, ()))
+        ben = GroupChat(core, "ben", is_admin=True)
+        for line in ben_says:
+            ben.say(line)
+        admin = GroupChat(core, "ana", is_admin=True)
+        for line in ana_says:
+            admin.say(line)
+    errors_before = len(raised.errors)
+
+    incoming = dataclasses.replace(chat.incoming(example), attachments=attachments)
+    text = "\n".join(r.text for r in core.handle(incoming))
+
+    assert text, example
+    assert "I didn't catch that" not in text and APOLOGY not in text, text
+    assert raised.errors[errors_before:] == [], f"{example} → {text}"
+
+
+def test_every_command_declares_an_example() -> None:
+    assert [c.name for c in build_registry() if not c.examples] == []
