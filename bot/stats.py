@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain import KINDS, Kind, Period
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
+from bot.storage.rows import GoalLike, StoredGoal
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
 
@@ -76,22 +77,22 @@ def day_and_week_totals(db: Db, user_id: int, today: date) -> tuple[Totals, Tota
     return days.get(today) or Totals(), sum_totals(days.values())
 
 
-_GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")))
+_GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")), StoredGoal)
 
 
-def goals_of(db: Db, user_id: int) -> dict[Kind, Goal]:
-    """The person's goals, read only: rows with the columns of `Goal`."""
+def goals_of(db: Db, user_id: int) -> dict[Kind, StoredGoal]:
+    """The person's goals, read only."""
     return {KINDS[g.kind]: g for g in _GOALS.all(db, {"user_id": user_id})}
 
 
-def goal_done(goal: Goal, totals: KindTotals) -> float:
+def goal_done(goal: GoalLike, totals: KindTotals) -> float:
     """How much of the goal's measure the totals hold (sessions, metres or millilitres)."""
     if goal.counts_sessions:
         return float(totals.sessions)
     return totals.volume_ml if goal.kind == Kind.WATER else totals.distance_m
 
 
-def goal_percent(goal: Goal, day: Totals, week: Totals) -> float:
+def goal_percent(goal: GoalLike, day: Totals, week: Totals) -> float:
     totals = day if goal.period == Period.DAY else week
     return 100.0 * goal_done(goal, totals[KINDS[goal.kind]]) / goal.amount
 
@@ -240,7 +241,7 @@ def average_pace(run: KindTotals) -> float | None:
 class GoalRate:
     """How often a goal was met: `hit` of `counted` days or weeks."""
 
-    goal: Goal
+    goal: GoalLike
     hit: int
     counted: int
 
@@ -282,7 +283,7 @@ def weeks_touching(span: Span, today: date, since: date) -> list[date]:
 
 
 def goal_rate(
-    goal: Goal, days: dict[date, Totals], span: Span, today: date, since: date
+    goal: GoalLike, days: dict[date, Totals], span: Span, today: date, since: date
 ) -> GoalRate:
     """Finished days (or weeks) count, met or not; today (or this week) only once it is met,
     since it is still open. Weeks count whole, Monday to Sunday, if they touch the span."""
@@ -358,7 +359,7 @@ class Progress:
     today: date
     day: Totals
     week: Totals
-    goals: dict[Kind, Goal]
+    goals: dict[Kind, StoredGoal]
 
 
 def progress_of(db: Db, user_id: int, today: date) -> Progress:
