@@ -71,7 +71,8 @@ def next_digest_at(digest_time: str, tz: str, after: datetime) -> datetime:
     trigger = CronTrigger(hour=hour, minute=minute, timezone=ZoneInfo(tz))
     fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
     assert fire is not None  # a daily trigger always fires again
-    return fire.astimezone(UTC)
+    found: datetime = fire.astimezone(UTC)
+    return found
 
 
 def set_group_tz(session: Session, group: Group, zone: str, now: datetime) -> None:

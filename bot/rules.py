@@ -220,7 +220,10 @@ class _Evaluator:
             ast.FloorDiv: ("//", operator.floordiv),
             ast.Mod: ("%", operator.mod),
         }
-        unary = {ast.USub: ("-", operator.neg), ast.UAdd: ("+", operator.pos)}
+        unary: dict[type, tuple[str, Callable[[Any], object]]] = {
+            ast.USub: ("-", operator.neg),
+            ast.UAdd: ("+", operator.pos),
+        }
         found: dict[type, Callable[..., object]] = {
             node: self._arithmetic(symbol, apply) for node, (symbol, apply) in binary.items()
         }
@@ -435,7 +438,8 @@ def _rule(
     if not isinstance(name, str) or not RULE_NAME.fullmatch(name):
         problem('needs name = "lower-case-words" (letters, digits, dashes; up to 60)')
     try:
-        scope = Scope(table.get("scope"))
+        given = table.get("scope")
+        scope = Scope(given if isinstance(given, str) else "")  # "" is no scope either
     except ValueError:
         choices = ", ".join(s.value for s in Scope)
         problem(f'scope must be one of {choices}, not "{_shown(str(table.get("scope"))[:60])}"')
@@ -471,6 +475,7 @@ def _rule(
         problems += _said(path, where, scope, say, library)
     if problems:
         return None, problems
+    assert isinstance(name, str) and isinstance(when, str)  # else a problem was found above
     rule = Rule(
         name=name,
         scope=scope,

@@ -10,9 +10,10 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.domain import KINDS, Kind, Period
 from bot.storage.models import Entry, Goal
@@ -62,8 +63,16 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def live_entries(user_id: int):  # type: ignore[no-untyped-def]
+def live_entries(user_id: int) -> ColumnElement[bool]:
     return (Entry.user_id == user_id) & Entry.deleted_at.is_(None)
+
+
+def sum_or_zero(
+    column: QueryableAttribute[float | None] | ColumnElement[float | None],
+) -> ColumnElement[float]:
+    """`COALESCE(SUM(column), 0.0)`: never NULL, which SQLAlchemy's typing can't tell (it
+    types COALESCE by its first argument)."""
+    return cast(ColumnElement[float], func.coalesce(func.sum(column), 0.0))
 
 
 def totals_between(db: Db, user_id: int, start: date, end: date) -> Totals:
@@ -198,10 +207,10 @@ _DAILY = Prepared(
         Entry.local_date,
         Entry.kind,
         func.count(),
-        func.coalesce(func.sum(Entry.distance_m), 0.0),
-        func.coalesce(func.sum(Entry.duration_s), 0.0),
-        func.coalesce(func.sum(Entry.volume_ml), 0.0),
-        func.coalesce(func.sum(_TIMED), 0.0),
+        sum_or_zero(Entry.distance_m),
+        sum_or_zero(Entry.duration_s),
+        sum_or_zero(Entry.volume_ml),
+        sum_or_zero(_TIMED),
     )
     .where(
         Entry.user_id == bindparam("user_id"),

@@ -10,7 +10,7 @@ import pint
 
 from bot.domain import Units
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
 ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
 
 

@@ -22,7 +22,7 @@ class ButtonHandler(Protocol):
     async def on_button(self, interaction: discord.Interaction, payload: str) -> None: ...
 
 
-class PayloadButton(discord.ui.DynamicItem[discord.ui.Button], template=r"/.+"):
+class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"/.+"):
     """One button; pressing it runs its payload as if the person had typed it."""
 
     def __init__(self, payload: str, label: str = "") -> None:

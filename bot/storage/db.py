@@ -9,7 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -27,7 +29,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -49,7 +51,7 @@ def make_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _binary_lists(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _binary_lists(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Lists (the fan-out's arrays of ids and times, bot/storage/bulk.py) go in binary:
         # psycopg's text form quotes each element in Python, ten times slower for times.
         from psycopg.types.array import ListBinaryDumper
