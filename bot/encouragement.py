@@ -43,7 +43,7 @@ class Placeholder:
 
 
 def _num(f: Mapping[str, object], key: str) -> float:
-    return float(f[key])  # type: ignore[arg-type]
+    return float(f[key])  # type: ignore[arg-type]  # FACTS says which facts are numbers
 
 
 def _distance(key: str) -> Render:

@@ -281,18 +281,18 @@ class _Evaluator:
     def _abs(self, value: object) -> object:
         self._tick()
         _numbers("abs", (value,))
-        return abs(value)  # type: ignore[arg-type]
+        return abs(value)  # type: ignore[arg-type]  # _numbers checked it
 
     def _round(self, value: object, digits: object = None) -> object:
         self._tick()
         _numbers("round", (value,))
         if digits is None:
-            return round(value)  # type: ignore[call-overload]
+            return round(value)  # type: ignore[call-overload]  # _numbers checked it
         if type(digits) is not int or abs(digits) > ROUND_DIGITS:
             raise ValueError(
                 f"round takes a whole number of digits from -{ROUND_DIGITS} to {ROUND_DIGITS}"
             )
-        return round(value, digits)  # type: ignore[call-overload]
+        return round(value, digits)  # type: ignore[call-overload]  # both checked above
 
 
 class _Evaluators(threading.local):
@@ -657,8 +657,8 @@ def _literal(node: ast.AST) -> object | None:
     """A constant written in the text (a sign included), or None."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _literal(node.operand)
-        if type(value) in NUMBERS:
-            return -value if isinstance(node.op, ast.USub) else value  # type: ignore[operator]
+        if isinstance(value, int | float) and type(value) in NUMBERS:  # bool is no number
+            return -value if isinstance(node.op, ast.USub) else value
         return None
     return node.value if isinstance(node, ast.Constant) else None
 

@@ -42,5 +42,6 @@ class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"/
         return cls(match.group(0), getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Steady's clients carry their adapter; discord.py types the client as a plain one.
         handler: ButtonHandler = interaction.client.adapter  # type: ignore[attr-defined]
         await handler.on_button(interaction, self.payload)
