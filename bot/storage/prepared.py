@@ -31,7 +31,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 _VALUES = (str, int, float)
 Db = Session | Connection  # where a statement runs: a transaction's connection or session
-Row = TypeVar("Row", bound=tuple[Any, ...])
+RowT = TypeVar("RowT", bound=tuple[Any, ...])  # a row's type: its NamedTuple, or a tuple
 
 
 class _Rows(Protocol):
@@ -39,7 +39,7 @@ class _Rows(Protocol):
 
     _fields: tuple[str, ...]
 
-    def _make(self, values: Iterable[Any]) -> tuple[Any, ...]: ...
+    def _make(self, values: Iterable[Any]) -> Any: ...  # the class's own row type
 
 
 @dataclass(slots=True)
@@ -56,13 +56,13 @@ class _Compiled:
     results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
 
-class Prepared(Generic[Row]):
+class Prepared(Generic[RowT]):
     """One statement, compiled on first use for each dialect it meets."""
 
     @overload
     def __init__(self: Prepared[tuple[Any, ...]], statement: ClauseElement) -> None: ...
     @overload
-    def __init__(self, statement: ClauseElement, row: type[Row]) -> None: ...
+    def __init__(self, statement: ClauseElement, row: type[RowT]) -> None: ...
     def __init__(self, statement: ClauseElement, row: type[Any] | None = None) -> None:
         self._statement = statement
         self._row = cast(_Rows | None, row)  # a NamedTuple class, or none given
@@ -95,7 +95,7 @@ class Prepared(Generic[Row]):
         count: int = self._run(db, params)[1].rowcount
         return count
 
-    def all(self, db: Db, params: Mapping[str, Any]) -> list[Row]:
+    def all(self, db: Db, params: Mapping[str, Any]) -> list[RowT]:
         compiled, cursor = self._run(db, params)
         rows = cursor.fetchall()
         make, results = compiled.row, compiled.results
@@ -110,16 +110,16 @@ class Prepared(Generic[Row]):
                 (i, p) for i, p in enumerate(processors) if p is not None
             )
         if not results:
-            return [cast(Row, make._make(row)) for row in rows]
+            return [make._make(row) for row in rows]
         found = []
         for row in rows:
             values = list(row)
             for i, process in results:
                 values[i] = process(values[i])
-            found.append(cast(Row, make._make(values)))
+            found.append(make._make(values))
         return found
 
-    def first(self, db: Db, params: Mapping[str, Any]) -> Row | None:
+    def first(self, db: Db, params: Mapping[str, Any]) -> RowT | None:
         rows = self.all(db, params)
         return rows[0] if rows else None
 
