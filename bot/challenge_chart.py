@@ -53,11 +53,14 @@ def _draw(
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
+    # matplotlib's stubs take numbers for x; its date converter takes the days themselves,
+    # hence the arg-type ignores on the x axis below.
     for i, (name, values) in enumerate(ranked):
         if i < MAX_LABELLED:
-            axes.plot(days, values, marker="o" if len(days) <= 31 else None, ms=3, lw=2, label=name)
+            marker = "o" if len(days) <= 31 else None
+            axes.plot(days, values, marker=marker, ms=3, lw=2, label=name)  # type: ignore[arg-type]
         else:
-            axes.plot(days, values, lw=0.8, color="0.6")
+            axes.plot(days, values, lw=0.8, color="0.6")  # type: ignore[arg-type]
     if target:
         axes.axhline(target, ls="--", lw=1.2, color="0.35", label="target")
     axes.set_title(title)
@@ -67,13 +70,13 @@ def _draw(
     if whole:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     if len(days) == 1:  # one day: give it room on both sides
-        axes.set_xlim(days[0] - timedelta(days=1), days[0] + timedelta(days=1))
+        axes.set_xlim(days[0] - timedelta(days=1), days[0] + timedelta(days=1))  # type: ignore[arg-type]
     axes.grid(alpha=0.3)
     if len(days) <= SHORT_DAYS:
-        axes.set_xticks(list(days))
-    else:
-        axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+        axes.set_xticks(list(days))  # type: ignore[arg-type]
+    else:  # matplotlib.dates leaves these __init__s unannotated
+        axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
     if ranked or target:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     figure.autofmt_xdate()

@@ -25,6 +25,7 @@ from bot import units as u
 from bot.core import UserError
 from bot.domain import Kind, Period, Units
 from bot.formatting import bar
+from bot.stats import sum_or_zero
 from bot.storage.models import Account, Challenge, ChallengeMember, Entry, Goal, Group, User
 from bot.units import NotAQuantity, quantity
 
@@ -270,12 +271,12 @@ def pick(
                         f"how it ended. Start a new one: {EXAMPLE}"
                     )
                 return challenge
-        names = [c.name for c in candidates]
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        known = [c.name for c in candidates]
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
         if close:
             hint = f" Did you mean {close[0]}?"
-        elif names:
-            hint = f" Here: {', '.join(names)}."
+        elif known:
+            hint = f" Here: {', '.join(known)}."
         else:
             hint = f" Start one: {EXAMPLE}"
         raise UserError(f"There's no challenge called {name!r} here.{hint}")
@@ -387,8 +388,8 @@ def load_activity(
             Entry.local_date,
             Entry.kind,
             func.count(),
-            func.coalesce(func.sum(Entry.distance_m), 0.0),
-            func.coalesce(func.sum(Entry.volume_ml), 0.0),
+            sum_or_zero(Entry.distance_m),
+            sum_or_zero(Entry.volume_ml),
         )
         .where(
             Entry.user_id.in_(ids),

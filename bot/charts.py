@@ -22,6 +22,8 @@ from bot.domain import Kind, Period, Units
 from bot.stats import Span, daily_totals, goals_of, span_for, week_start
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 CHART_SPANS = ("week", "month", "year")
@@ -189,14 +191,14 @@ def _drawable(text: str) -> str:
     return "".join(c for c in text if ord(c) < 0x1F000 and c not in "\ufe0f\u200d").strip()
 
 
-def _shade_ahead(data: ChartData, *axes) -> None:  # type: ignore[no-untyped-def]
+def _shade_ahead(data: ChartData, *axes: Axes) -> None:
     ahead = [i for i, b in enumerate(data.buckets) if b.ahead]
     if ahead:
         for ax in axes:
             ax.axvspan(ahead[0] - 0.5, len(data.buckets) - 0.5, color=AHEAD_COLOUR, zorder=0)
 
 
-def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _draw_runs(data: ChartData, ax: Axes, xs: list[int]) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -270,7 +272,7 @@ def _draw_runs(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-u
     _style(ax)
 
 
-def _draw_water(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _draw_water(data: ChartData, ax: Axes, xs: list[int]) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -281,7 +283,7 @@ def _draw_water(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-
         WATER_MET_COLOUR if goal is not None and w >= goal > 0 else WATER_COLOUR for _, w in drawn
     ]
     ax.bar([x for x, _ in drawn], [w for _, w in drawn], width=0.72, color=colours, zorder=2)
-    handles = [Patch(color=WATER_COLOUR, label="water a day")]
+    handles: list[Artist] = [Patch(color=WATER_COLOUR, label="water a day")]
     if goal is not None:
         ax.axhline(goal, color=GOAL_COLOUR, linestyle="--", linewidth=3, zorder=3)
         handles += [
@@ -305,7 +307,7 @@ def _draw_water(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-
     _style(ax)
 
 
-def _label_x(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-untyped-def]
+def _label_x(data: ChartData, ax: Axes, xs: list[int]) -> None:
     buckets = data.buckets
     if data.by_week:
         # A month's name under the week that holds its first day.
@@ -327,7 +329,7 @@ def _label_x(data: ChartData, ax, xs: list[int]) -> None:  # type: ignore[no-unt
     ax.tick_params(axis="x", labelsize=16, length=0)
 
 
-def _style(ax) -> None:  # type: ignore[no-untyped-def]
+def _style(ax: Axes) -> None:
     ax.tick_params(axis="y", labelsize=15)
     ax.grid(axis="y", color="#dddddd", zorder=1)
     for side in ("top", "right"):

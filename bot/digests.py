@@ -57,14 +57,14 @@ def run_due_endings(services: Services, now: datetime) -> int:
     return _claimed(services, query, lambda s, c: _ending(s, services, c, now))
 
 
-def _claimed(services: Services, query: Select, handle: Callable[[Session, Any], bool]) -> int:
+def _claimed(services: Services, query: Select[Any], handle: Callable[[Session, Any], bool]) -> int:
     """Claim due rows a batch per transaction until none are left. `handle` moves each row
     out of the query's reach, or leaves it (after logging why) for the next tick."""
     batch = services.settings.challenges.batch
     query = query.limit(batch)
     if services.db.is_postgres:
         query = query.with_for_update(skip_locked=True)
-    posted, seen = 0, set()
+    posted, seen = 0, set[int]()
     while True:
         with services.db.unit_of_work() as session:
             rows = list(session.scalars(query))
@@ -317,9 +317,9 @@ def compose_summary(
         else:
             lines.append("No one reached the full target, and every step of it counted.")
         if shown_up := most_active(activity, ids, start, end, names):
-            who, days = shown_up
+            who, active = shown_up
             lines.append(
-                f"🗓️ Showed up most: {_and(who)} ({days} active day{'s' if days != 1 else ''})."
+                f"🗓️ Showed up most: {_and(who)} ({active} active day{'s' if active != 1 else ''})."
             )
     lines.append(f"Thanks for moving together. Start the next one: {ch.EXAMPLE}")
     facts: dict[str, object] = {

@@ -44,7 +44,7 @@ from bot.facts import NudgeAsk
 from bot.interface import Destination
 from bot.outbox import Outgoing, enqueue_many
 from bot.scheduling import Schedule, ScheduleError, in_window, next_fire
-from bot.stats import KindTotals, Totals, week_start
+from bot.stats import KindTotals, Totals, sum_or_zero, week_start
 from bot.storage import bulk
 from bot.storage.bulk import among
 from bot.storage.models import Account, Entry, Goal, NudgeState, OutboxMessage, Reminder, User
@@ -391,6 +391,7 @@ def _nudges_sent(
         )
         .all()
     ):
+        assert user_id is not None  # among(user_ids) above
         sent[(user_id, created.astimezone(zones[user_id]).date())] += 1
     return sent
 
@@ -445,9 +446,9 @@ def _load_facts(
                 Entry.kind,
                 Entry.local_date,
                 func.count(),
-                func.coalesce(func.sum(Entry.distance_m), 0.0),
-                func.coalesce(func.sum(Entry.duration_s), 0.0),
-                func.coalesce(func.sum(Entry.volume_ml), 0.0),
+                sum_or_zero(Entry.distance_m),
+                sum_or_zero(Entry.duration_s),
+                sum_or_zero(Entry.volume_ml),
             )
             .where(
                 among(Entry.user_id, user_ids, postgres),
@@ -477,15 +478,16 @@ def _load_facts(
         uid = c.user_id
         if (uid, c.day) in facts or not (uid in per_day or uid in goals or uid in lasts):
             continue
-        day, week = NO_FACTS.day, NO_FACTS.week
+        that_day, that_week = NO_FACTS.day, NO_FACTS.week
         if uid in per_day:
-            day, week = Totals(), Totals()
+            that_day, that_week = Totals(), Totals()
             for kind, on, totals in per_day[uid]:
                 if on == c.day:
-                    _add(day, kind, totals)
+                    _add(that_day, kind, totals)
                 if week_start(c.day) <= on <= c.day:
-                    _add(week, kind, totals)
-        facts[(uid, c.day)] = nudges.Facts(day, week, goals.get(uid, {}), lasts.get(uid, {}))
+                    _add(that_week, kind, totals)
+        known = goals.get(uid, {})
+        facts[(uid, c.day)] = nudges.Facts(that_day, that_week, known, lasts.get(uid, {}))
     return facts
 
 

@@ -43,7 +43,7 @@ class Placeholder:
 
 
 def _num(f: Mapping[str, object], key: str) -> float:
-    return float(f[key])  # type: ignore[arg-type]
+    return float(f[key])  # type: ignore[arg-type]  # FACTS says which facts are numbers
 
 
 def _distance(key: str) -> Render:
@@ -262,7 +262,9 @@ def load_library(path: Path) -> tuple[Library | None, list[Problem]]:
     return Library(path, categories, about), []
 
 
-def _message(path: Path, where: str, category: str, text: object) -> tuple[Message | None, list]:
+def _message(
+    path: Path, where: str, category: str, text: object
+) -> tuple[Message | None, list[Problem]]:
     if not isinstance(text, str) or not text.strip():
         return None, [Problem(path, where, "must be a non-empty string")]
     problems = []

@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -33,6 +33,8 @@ from bot.settings import Limits
 from bot.storage.accounts import Person
 from bot.storage.models import Entry
 from bot.storage.ownership import owned_rows
+
+Fail = Callable[[str], "ImportProblem"]  # makes the error for one line of the file
 
 FORMAT = "steady-export"
 VERSION = 1
@@ -202,7 +204,7 @@ def read_csv(data: bytes, *, today: date, tz: ZoneInfo, limits: Limits) -> list[
         header = [name.strip() for name in reader.fieldnames or ()]
         _check_header(header)
         reader.fieldnames = header
-        rows = []
+        rows: list[EntryRow] = []
         for record in reader:
             if None in record:
                 raise ImportProblem(f"Line {reader.line_num} has more fields than the header.")
@@ -285,7 +287,7 @@ def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: L
     return row
 
 
-def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail) -> datetime:  # type: ignore[no-untyped-def]
+def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail: Fail) -> datetime:
     """When the entry was logged, in UTC, from 1970 to now. A moment at the calendar's edge
     (year 1 or 9999 in another zone) cannot even be moved to UTC: that is refused too."""
     if not text:
@@ -310,7 +312,7 @@ def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail) -> datetim
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _number(cells: dict[str, str], name: str, fail) -> float | None:  # type: ignore[no-untyped-def]
+def _number(cells: dict[str, str], name: str, fail: Fail) -> float | None:
     text = cells.get(name, "")
     if not text:
         return None
@@ -323,7 +325,7 @@ def _number(cells: dict[str, str], name: str, fail) -> float | None:  # type: ig
     return value
 
 
-def _whole(cells: dict[str, str], name: str, fail) -> int | None:  # type: ignore[no-untyped-def]
+def _whole(cells: dict[str, str], name: str, fail: Fail) -> int | None:
     text = cells.get(name, "")
     if not text:
         return None
@@ -332,7 +334,7 @@ def _whole(cells: dict[str, str], name: str, fail) -> int | None:  # type: ignor
     return int(text)
 
 
-def _check_values(row: EntryRow, limits: Limits, fail) -> None:  # type: ignore[no-untyped-def]
+def _check_values(row: EntryRow, limits: Limits, fail: Fail) -> None:
     """The commands' own checks (bot/parsing.py), with the file's line in the message."""
     try:
         parsing.check_note(row.note or "", limits, "")

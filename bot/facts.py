@@ -33,13 +33,26 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, and_, any_, bindparam, case, func, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    Integer,
+    ScalarSelect,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain import KINDS, Kind, Period
 from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
-from bot.storage.models import Entry, Goal, User
+from bot.storage.accounts import Person
+from bot.storage.models import Entry, User
 from bot.storage.prepared import Db, Prepared
+from bot.storage.rows import EntryLike, GoalLike
 
 Facts = dict[str, object]
 
@@ -49,7 +62,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RECORDS = ("longest_run", "fastest_5k", "heaviest_lift")
 RUN, STRENGTH, WATER = Kind  # the totals' facts name each kind; plain names read fastest
 _SINCE = tuple((kind, f"days_since_{kind.value}") for kind in Kind)
-_NOTHING_LOGGED: dict[str, object] = {name: NEVER for _, name in _SINCE} | {"quiet_days": 0}
+_NOTHING_LOGGED: dict[str, object] = {**{name: NEVER for _, name in _SINCE}, "quiet_days": 0}
 
 
 class Scope(enum.StrEnum):
@@ -182,7 +195,7 @@ class NudgeAsk:
     local: datetime  # the nudge's moment in the person's zone: gives today, hour and weekday
     day: Totals  # that local day's totals
     week: Totals  # Monday up to that day
-    goals: dict[Kind, Goal]  # Goal rows, or rows with the same columns
+    goals: Mapping[Kind, GoalLike]
 
 
 # --- after a log and in a nudge -----------------------------------------------------------
@@ -190,8 +203,8 @@ class NudgeAsk:
 
 def for_log(
     db: Db,
-    user: User,
-    entry: Entry,
+    user: Person,
+    entry: EntryLike,
     now: datetime,
     progress: Progress,
     *,
@@ -280,7 +293,7 @@ def _person(
     today: date,
     day: Totals,
     week: Totals,
-    goals: Mapping[Kind, Goal],
+    goals: Mapping[Kind, GoalLike],
     glass_ml: float,
     totals: Facts | None = None,
 ) -> Facts:
@@ -337,7 +350,7 @@ _NO_GOAL: Facts = {
 }
 
 
-def _goal_facts(goal: Goal | None, today: date, day: Totals, week: Totals) -> Facts:
+def _goal_facts(goal: GoalLike | None, today: date, day: Totals, week: Totals) -> Facts:
     if goal is None:
         return _NO_GOAL
     kind = KINDS[goal.kind]
@@ -373,11 +386,12 @@ def _pace(distance_m: float | None, duration_s: float | None) -> float | None:
 # Built once with bound parameters: building a statement costs several times more than
 # running one of these on SQLite. `:other_than` leaves out the entry just logged (0: none).
 
-_USER, _OTHER_THAN = bindparam("user_id"), bindparam("other_than")
+_USER: BindParameter[int] = bindparam("user_id")
+_OTHER_THAN: BindParameter[int] = bindparam("other_than")
 _OTHERS = and_(Entry.user_id == _USER, Entry.deleted_at.is_(None), Entry.id != _OTHER_THAN)
 
 
-def _latest(kind: Kind):  # type: ignore[no-untyped-def]
+def _latest(kind: Kind) -> ScalarSelect[date]:
     query = select(Entry.local_date).where(_OTHERS, Entry.kind == kind.value)
     return query.order_by(Entry.local_date.desc()).limit(1).scalar_subquery()
 
@@ -403,7 +417,7 @@ _HEAVIEST = Prepared(
 )
 
 
-def _latest_of_each_user(kind: Kind):  # type: ignore[no-untyped-def]
+def _latest_of_each_user(kind: Kind) -> ScalarSelect[date]:
     query = select(Entry.local_date).where(
         Entry.user_id == User.id, Entry.deleted_at.is_(None), Entry.kind == kind.value
     )
@@ -431,7 +445,7 @@ def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
 
 def _last_days(db: Db, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
     """The latest local day of each kind, in one statement of three short index walks."""
-    row = _LAST_DAYS.first(db, {"user_id": user_id, "other_than": exclude_id or 0})
+    (row,) = _LAST_DAYS.all(db, {"user_id": user_id, "other_than": exclude_id or 0})
     return dict(zip(Kind, row, strict=True))
 
 
@@ -442,7 +456,7 @@ def _active_days(db: Db, user_id: int, exclude_id: int | None, *, recent: bool) 
     return sorted(query.scalars(db, params))
 
 
-def _streaks_around(db: Db, user_id: int, entry: Entry, today: date) -> tuple[int, int]:
+def _streaks_around(db: Db, user_id: int, entry: EntryLike, today: date) -> tuple[int, int]:
     """The current streak before and after `entry`: read from the recent active days, or
     from all of them when the recent ones don't settle it."""
     others = _active_days(db, user_id, entry.id, recent=True)
@@ -506,13 +520,13 @@ def _current_streak(days: Sequence[date], today: date, complete: bool) -> int | 
     return length if started_settled else None
 
 
-def _record(db: Db, user_id: int, entry: Entry) -> tuple[str, float, float] | None:
+def _record(db: Db, user_id: int, entry: EntryLike) -> tuple[str, float, float] | None:
     """(which, new figure, old figure) when `entry` beats the person's earlier best.
 
     A first run or a first lift of an exercise sets a mark but breaks no record."""
     params = {"user_id": user_id, "other_than": entry.id}
     if entry.kind == Kind.RUN and entry.distance_m:
-        longest, fastest = _RUN_BESTS.first(db, params)
+        ((longest, fastest),) = _RUN_BESTS.all(db, params)  # an aggregate: one row
         pace = _pace(entry.distance_m, entry.duration_s)
         if longest is not None and entry.distance_m > longest:
             return "longest_run", entry.distance_m / 1000, longest / 1000

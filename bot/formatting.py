@@ -7,10 +7,10 @@ import math
 from bot import units as u
 from bot.domain import KINDS, Kind, Period, Units
 from bot.stats import KindTotals, Totals, goal_done
-from bot.storage.models import Entry, Goal
+from bot.storage.rows import EntryLike, GoalLike
 
 
-def describe(entry: Entry, units: Units) -> str:
+def describe(entry: EntryLike, units: Units) -> str:
     """'run 5.00 km in 28:30 (5:42 /km)', 'squats 3x10 @ 40 kg', 'water 500 ml'."""
     if entry.kind == Kind.RUN:
         text = f"run {u.distance(entry.distance_m or 0, units)}"
@@ -42,7 +42,7 @@ def amount(kind: Kind, totals: KindTotals, units: Units, *, sessions: bool = Fal
     return u.volume(totals.volume_ml, units)
 
 
-def goal_target(goal: Goal, units: Units) -> str:
+def goal_target(goal: GoalLike, units: Units) -> str:
     kind = KINDS[goal.kind]
     if goal.counts_sessions:
         noun = "runs" if kind == Kind.RUN else "sessions"
@@ -54,7 +54,7 @@ def goal_target(goal: Goal, units: Units) -> str:
     return f"{target} a {Period(goal.period).value}"
 
 
-def goal_progress(goal: Goal, day: Totals, week: Totals, units: Units) -> str:
+def goal_progress(goal: GoalLike, day: Totals, week: Totals, units: Units) -> str:
     kind = KINDS[goal.kind]
     totals = (day if goal.period == Period.DAY else week)[kind]
     done = goal_done(goal, totals)

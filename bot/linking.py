@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -112,7 +113,7 @@ def platforms_of(session: Session, user_id: int) -> set[str]:
     return set(session.scalars(select(Account.platform).where(Account.user_id == user_id)))
 
 
-def _user_columns() -> list[tuple[Table, Column]]:
+def _user_columns() -> list[tuple[Table, Column[Any]]]:
     """Every (table, column) with a foreign key to users.id."""
     found = []
     for table in Base.metadata.sorted_tables:
@@ -124,10 +125,12 @@ def _user_columns() -> list[tuple[Table, Column]]:
     return found
 
 
-def _drop_collisions(session: Session, table: Table, column: Column, keep: int, gone: int) -> None:
+def _drop_collisions(
+    session: Session, table: Table, column: Column[Any], keep: int, gone: int
+) -> None:
     """Delete `keep`'s rows that would collide with `gone`'s on a unique constraint holding
     `column`: the row moving in (from the person who asked for the code) wins."""
-    uniques: list[list[Column]] = [
+    uniques: list[list[Column[Any]]] = [
         list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)
     ]
     uniques += [list(i.columns) for i in table.indexes if isinstance(i, Index) and i.unique]

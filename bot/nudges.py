@@ -8,6 +8,7 @@ one. Its buttons are command lines (at most 64 bytes): log it, snooze 1 h, skip 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot import formatting
@@ -17,7 +18,7 @@ from bot.domain import Kind, Period, Units
 from bot.interface import Button, Reply
 from bot.scheduling import clock
 from bot.stats import Totals
-from bot.storage.models import Goal
+from bot.storage.rows import GoalLike
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback data limit
 DEFAULT_WAKING_DAY = (7 * 60, 22 * 60)  # for pacing water when nothing else says
@@ -48,11 +49,11 @@ class Facts:
 
     day: Totals = field(default_factory=Totals)  # that local day
     week: Totals = field(default_factory=Totals)  # Monday up to that day
-    goals: dict[Kind, Goal] = field(default_factory=dict)
+    goals: Mapping[Kind, GoalLike] = field(default_factory=dict)
     last: dict[Kind, LastEntry] = field(default_factory=dict)
 
 
-def daily_water_goal_ml(goals: dict[Kind, Goal]) -> float | None:
+def daily_water_goal_ml(goals: Mapping[Kind, GoalLike]) -> float | None:
     goal = goals.get(Kind.WATER)
     if goal is None or goal.counts_sessions:
         return None

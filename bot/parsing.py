@@ -103,8 +103,8 @@ def _token_seconds(token: str) -> float | None:
         return h * 3600 + mi * 60 + s
     low = token.lower()
     if (m := _HMS.match(low)) and any(m.groups()) and not _NUMBER.match(low):
-        h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-        return h * 3600 + mi * 60 + s
+        hours, minutes, seconds = (float(g) if g else 0.0 for g in m.groups())
+        return hours * 3600 + minutes * 60 + seconds
     if low.endswith("m") and _NUMBER.match(low[:-1]):
         return None  # "400m" is a distance, not minutes
     try:
@@ -294,7 +294,9 @@ def parse_goal(text: str, limits: Limits) -> GoalSpec:
         Period(m.group(3)),
     )
     if _NUMBER.match(amount_text) or re.fullmatch(r"\d+(runs?|sessions?|times?|x)", amount_text):
-        count = float(re.match(r"\d+(?:\.\d+)?", amount_text).group())
+        leading = re.match(r"\d+(?:\.\d+)?", amount_text)
+        assert leading is not None  # both tests above begin with digits
+        count = float(leading.group())
         if kind is Kind.WATER or not 0 < count <= 50:
             raise ParseError(example)
         return GoalSpec(kind, count, period, counts_sessions=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind
@@ -61,7 +61,7 @@ class Records:
         return self.longest_run is None and self.most_water is None and not self.heaviest_sets
 
 
-def _runs(user_id: int):  # type: ignore[no-untyped-def]
+def _runs(user_id: int) -> Select[float | None, float | None, date]:
     return select(Entry.distance_m, Entry.duration_s, Entry.local_date).where(
         live_entries(user_id), Entry.kind == Kind.RUN.value, Entry.distance_m.is_not(None)
     )
@@ -71,7 +71,7 @@ def longest_run(session: Session, user_id: int) -> RunRecord | None:
     row = session.execute(
         _runs(user_id).order_by(Entry.distance_m.desc(), Entry.local_date, Entry.id).limit(1)
     ).first()
-    return RunRecord(*row) if row else None
+    return _run_record(row)
 
 
 def fastest_pace(session: Session, user_id: int, over_m: float) -> RunRecord | None:
@@ -85,7 +85,15 @@ def fastest_pace(session: Session, user_id: int, over_m: float) -> RunRecord | N
         .order_by((Entry.duration_s / Entry.distance_m).asc(), Entry.local_date, Entry.id)
         .limit(1)
     ).first()
-    return RunRecord(*row) if row else None
+    return _run_record(row)
+
+
+def _run_record(row: Row[float | None, float | None, date] | None) -> RunRecord | None:
+    if row is None:
+        return None
+    distance, duration, on = row
+    assert distance is not None  # _runs keeps runs with a distance
+    return RunRecord(distance, duration, on)
 
 
 def most_water(session: Session, user_id: int) -> WaterDay | None:
@@ -115,6 +123,7 @@ def heaviest_sets(session: Session, user_id: int) -> list[HeaviestSet]:
     for exercise, weight, sets, reps, on in rows:
         name = exercise or "strength"
         if name not in best:  # rows come heaviest first, then earliest
+            assert weight is not None  # the query keeps weighed sets only
             best[name] = HeaviestSet(name, weight, sets, reps, on)
     return [best[name] for name in sorted(best)]
 

@@ -220,7 +220,10 @@ class _Evaluator:
             ast.FloorDiv: ("//", operator.floordiv),
             ast.Mod: ("%", operator.mod),
         }
-        unary = {ast.USub: ("-", operator.neg), ast.UAdd: ("+", operator.pos)}
+        unary: dict[type, tuple[str, Callable[[Any], object]]] = {
+            ast.USub: ("-", operator.neg),
+            ast.UAdd: ("+", operator.pos),
+        }
         found: dict[type, Callable[..., object]] = {
             node: self._arithmetic(symbol, apply) for node, (symbol, apply) in binary.items()
         }
@@ -278,18 +281,18 @@ class _Evaluator:
     def _abs(self, value: object) -> object:
         self._tick()
         _numbers("abs", (value,))
-        return abs(value)  # type: ignore[arg-type]
+        return abs(value)  # type: ignore[arg-type]  # _numbers checked it
 
     def _round(self, value: object, digits: object = None) -> object:
         self._tick()
         _numbers("round", (value,))
         if digits is None:
-            return round(value)  # type: ignore[call-overload]
+            return round(value)  # type: ignore[call-overload]  # _numbers checked it
         if type(digits) is not int or abs(digits) > ROUND_DIGITS:
             raise ValueError(
                 f"round takes a whole number of digits from -{ROUND_DIGITS} to {ROUND_DIGITS}"
             )
-        return round(value, digits)  # type: ignore[call-overload]
+        return round(value, digits)  # type: ignore[call-overload]  # both checked above
 
 
 class _Evaluators(threading.local):
@@ -435,7 +438,8 @@ def _rule(
     if not isinstance(name, str) or not RULE_NAME.fullmatch(name):
         problem('needs name = "lower-case-words" (letters, digits, dashes; up to 60)')
     try:
-        scope = Scope(table.get("scope"))
+        given = table.get("scope")
+        scope = Scope(given if isinstance(given, str) else "")  # "" is no scope either
     except ValueError:
         choices = ", ".join(s.value for s in Scope)
         problem(f'scope must be one of {choices}, not "{_shown(str(table.get("scope"))[:60])}"')
@@ -471,6 +475,7 @@ def _rule(
         problems += _said(path, where, scope, say, library)
     if problems:
         return None, problems
+    assert isinstance(name, str) and isinstance(when, str)  # else a problem was found above
     rule = Rule(
         name=name,
         scope=scope,
@@ -652,8 +657,8 @@ def _literal(node: ast.AST) -> object | None:
     """A constant written in the text (a sign included), or None."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _literal(node.operand)
-        if type(value) in NUMBERS:
-            return -value if isinstance(node.op, ast.USub) else value  # type: ignore[operator]
+        if isinstance(value, int | float) and type(value) in NUMBERS:  # bool is no number
+            return -value if isinstance(node.op, ast.USub) else value
         return None
     return node.value if isinstance(node, ast.Constant) else None
 

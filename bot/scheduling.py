@@ -154,7 +154,7 @@ def first_fire_after(
         found = trigger.get_next_fire_time(None, probe.astimezone(tz))
         if found is None:
             return None
-        fire = found.astimezone(UTC)
+        fire: datetime = found.astimezone(UTC)
         if fire <= after:
             probe, step = max(probe, after) + step, step * 8
             continue

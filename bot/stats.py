@@ -10,13 +10,15 @@ import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, func, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.domain import KINDS, Kind, Period
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
+from bot.storage.rows import GoalLike, StoredGoal
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
 
@@ -61,8 +63,16 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def live_entries(user_id: int):  # type: ignore[no-untyped-def]
+def live_entries(user_id: int) -> ColumnElement[bool]:
     return (Entry.user_id == user_id) & Entry.deleted_at.is_(None)
+
+
+def sum_or_zero(
+    column: QueryableAttribute[float | None] | ColumnElement[float | None],
+) -> ColumnElement[float]:
+    """`COALESCE(SUM(column), 0.0)`: never NULL, which SQLAlchemy's typing can't tell (it
+    types COALESCE by its first argument)."""
+    return cast(ColumnElement[float], func.coalesce(func.sum(column), 0.0))
 
 
 def totals_between(db: Db, user_id: int, start: date, end: date) -> Totals:
@@ -76,22 +86,22 @@ def day_and_week_totals(db: Db, user_id: int, today: date) -> tuple[Totals, Tota
     return days.get(today) or Totals(), sum_totals(days.values())
 
 
-_GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")))
+_GOALS = Prepared(select(*Goal.__table__.c).where(Goal.user_id == bindparam("user_id")), StoredGoal)
 
 
-def goals_of(db: Db, user_id: int) -> dict[Kind, Goal]:
-    """The person's goals, read only: rows with the columns of `Goal`."""
+def goals_of(db: Db, user_id: int) -> dict[Kind, StoredGoal]:
+    """The person's goals, read only."""
     return {KINDS[g.kind]: g for g in _GOALS.all(db, {"user_id": user_id})}
 
 
-def goal_done(goal: Goal, totals: KindTotals) -> float:
+def goal_done(goal: GoalLike, totals: KindTotals) -> float:
     """How much of the goal's measure the totals hold (sessions, metres or millilitres)."""
     if goal.counts_sessions:
         return float(totals.sessions)
     return totals.volume_ml if goal.kind == Kind.WATER else totals.distance_m
 
 
-def goal_percent(goal: Goal, day: Totals, week: Totals) -> float:
+def goal_percent(goal: GoalLike, day: Totals, week: Totals) -> float:
     totals = day if goal.period == Period.DAY else week
     return 100.0 * goal_done(goal, totals[KINDS[goal.kind]]) / goal.amount
 
@@ -197,10 +207,10 @@ _DAILY = Prepared(
         Entry.local_date,
         Entry.kind,
         func.count(),
-        func.coalesce(func.sum(Entry.distance_m), 0.0),
-        func.coalesce(func.sum(Entry.duration_s), 0.0),
-        func.coalesce(func.sum(Entry.volume_ml), 0.0),
-        func.coalesce(func.sum(_TIMED), 0.0),
+        sum_or_zero(Entry.distance_m),
+        sum_or_zero(Entry.duration_s),
+        sum_or_zero(Entry.volume_ml),
+        sum_or_zero(_TIMED),
     )
     .where(
         Entry.user_id == bindparam("user_id"),
@@ -240,7 +250,7 @@ def average_pace(run: KindTotals) -> float | None:
 class GoalRate:
     """How often a goal was met: `hit` of `counted` days or weeks."""
 
-    goal: Goal
+    goal: GoalLike
     hit: int
     counted: int
 
@@ -282,7 +292,7 @@ def weeks_touching(span: Span, today: date, since: date) -> list[date]:
 
 
 def goal_rate(
-    goal: Goal, days: dict[date, Totals], span: Span, today: date, since: date
+    goal: GoalLike, days: dict[date, Totals], span: Span, today: date, since: date
 ) -> GoalRate:
     """Finished days (or weeks) count, met or not; today (or this week) only once it is met,
     since it is still open. Weeks count whole, Monday to Sunday, if they touch the span."""
@@ -358,7 +368,7 @@ class Progress:
     today: date
     day: Totals
     week: Totals
-    goals: dict[Kind, Goal]
+    goals: dict[Kind, StoredGoal]
 
 
 def progress_of(db: Db, user_id: int, today: date) -> Progress:

@@ -120,9 +120,10 @@ def weekdays(token: str) -> frozenset[int] | None:
         return _DAY_GROUPS[low]
     if "," in low:
         found = [weekdays(part) for part in low.split(",") if part]
-        if not found or any(f is None for f in found):
+        known = [f for f in found if f is not None]
+        if not found or len(known) < len(found):
             return None
-        return frozenset().union(*found)  # type: ignore[arg-type]
+        return frozenset[int]().union(*known)
     if "-" in low:
         first, _, last = low.partition("-")
         if first in _DAY_NAMES and last in _DAY_NAMES:

@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 
 @cache
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[float]:
     """pint's registry, made on first use: pint (and numpy, which it imports when present)
     is about 16 MB of a process, and a process that only formats metric figures never
     needs it."""
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
     ureg.define("glass_placeholder = [glass]")  # never shown: glasses are resolved by the parser
     return ureg
 

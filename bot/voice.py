@@ -34,8 +34,8 @@ from bot.facts import Facts, NudgeAsk, Scope
 from bot.memory import Audience, Memory
 from bot.rules import Rule, Rulebook, load_rulebook
 from bot.stats import Progress, progress_of
-from bot.storage.models import Entry
 from bot.storage.prepared import Db
+from bot.storage.rows import EntryLike
 
 if TYPE_CHECKING:
     from bot.core import Context
@@ -62,7 +62,9 @@ class SteadyVoice:
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
 
-    def after_log(self, ctx: Context, entry: Entry, progress: Progress | None = None) -> str | None:
+    def after_log(
+        self, ctx: Context, entry: EntryLike, progress: Progress | None = None
+    ) -> str | None:
         """The line under a log's reply. `progress` is what the reply already read."""
         progress = progress or progress_of(ctx.connection, ctx.user.id, ctx.today)
         facts = f.for_log(

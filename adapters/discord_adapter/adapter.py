@@ -139,6 +139,7 @@ class DiscordAdapter:
         A receive-only process defers every interaction at once instead of waiting."""
         if settings.discord_token is None:
             raise ValueError("STEADY_DISCORD_TOKEN is not set")
+        self._token = settings.discord_token
         self.core, self.settings = core, settings
         self.answers_here = answers_here
         options: dict[str, Any] = {
@@ -166,7 +167,7 @@ class DiscordAdapter:
 
     async def run(self) -> None:
         """Connect and serve until cancelled; the client closes cleanly on the way out."""
-        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
+        token = self._token.get_secret_value()
         try:
             async with self.client:
                 await self.client.start(token)
@@ -190,8 +191,7 @@ class DiscordAdapter:
     async def login(self) -> None:
         """For a process that only works the inbox: Discord's REST API for `answer` and the
         outbox, without joining the gateway (receivers do that). `close` ends it."""
-        token = self.settings.discord_token.get_secret_value()  # type: ignore[union-attr]
-        await self.client.login(token)
+        await self.client.login(self._token.get_secret_value())
 
     async def close(self) -> None:
         await self.client.close()

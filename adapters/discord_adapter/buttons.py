@@ -22,7 +22,7 @@ class ButtonHandler(Protocol):
     async def on_button(self, interaction: discord.Interaction, payload: str) -> None: ...
 
 
-class PayloadButton(discord.ui.DynamicItem[discord.ui.Button], template=r"/.+"):
+class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"/.+"):
     """One button; pressing it runs its payload as if the person had typed it."""
 
     def __init__(self, payload: str, label: str = "") -> None:
@@ -42,5 +42,6 @@ class PayloadButton(discord.ui.DynamicItem[discord.ui.Button], template=r"/.+"):
         return cls(match.group(0), getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Steady's clients carry their adapter; discord.py types the client as a plain one.
         handler: ButtonHandler = interaction.client.adapter  # type: ignore[attr-defined]
         await handler.on_button(interaction, self.payload)

@@ -10,8 +10,8 @@ checks everything, so a slash command and a typed one behave the same.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate
 
 import discord
 from discord import app_commands
@@ -23,6 +23,9 @@ CHOICE_LIMIT = 25
 
 # Called with the interaction and the command line to hand to the core.
 LineHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+# The interaction, then the options by name (the signature is built per command).
+SlashCallback = Callable[Concatenate[discord.Interaction[Any], ...], Coroutine[Any, Any, None]]
+SlashCommand = app_commands.Command[Any, ..., None]
 
 
 def command_line(command: Command, values: list[object | None]) -> str:
@@ -42,7 +45,7 @@ def _annotation(param: Param) -> Any:
     return kind if param.required else kind | None
 
 
-def _callback(command: Command, handler: LineHandler) -> Callable[..., Awaitable[None]]:
+def _callback(command: Command, handler: LineHandler) -> SlashCallback:
     """A callback whose signature discord.py reads to build the options.
 
     Python names are p0, p1, … (any registry name works, even a keyword) and are renamed
@@ -95,8 +98,8 @@ _CONTEXTS = {
 }
 
 
-def slash_command(command: Command, handler: LineHandler) -> app_commands.Command:
-    slash = app_commands.Command(
+def slash_command(command: Command, handler: LineHandler) -> SlashCommand:
+    slash: SlashCommand = app_commands.Command(
         name=command.name,
         description=_short(command.summary),
         callback=_callback(command, handler),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot import challenges as ch
 from bot.commands.registry import Param, Where, command
 from bot.core import Context, UserError
+from bot.domain import Units
 from bot.groups import day_end, group_of, local_today, next_digest_at
 from bot.storage.models import Challenge, ChallengeMember, Group
 
@@ -179,7 +180,7 @@ def join(ctx: Context, args: str) -> str:
         for r in ch.standings(ctx.session, challenge, group.platform, today, _water_ml(ctx))
         if r.user_id == ctx.user.id
     )
-    so_far = ch.figure(ch.Metric(challenge.metric), mine.value, ch.Units(challenge.units))
+    so_far = ch.figure(ch.Metric(challenge.metric), mine.value, Units(challenge.units))
     return (
         f"🙌 {mine.name} joined {challenge.name} ({ch.goal_text(challenge)} each). "
         f"Everything you log from {challenge.start_date:%a %d %b} counts, here or in a private "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from bot.commands.registry import Where, command
 from bot.core import Context, UserError
@@ -14,7 +14,7 @@ from bot.erasure import erase
 from bot.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
 from bot.interface import Attachment, Button, Reply
 from bot.stats import live_entries
-from bot.storage.models import Account, Entry, Goal
+from bot.storage.models import Account, Base, Entry, Goal
 
 SECTION = "Your data"
 CONFIRM_WORD = "DELETE"
@@ -118,7 +118,7 @@ def import_(ctx: Context, args: str) -> str:
 
 
 def _counts(ctx: Context) -> tuple[int, int, int]:
-    def count(model, *where) -> int:  # type: ignore[no-untyped-def]
+    def count(model: type[Base], *where: ColumnElement[bool]) -> int:
         return ctx.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     return (

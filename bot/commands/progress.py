@@ -31,6 +31,7 @@ from bot.stats import (
 )
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
+from bot.storage.rows import StoredEntry
 
 SECTION = "Progress"
 
@@ -42,12 +43,13 @@ _BETWEEN = Prepared(
         Entry.deleted_at.is_(None),
         Entry.local_date.between(bindparam("start"), bindparam("end")),
     )
-    .order_by(Entry.local_date, Entry.logged_at, Entry.id)
+    .order_by(Entry.local_date, Entry.logged_at, Entry.id),
+    StoredEntry,
 )
 
 
-def _entries(ctx: Context, start: date, end: date) -> list[Entry]:
-    """Rows with the columns of `Entry`, oldest first."""
+def _entries(ctx: Context, start: date, end: date) -> list[StoredEntry]:
+    """Oldest first."""
     return _BETWEEN.all(ctx.connection, {"user_id": ctx.user.id, "start": start, "end": end})
 
 

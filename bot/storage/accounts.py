@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -42,7 +43,7 @@ class Who:
 
     account_id: int
     person: Person
-    answered: list[dict] | None = None
+    answered: list[dict[str, Any]] | None = None
 
 
 # Whether the message was handled before comes with the account, in the same lookup: every
@@ -121,7 +122,10 @@ _PERSON = Prepared(
 
 def person_of(db: Db, user_id: int) -> Person:
     """The person as stored now (after a change made other than through `Person.change`)."""
-    return Person(*_PERSON.first(db, {"user_id": user_id}))
+    row = _PERSON.first(db, {"user_id": user_id})
+    if row is None:
+        raise LookupError(f"no user {user_id}")
+    return Person(*row)
 
 
 def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:

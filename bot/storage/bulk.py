@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Dialect,
     Table,
     any_,
     bindparam,
@@ -38,13 +39,20 @@ def is_postgres(db: Db) -> bool:
 
 def among(column: Any, values: Sequence[Any], postgres: bool) -> ColumnElement[bool]:
     """`column IN values`, as one array parameter on PostgreSQL."""
-    if postgres:
-        return column == any_(literal(list(values), ARRAY(column.type)))
-    return column.in_(values)
+    found: ColumnElement[bool] = (
+        column == any_(literal(list(values), ARRAY(column.type)))
+        if postgres
+        else column.in_(values)
+    )
+    return found
 
 
 def update_many(
-    session: Session, table: Table, key: str, columns: Sequence[str], rows: Sequence[tuple]
+    session: Session,
+    table: Table,
+    key: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
     """Set `columns` on the rows whose `key` is each tuple's first item."""
     if not rows:
@@ -62,7 +70,11 @@ def update_many(
 
 
 def _update_unnest(
-    session: Session, table: Table, key: str, columns: Sequence[str], rows: Sequence[tuple]
+    session: Session,
+    table: Table,
+    key: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
 ) -> None:
     dialect = session.get_bind().dialect
     names = [key, *columns]
@@ -76,7 +88,7 @@ def _update_unnest(
     session.connection().execute(text(sql), {n: [r[i] for r in rows] for i, n in enumerate(names)})
 
 
-def _sql_type(column: Column, dialect: Any) -> str:
+def _sql_type(column: Column[Any], dialect: Dialect) -> str:
     return column.type.compile(dialect=dialect)
 
 
@@ -147,7 +159,7 @@ def _insert_one(
     shared: tuple[str, ...],
     keys: tuple[str, ...],
     changes: tuple[str, ...],
-) -> Prepared:
+) -> Prepared[tuple[Any, ...]]:
     names = [*columns, *shared]
     sql = (
         f"INSERT INTO {table.name} ({', '.join(names)}) "
@@ -164,9 +176,10 @@ def _insert_from_json(
     keys: tuple[str, ...],
     changes: tuple[str, ...],
     postgres: bool,
-) -> Prepared:
+) -> Prepared[tuple[Any, ...]]:
     if postgres:
-        dialect = postgresql.dialect()
+        # SQLAlchemy leaves the dialects' __init__ unannotated.
+        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
         record = ", ".join(f"{c} {_sql_type(table.c[c], dialect)}" for c in columns)
         picked = [f"m.{c}" for c in columns]
         source = f"json_to_recordset(CAST(:_rows AS json)) AS m({record})"

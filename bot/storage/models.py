@@ -7,7 +7,7 @@ Times are stored in UTC; `Entry.local_date` is the user's local day at the time 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -57,7 +58,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[type, Any]] = {datetime: UTCDateTime}
+    # Every model here is mapped to a Table (SQLAlchemy types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 Base.metadata.naming_convention = NAMING
@@ -162,7 +165,7 @@ class HandledMessage(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    replies: Mapped[list] = mapped_column(JSON)
+    replies: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     handled_at: Mapped[datetime] = mapped_column()
 
 
@@ -190,7 +193,7 @@ class InboxEvent(Base):
     event_id: Mapped[str] = mapped_column(String(128))
     chat_key: Mapped[str] = mapped_column(String(100))
     user_key: Mapped[str | None] = mapped_column(String(100), index=True)
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column()
     state: Mapped[str] = mapped_column(String(10), default="waiting")
     lease_until: Mapped[datetime | None] = mapped_column()
@@ -217,7 +220,7 @@ class OutboxMessage(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    reply: Mapped[dict] = mapped_column(JSON)
+    reply: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending/sent/dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column()
@@ -355,7 +358,7 @@ class ShownMessages(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(40))
-    recent: Mapped[list] = mapped_column(JSON)
+    recent: Mapped[list[str]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column()
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
+    CompoundSelect,
     Engine,
     Table,
     Text,
@@ -178,7 +179,7 @@ def traces_of(session: Session, user_id: int) -> Traces:
         )
     ):
         chats |= {(platform, key), (platform, digest_chat)}
-    wrote_in = union(
+    wrote_in: CompoundSelect[str | None, str | None] = union(
         select(HandledMessage.platform, HandledMessage.chat_id).where(
             HandledMessage.user_id == user_id
         ),
@@ -186,7 +187,7 @@ def traces_of(session: Session, user_id: int) -> Traces:
             Entry.user_id == user_id, Entry.source_chat_id.is_not(None)
         ),
     )
-    chats |= {(p, c) for p, c in session.execute(wrote_in) if p is not None}
+    chats |= {(p, c) for p, c in session.execute(wrote_in) if p is not None and c is not None}
     return Traces(
         user_id=user_id,
         names=frozenset(n for n in (user_name, *(a.display_name for a in accounts)) if n),

@@ -10,23 +10,36 @@ Session's), so it commits and rolls back with everything else done there. Given 
 it flushes the session's pending changes first, as the ORM's own queries do.
 
 Only plain bound parameters: no expanding IN lists (those stay with SQLAlchemy). Rows come
-back as named tuples, readable like the ORM objects they stand in for.
+back as named tuples, readable like the ORM objects they stand in for: give the statement a
+`NamedTuple` class of its columns (`Prepared(select(...), StoredEntry)`) and its rows have
+that type, checked against the columns when it is compiled; without one they are plain
+tuples to the type checker.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 _VALUES = (str, int, float)
 Db = Session | Connection  # where a statement runs: a transaction's connection or session
+RowT = TypeVar("RowT", bound=tuple[Any, ...])  # a row's type: its NamedTuple, or a tuple
+
+
+class _Rows(Protocol):
+    """What a named tuple class offers: `_make` builds one from a row's values."""
+
+    _fields: tuple[str, ...]
+
+    def _make(self, values: Iterable[Any]) -> Any: ...  # the class's own row type
 
 
 @dataclass(slots=True)
@@ -37,23 +50,28 @@ class _Compiled:
     # None for one the caller gives) and its bind processor, in the driver's order.
     params: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
     columns: list[Any]  # the result columns
-    row: type | None  # the named tuple of a result row; None when nothing comes back
+    row: _Rows | None  # the named tuple of a result row; None when nothing comes back
     # The columns that have a result processor, with it: known from the first result
     # (PostgreSQL's depend on the type the server reports).
     results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
 
-class Prepared:
+class Prepared(Generic[RowT]):
     """One statement, compiled on first use for each dialect it meets."""
 
-    def __init__(self, statement: Executable) -> None:
+    @overload
+    def __init__(self: Prepared[tuple[Any, ...]], statement: ClauseElement) -> None: ...
+    @overload
+    def __init__(self, statement: ClauseElement, row: type[RowT]) -> None: ...
+    def __init__(self, statement: ClauseElement, row: type[Any] | None = None) -> None:
         self._statement = statement
+        self._row = cast(_Rows | None, row)  # a NamedTuple class, or none given
         self._compiled: dict[str, _Compiled] = {}
 
     def _for(self, dialect: Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
-            found = self._compiled[dialect.name] = _compile(self._statement, dialect)
+            found = self._compiled[dialect.name] = _compile(self._statement, dialect, self._row)
         return found
 
     def _run(self, db: Db, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
@@ -74,9 +92,10 @@ class Prepared:
 
     def execute(self, db: Db, params: Mapping[str, Any]) -> int:
         """Runs the statement; returns how many rows it changed."""
-        return self._run(db, params)[1].rowcount
+        count: int = self._run(db, params)[1].rowcount
+        return count
 
-    def all(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
+    def all(self, db: Db, params: Mapping[str, Any]) -> list[RowT]:
         compiled, cursor = self._run(db, params)
         rows = cursor.fetchall()
         make, results = compiled.row, compiled.results
@@ -91,16 +110,16 @@ class Prepared:
                 (i, p) for i, p in enumerate(processors) if p is not None
             )
         if not results:
-            return [make._make(row) for row in rows]  # type: ignore[attr-defined]
+            return [make._make(row) for row in rows]
         found = []
         for row in rows:
             values = list(row)
             for i, process in results:
                 values[i] = process(values[i])
-            found.append(make._make(values))  # type: ignore[attr-defined]
+            found.append(make._make(values))
         return found
 
-    def first(self, db: Db, params: Mapping[str, Any]) -> Any | None:
+    def first(self, db: Db, params: Mapping[str, Any]) -> RowT | None:
         rows = self.all(db, params)
         return rows[0] if rows else None
 
@@ -146,19 +165,24 @@ def _forget_driver(session: Session, transaction: object) -> None:
     session.info.pop(_DRIVER, None)
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
-    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+def _compile(statement: ClauseElement, dialect: Dialect, row: _Rows | None) -> _Compiled:
+    # A statement (not DDL) compiles with the dialect's statement compiler.
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
     processors = {}
     for bind, name in compiled.bind_names.items():
         if bind.expanding:
             raise ValueError(f"{name}: a Prepared statement takes no expanding parameters")
         processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
     own = compiled.params  # the statement's own values; REQUIRED (or None) for the caller's
-    order = compiled.positiontup if compiled.positional else list(own)
+    order = (compiled.positiontup or []) if compiled.positional else list(own)
     params = tuple(
         (name, own[name] if isinstance(own[name], _VALUES) else None, processors[name])
         for name in order
     )
     columns = list(getattr(statement, "exported_columns", ()))
-    row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None  # type: ignore[misc]
+    keys = [c.key for c in columns]
+    if row is None and columns:
+        row = cast(_Rows, namedtuple("Row", keys, rename=True))
+    elif row is not None and list(row._fields) != keys:
+        raise ValueError(f"{row}: fields {row._fields} are not the statement's columns {keys}")
     return _Compiled(str(compiled), not compiled.positional, params, columns, row)
