@@ -11,26 +11,22 @@ the two overlap.
 
 The two talk over a socket pair: each frame is a 4-byte length and a pickle.
 
-    main -> child   ("handle" | "move_chat", id, args)     a piece of work
-                    ("admin", id, bool)                     the answer to an admin question
+    main -> child   (method, id, args)                      a piece of work
     child -> main   ("ready",)                              the core is built
                     ("done", id, result) | ("failed", id, text)
-                    ("admin", id)                           is this message's sender an admin?
                     ("log", record)                         a log record, for the main's handlers
 
-`Incoming.admin_check` is a callable and cannot travel: the child asks the main process,
-which calls it in a thread (it may block, as Telegram's getChatMember does) and answers.
-Log records cross over too, so the main process's handlers (and their blanking of
-secrets) see everything. If the child dies, what it held is tried once more on a new child
-(the core's record of handled messages makes that harmless), then fails with `CoreGone`.
+An `Incoming` arrives whole: whether its sender is an admin was asked of the platform
+before it was sent (`Incoming.is_admin`). Log records cross over too, so the main
+process's handlers (and their blanking of secrets) see everything. If the child dies, what
+it held is tried once more on a new child (the core's record of handled messages makes that
+harmless), then fails with `CoreGone`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import dataclasses
 import logging
 import multiprocessing
 import pickle
@@ -43,7 +39,6 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.core import Core, Services
-from bot.interface import Incoming
 from bot.settings import Settings
 
 log = logging.getLogger("steady.core_process")
@@ -129,9 +124,7 @@ class _Link:
         self.gone = False
         self._ids = 0
         self._waiting: dict[int, asyncio.Future[Any]] = {}
-        self._admin_checks: dict[int, Callable[[], bool]] = {}
         self._listening: asyncio.Task[None] | None = None
-        self._asking: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock, factory: CoreFactory) -> _Link:
@@ -168,8 +161,6 @@ class _Link:
     async def call(self, method: str, *args: Any) -> Any:
         self._ids += 1
         key = self._ids
-        if method == "handle":
-            args = (self._portable(key, args[0]), *args[1:])  # type: ignore[arg-type]
         future = asyncio.get_running_loop().create_future()
         self._waiting[key] = future
         try:
@@ -182,15 +173,6 @@ class _Link:
             return await future
         finally:
             self._waiting.pop(key, None)
-            self._admin_checks.pop(key, None)
-
-    def _portable(self, key: int, incoming: Incoming) -> Incoming:
-        """The message without its admin check, which stays here; the child asks for it by
-        the message's key."""
-        if incoming.admin_check is None:
-            return incoming
-        self._admin_checks[key] = incoming.admin_check
-        return dataclasses.replace(incoming, admin_check=_ASK_MAIN)
 
     async def _listen(self) -> None:
         try:
@@ -204,27 +186,12 @@ class _Link:
                             future.set_result(frame[2])
                         else:
                             future.set_exception(RuntimeError(frame[2]))
-                elif kind == "admin":
-                    task = asyncio.create_task(self._answer_admin(frame[1]))
-                    self._asking.add(task)
-                    task.add_done_callback(self._asking.discard)
                 elif kind == "log":
                     _relog(frame[1])
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         finally:
             self._lost()
-
-    async def _answer_admin(self, key: int) -> None:
-        check = self._admin_checks.get(key)
-        answer = False
-        if check is not None:
-            try:
-                answer = bool(await asyncio.to_thread(check))
-            except Exception:
-                log.exception("admin check failed; treating as not admin")
-        if not self.gone:
-            self._write(("admin", key, answer))
 
     def _lost(self) -> None:
         if not self.gone:
@@ -273,10 +240,6 @@ def _relog(record: logging.LogRecord) -> None:
         logger.handle(record)
 
 
-def _ASK_MAIN() -> bool:  # a marker, replaced in the child
-    raise AssertionError("replaced in the core's process")
-
-
 # --------------------------------------------------------------------- the child
 
 
@@ -286,7 +249,6 @@ class _Child:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.stream = sock.makefile("rb")
-        self.queued: collections.deque[tuple[Any, ...]] = collections.deque()
         self.sending = threading.Lock()  # log records may come from any thread
 
     def send(self, frame: tuple[Any, ...]) -> None:
@@ -299,20 +261,6 @@ class _Child:
         if len(head) < _LENGTH.size:
             return None
         return pickle.loads(self.stream.read(_LENGTH.unpack(head)[0]))
-
-    def next_work(self) -> tuple[Any, ...] | None:
-        return self.queued.popleft() if self.queued else self.receive()
-
-    def ask_admin(self, key: int) -> bool:
-        """Asks the main process and waits; work that arrives meanwhile waits its turn."""
-        self.send(("admin", key))
-        while True:
-            frame = self.receive()
-            if frame is None:
-                raise CoreGone("the main process went away")
-            if frame[0] == "admin" and frame[1] == key:
-                return bool(frame[2])
-            self.queued.append(frame)
 
 
 class _Forward(logging.Handler):
@@ -338,7 +286,10 @@ def _serve(
     factory: CoreFactory,
     levels: dict[str, int],
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process says when to stop
+    # The main process says when to stop (a signal to the whole process group reaches
+    # this one too, and what it holds must be finished or given back by the main one).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     child = _Child(sock)
     root = logging.getLogger()
     root.handlers[:] = [_Forward(child)]
@@ -354,13 +305,8 @@ def _serve(
         return
     child.send(("ready",))
     try:
-        while (frame := child.next_work()) is not None:
+        while (frame := child.receive()) is not None:
             method, key, args = frame
-            if method == "handle" and args[0].admin_check is _ASK_MAIN:
-                incoming = dataclasses.replace(
-                    args[0], admin_check=lambda key=key: child.ask_admin(key)
-                )
-                args = (incoming, *args[1:])
             try:
                 child.send(("done", key, getattr(core, method)(*args)))
             except (CoreGone, ConnectionError, OSError):

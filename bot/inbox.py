@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.interface import Reply, reply_to_dict
 from bot.storage.db import Database
-from bot.storage.models import InboxEvent
+from bot.storage.models import InboxEvent, OutboxMessage
+from bot.storage.prepared import Prepared
 
 WAITING, WORKING, DONE, FAILED = "waiting", "working", "done", "failed"
 
@@ -55,3 +58,236 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
     statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
     with db.engine.begin() as connection:
         return connection.execute(statement, rows).rowcount
+
+
+# ------------------------------------------------------------------ the worker's side
+
+MAX_TRIES = 3  # a failure of the core itself is tried this often, then parked
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An event a worker holds (its row is `working` until `lease_until`)."""
+
+    id: int
+    platform: str
+    event_id: str
+    chat_key: str
+    payload: dict[str, Any]
+    tries: int
+
+    @property
+    def chat_id(self) -> str:
+        return self.chat_key.partition(":")[2]
+
+
+def reply_key(platform: str, event_id: str, index: int) -> str:
+    """The outbox key of an event's reply: the worker sends it itself, and marks it sent."""
+    return f"reply:{platform}:{event_id}:{index}"
+
+
+_inbox = InboxEvent.__table__
+_older = _inbox.alias("older")
+
+
+def _claim_statement(postgres: bool) -> Prepared:
+    """Only the oldest unfinished event of a chat can be taken, so a chat's events run one
+    at a time, in arrival order, on whichever worker; a `working` row whose lease ran out
+    (its worker died) is taken again."""
+    takeable = (
+        select(_inbox.c.id)
+        .where(
+            or_(
+                _inbox.c.state == WAITING,
+                and_(_inbox.c.state == WORKING, _inbox.c.lease_until < bindparam("now")),
+            ),
+            ~exists().where(
+                _older.c.chat_key == _inbox.c.chat_key,
+                or_(_older.c.state == WAITING, _older.c.state == WORKING),
+                _older.c.id < _inbox.c.id,
+            ),
+        )
+        .order_by(_inbox.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if postgres:
+        takeable = takeable.with_for_update(skip_locked=True)
+    return Prepared(
+        update(_inbox)
+        .where(_inbox.c.id.in_(takeable.scalar_subquery()))
+        .values(state=WORKING, lease_until=bindparam("until"))
+        .returning(
+            _inbox.c.id,
+            _inbox.c.platform,
+            _inbox.c.event_id,
+            _inbox.c.chat_key,
+            _inbox.c.payload,
+            _inbox.c.tries,
+        )
+    )
+
+
+_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
+
+
+def claim(db: Database, now: datetime, *, limit: int, lease_s: float) -> list[Taken]:
+    """Up to `limit` events, at most one per chat, oldest first, leased until now + lease_s."""
+    with db.engine.begin() as connection:
+        rows = _CLAIM[db.is_postgres].all(
+            connection,
+            {"now": now, "limit": limit, "until": now + timedelta(seconds=lease_s)},
+        )
+    return sorted((Taken(*row) for row in rows), key=lambda t: t.id)
+
+
+def take_back_all(db: Database) -> int:
+    """At the start of the only process (SQLite): what a dead process left `working` is
+    waiting again at once, rather than when its lease runs out."""
+    with db.engine.begin() as connection:
+        return connection.execute(
+            update(_inbox).where(_inbox.c.state == WORKING).values(state=WAITING, lease_until=None)
+        ).rowcount
+
+
+def give_back(db: Database, ids: Sequence[int]) -> None:
+    """Events a stopping worker had not started: waiting again, no try counted."""
+    if not ids:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_inbox)
+            .where(_inbox.c.id.in_(list(ids)), _inbox.c.state == WORKING)
+            .values(state=WAITING, lease_until=None)
+        )
+
+
+_DONE = Prepared(
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("id"))
+    .values(state=DONE, done_at=bindparam("now"), lease_until=None)
+)
+_outbox = OutboxMessage.__table__
+_HELD = Prepared(
+    insert(_outbox).values(
+        {
+            c: bindparam(c)
+            for c in ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
+        }
+        | {
+            "status": "pending",
+            "attempts": 0,
+            "claimed_until": bindparam("until"),
+            "created_at": bindparam("next_attempt_at"),
+        }
+    )
+)
+
+
+def finish(
+    connection: Connection,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    user_id: int | None,
+    now: datetime,
+    hold_s: float,
+) -> None:
+    """In the core's own transaction: the event is done, and its replies (each with the chat
+    it goes to) wait in the outbox, held by this worker for `hold_s` while it sends them
+    itself. A crash after the commit leaves them to the outbox sender: repeated at most."""
+    _DONE.execute(connection, {"id": taken.id, "now": now})
+    _hold(connection, taken, replies, user_id=user_id, now=now, hold_s=hold_s)
+
+
+def _hold(
+    connection: Connection,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    user_id: int | None,
+    now: datetime,
+    hold_s: float,
+) -> None:
+    until = now + timedelta(seconds=hold_s)
+    for index, (chat_id, reply) in enumerate(replies):
+        _HELD.execute(
+            connection,
+            {
+                "key": reply_key(taken.platform, taken.event_id, index),
+                "platform": taken.platform,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "reply": reply_to_dict(reply),
+                "next_attempt_at": now,
+                "until": until,
+            },
+        )
+
+
+def finish_alone(
+    db: Database,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    now: datetime,
+    hold_s: float,
+) -> None:
+    """`finish` in a transaction of its own (nothing else of the event was kept)."""
+    with db.engine.begin() as connection:
+        finish(connection, taken, replies, user_id=None, now=now, hold_s=hold_s)
+
+
+def failed_try(
+    db: Database,
+    taken: Taken,
+    error: str,
+    *,
+    now: datetime,
+    park: bool,
+    apology: tuple[str, Reply] | None,
+    hold_s: float,
+) -> bool:
+    """A failure of the core on this event: one more try counted; parked as failed (with
+    the apology to the person, held like a reply) after `MAX_TRIES`, or at once when `park`.
+    Only the error's name and message are kept, never the person's text. True if parked."""
+    tries = taken.tries + 1
+    parked = park or tries >= MAX_TRIES
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_inbox)
+            .where(_inbox.c.id == taken.id)
+            .values(
+                state=FAILED if parked else WAITING,
+                tries=tries,
+                error=error[:300],
+                lease_until=None,
+                done_at=now if parked else None,
+            )
+        )
+        if parked and apology is not None:
+            _hold(connection, taken, [apology], user_id=None, now=now, hold_s=hold_s)
+    return parked
+
+
+def mark_sent(db: Database, keys: Sequence[str], now: datetime) -> None:
+    """Replies the worker delivered itself, in one statement for a batch."""
+    if not keys:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_outbox)
+            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
+            .values(status="sent", sent_at=now, claimed_until=None)
+        )
+
+
+def release(db: Database, keys: Sequence[str]) -> None:
+    """Replies the worker could not deliver: the outbox sender takes them from here."""
+    if not keys:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_outbox)
+            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
+            .values(claimed_until=None)
+        )

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    # Telegram's flood limits on sending (30/s, 20/min a group). Off only against a fake
+    # or private Bot API, as tests and benchmarks use.
+    telegram_flood_limits: bool = True
 
     discord_token: SecretStr | None = None
     discord_guild_id: int | None = None

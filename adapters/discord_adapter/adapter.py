@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 import discord
@@ -35,7 +34,6 @@ log = logging.getLogger("steady.discord")
 
 PLATFORM = "discord"
 ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024  # larger files are not fetched for the core
-ADMIN_CHECK_TIMEOUT_S = 10.0
 RATE_LIMIT_WAIT_S = 30.0  # longer rate limits are not slept through: the outbox retries later
 CLOUDFLARE_RETRY_S = 600.0  # a 429 without Discord's body: Cloudflare's ban lasts minutes
 # How someone opens their DMs to the bot; also for the "please open your DMs" ask.
@@ -163,7 +161,7 @@ class DiscordAdapter:
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
             server_id=str(message.guild.id) if message.guild else None,
             text=said.text,
-            admin_check=None if private else self._admin_check(message),
+            is_admin=None if private else _manages_guild(message),
             message_id=str(message.id),
             addressed=private or said.mentioned,
             attachments=attachments,
@@ -204,7 +202,7 @@ class DiscordAdapter:
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
             server_id=str(interaction.guild_id) if interaction.guild_id else None,
             text=text,
-            admin_check=None if private else (lambda: manages),
+            is_admin=None if private else manages,
             payload=payload,
             message_id=str(interaction.id),
         )
@@ -218,28 +216,6 @@ class DiscordAdapter:
             is_image = (item.content_type or "").startswith("image/")
             found.append(Attachment(item.filename, await item.read(), is_image))
         return tuple(found)
-
-    def _admin_check(self, message: discord.Message) -> Callable[[], bool]:
-        """Manage Server, asked only when a command needs it. The core calls this from its
-        worker thread; the answer is worked out on the event loop that owns the cache."""
-
-        async def manages_guild() -> bool:
-            # A server message carries its author's member record, whose roles the cached
-            # server resolves; without one (the server not cached yet) nobody is an admin.
-            author = message.author
-            return isinstance(author, discord.Member) and author.guild_permissions.manage_guild
-
-        return lambda: self._on_loop(manages_guild)
-
-    def _on_loop(self, work: Callable[[], Coroutine[Any, Any, bool]]) -> bool:
-        assert self._loop is not None
-        future = asyncio.run_coroutine_threadsafe(work(), self._loop)
-        try:
-            return future.result(timeout=ADMIN_CHECK_TIMEOUT_S)
-        except Exception as exc:  # no answer means no admin rights
-            future.cancel()
-            log.warning("could not check Manage Server permission: %s", type(exc).__name__)
-            return False
 
     # -- answering interactions --------------------------------------------------------------
 
@@ -357,3 +333,10 @@ def _retry_after(exc: discord.HTTPException) -> float:
         return float(header) if header is not None else CLOUDFLARE_RETRY_S
     except ValueError:
         return CLOUDFLARE_RETRY_S
+
+
+def _manages_guild(message: discord.Message) -> bool:
+    """Manage Server: a server message carries its author's member record, whose roles the
+    cached server resolves; without one (the server not cached yet) nobody is an admin."""
+    author = message.author
+    return isinstance(author, discord.Member) and author.guild_permissions.manage_guild

@@ -2,8 +2,10 @@
 
 Telegram posts each update with the secret given to setWebhook in the
 X-Telegram-Bot-Api-Secret-Token header; anything without it gets 403 and changes nothing.
-An update is handled before the answer goes back, so Telegram redelivers whatever was not
-answered (a crash, a timeout) and the core's message ids make the redelivery harmless.
+An update is stored in the inbox before the answer goes back (not handled: the worker does
+that later), so Telegram redelivers whatever was not stored (a crash, a timeout), and the
+inbox keeps one of each update id. A body that is not JSON or has no integer update_id gets
+400.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class WebhookServer:
             return web.Response(status=403, text="forbidden")
         try:
             data = await request.json()
-            if not isinstance(data, dict) or "update_id" not in data:
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("not an update")
         except ValueError:
             return web.Response(status=400, text="not a Telegram update")

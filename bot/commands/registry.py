@@ -50,6 +50,14 @@ class Command:
     where: Where = Where.ANY
     admin: bool = False  # in a group, only its admins may run it; in a private chat anyone
     details: str = ""  # extra help for /help NAME
+    # The handler asks `ctx.is_admin` itself ("the creator or an admin"), so the worker asks
+    # the platform before the core's transaction, as for `admin`.
+    asks_admin: bool = False
+
+    @property
+    def needs_admin(self) -> bool:
+        """Whether handling it in a group needs to know if the sender is an admin."""
+        return self.admin or self.asks_admin
 
     @property
     def usage(self) -> str:
@@ -72,11 +80,21 @@ def command(
     where: Where = Where.ANY,
     admin: bool = False,
     details: str = "",
+    asks_admin: bool = False,
 ) -> Callable[[Handler], Handler]:
     def attach(handler: Handler) -> Handler:
         specs = getattr(handler, _ATTR, ())
         spec = Command(
-            name, summary, tuple(examples), section, handler, tuple(params), where, admin, details
+            name,
+            summary,
+            tuple(examples),
+            section,
+            handler,
+            tuple(params),
+            where,
+            admin,
+            details,
+            asks_admin,
         )
         setattr(handler, _ATTR, (*specs, spec))
         return handler
