@@ -57,7 +57,9 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
     insert = pg_insert if db.is_postgres else sqlite_insert
     statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
     with db.engine.begin() as connection:
-        return connection.execute(statement, rows).rowcount
+        # RETURNING counts what was new on both databases (an executemany's rowcount is
+        # -1 on psycopg).
+        return len(connection.execute(statement.returning(InboxEvent.id), rows).all())
 
 
 # ------------------------------------------------------------------ the worker's side

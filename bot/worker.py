@@ -86,6 +86,7 @@ class Worker:
         self._chats: dict[str, asyncio.Task[None]] = {}  # the last task of each chat in hand
         self._sent: list[str] = []
         self._have_sent: asyncio.Event | None = None
+        self._flushed_all = False
         core.on_accept(self.wake)
 
     def wake(self) -> None:
@@ -126,10 +127,10 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), self.poll_s)
                 self._wake.clear()
         finally:
-            flushing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flushing
-            await self._flush_now()
+            # Not cancelled mid-statement: the last batch is marked before run() returns.
+            self._flushed_all = True
+            self._have_sent.set()
+            await asyncio.shield(flushing)
 
     async def stop(self, grace_s: float) -> None:
         """Take nothing new; let what is in hand finish for up to `grace_s`. What is still
@@ -244,6 +245,7 @@ class Worker:
             event.chat_key,
             event.tries + 1,
             error,
+            exc_info=exc,
         )
         EVENTS_FAILED.labels(event.platform, self.role).inc()
         key = reply_key(event.platform, event.event_id, 0)
@@ -264,10 +266,11 @@ class Worker:
     async def _flush_sent(self) -> None:
         """One statement for whatever was sent while the last one ran."""
         assert self._have_sent is not None
-        while True:
+        while not self._flushed_all:
             await self._have_sent.wait()
             self._have_sent.clear()
             await self._flush_now()
+        await self._flush_now()
 
     async def _flush_now(self) -> None:
         keys, self._sent = self._sent, []
