@@ -90,7 +90,12 @@ async def run_forever(settings: Settings) -> int:
         return 2
     receivers = [a for a in adapters if isinstance(a, Receiver)]
     # SQLite is one process: what a dead run left in hand can be taken back at once.
-    worker = Worker(core, receivers, take_back=not services.db.is_postgres)
+    worker = Worker(
+        core,
+        receivers,
+        lease_s=settings.inbox_lease_s,
+        take_back=not services.db.is_postgres,
+    )
     if isinstance(core, RemoteCore):
         await core.start()
     scheduler = start_scheduler(core.services)

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     # second CPU. Unset: yes on SQLite on a machine with more than one CPU (on PostgreSQL
     # messages are handled side by side in threads instead).
     core_process: bool | None = None
+    # Seconds a worker holds an inbox event before another may take it (PostgreSQL: the
+    # events of a worker that died wait this long). Longer than any message takes.
+    inbox_lease_s: float = 60.0
 
     limits: Limits = Limits()
     water: Water = Water()

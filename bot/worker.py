@@ -138,12 +138,17 @@ class Worker:
         runs out), and replies already committed wait in the outbox."""
         self.stopping = True
         self.wake()
-        tasks = list(self._in_hand.values())
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=grace_s)
+        in_hand = dict(self._in_hand)
+        if in_hand:
+            _, pending = await asyncio.wait(in_hand.values(), timeout=grace_s)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+            # Not finished: waiting again now rather than when the lease runs out (one the
+            # core had committed meanwhile is done, and stays so).
+            unfinished = [event_id for event_id, task in in_hand.items() if task in pending]
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(inbox.give_back, self.core.services.db, unfinished)
         await self._flush_now()
 
     # ------------------------------------------------------------------ one event

@@ -274,6 +274,7 @@ class TelegramAdapter:
     async def rebuild(self, payload: dict[str, Any]) -> Incoming | None:
         """A stored update's `Incoming`; None when there is nothing for the core (a message
         for another bot, a group's move to a supergroup, a file that could not be fetched)."""
+        await self.ready.wait()  # the inbox may hold work from before this start
         update = Update.de_json(payload, self.bot)
         if update.callback_query is not None:
             return translate.from_callback(update.callback_query)
