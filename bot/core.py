@@ -184,8 +184,7 @@ class Core:
         """The adapters' port to the inbox: stores a batch of platform events in one
         transaction (redeliveries skipped) and returns how many were new. Only after it
         returns may the platform be told they arrived."""
-        services = self.services
-        new = await asyncio.to_thread(inbox.accept, services.db, events, services.clock.now())
+        new = await self._in_turn(self.accept, list(events))
         for event in events:
             EVENTS_RECEIVED.labels(event.platform, self.role).inc()
         for callback in self._accepted:
@@ -195,6 +194,27 @@ class Core:
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """For adapters on an event loop: the database work runs in a worker thread."""
         return await self._in_turn(self.handle, incoming)
+
+    # The inbox's statements take their turn with the messages' (`_in_turn`): on SQLite,
+    # with its one writer, they then never wait on each other's locks.
+
+    def accept(self, events: Sequence[Event]) -> int:
+        return inbox.accept(self.services.db, events, self.services.clock.now())
+
+    async def claim_async(self, limit: int, lease_s: float) -> list[Taken]:
+        """Inbox events for a worker: `inbox.claim`, in turn."""
+        return await self._in_turn(self.claim, limit, lease_s)
+
+    def claim(self, limit: int, lease_s: float) -> list[Taken]:
+        now = self.services.clock.now()
+        return inbox.claim(self.services.db, now, limit=limit, lease_s=lease_s)
+
+    async def mark_sent_async(self, keys: list[str]) -> None:
+        """Replies a worker delivered itself: `inbox.mark_sent`, in turn."""
+        await self._in_turn(self.mark_sent, keys)
+
+    def mark_sent(self, keys: list[str]) -> None:
+        inbox.mark_sent(self.services.db, keys, self.services.clock.now())
 
     async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """For adapters: a group chat has a new id (Telegram turns a group into a supergroup).

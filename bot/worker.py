@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - before the time budget exists
 
 log = logging.getLogger("steady.worker")
 
-PLACES = 8  # events in hand at once, each from a different chat
+PLACES = 32  # events in hand at once, each from a different chat
 LEASE_S = 60.0  # an event a worker holds longer than this may be taken by another
 POLL_S = 0.5  # how often the inbox is looked at when nothing says there is work
 
@@ -109,13 +109,7 @@ class Worker:
                 if free and (free * 2 >= self.places or not self._in_hand):
                     self._wake.clear()
                     try:
-                        taken = await asyncio.to_thread(
-                            inbox.claim,
-                            db,
-                            self.core.services.clock.now(),
-                            limit=free,
-                            lease_s=self.lease_s,
-                        )
+                        taken = await self.core.claim_async(free, self.lease_s)
                     except Exception:
                         log.exception("claiming inbox events failed; trying again")
                         taken = []
@@ -281,8 +275,7 @@ class Worker:
         keys, self._sent = self._sent, []
         if not keys:
             return
-        services = self.core.services
         try:
-            await asyncio.to_thread(inbox.mark_sent, services.db, keys, services.clock.now())
+            await self.core.mark_sent_async(keys)
         except Exception:  # they stay held; the outbox sends them again when the hold ends
             log.exception("marking %d replies sent failed", len(keys))
