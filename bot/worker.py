@@ -179,7 +179,9 @@ class Worker:
             incoming = await receiver.rebuild(event.payload)
             if incoming is not None and self.core.needs_admin(incoming):
                 incoming = dataclasses.replace(incoming, is_admin=await receiver.is_admin(incoming))
-            replies = await self.core.handle_event_async(event, incoming, self.hold_s)
+            # The payload stays here: the core needs only the event's ids.
+            bare = dataclasses.replace(event, payload={})
+            replies = await self.core.handle_event_async(bare, incoming, self.hold_s)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
