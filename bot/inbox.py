@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -169,20 +169,23 @@ _DONE = Prepared(
     .values(state=DONE, done_at=bindparam("now"), lease_until=None)
 )
 _outbox = OutboxMessage.__table__
-_HELD = Prepared(
-    insert(_outbox).values(
-        {
-            c: bindparam(c)
-            for c in ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
-        }
-        | {
-            "status": "pending",
-            "attempts": 0,
-            "claimed_until": bindparam("until"),
-            "created_at": bindparam("next_attempt_at"),
-        }
-    )
-)
+
+
+def _held_statement(postgres: bool) -> Prepared:
+    """A reply into the outbox, held; a key already there (the same event's replies kept
+    by another worker whose lease it outlived) is left as it is."""
+    given = ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
+    values = {c: bindparam(c) for c in given} | {
+        "status": "pending",
+        "attempts": 0,
+        "claimed_until": bindparam("until"),
+        "created_at": bindparam("next_attempt_at"),
+    }
+    statement = (pg_insert if postgres else sqlite_insert)(_outbox).values(values)
+    return Prepared(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+
+_HELD = {False: _held_statement(False), True: _held_statement(True)}
 
 
 def finish(
@@ -211,8 +214,9 @@ def _hold(
     hold_s: float,
 ) -> None:
     until = now + timedelta(seconds=hold_s)
+    held = _HELD[connection.dialect.name == "postgresql"]
     for index, (chat_id, reply) in enumerate(replies):
-        _HELD.execute(
+        held.execute(
             connection,
             {
                 "key": reply_key(taken.platform, taken.event_id, index),
@@ -255,9 +259,9 @@ def failed_try(
     tries = taken.tries + 1
     parked = park or tries >= MAX_TRIES
     with db.engine.begin() as connection:
-        connection.execute(
+        counted = connection.execute(
             update(_inbox)
-            .where(_inbox.c.id == taken.id)
+            .where(_inbox.c.id == taken.id, _inbox.c.state == WORKING)
             .values(
                 state=FAILED if parked else WAITING,
                 tries=tries,
@@ -265,7 +269,9 @@ def failed_try(
                 lease_until=None,
                 done_at=now if parked else None,
             )
-        )
+        ).rowcount
+        if not counted:  # another worker finished it meanwhile (this one outlived its lease)
+            return False
         if parked and apology is not None:
             _hold(connection, taken, [apology], user_id=None, now=now, hold_s=hold_s)
     return parked
