@@ -40,12 +40,16 @@ ROUNDS = 3
 TARGETS = {"SQLite": 0.9, "PostgreSQL": 0.45}
 
 
-async def intake_rate(count: int, database_url: str | None) -> float:
+async def intake_rate(count: int, database_url: str | None, core_process: bool | None) -> float:
     """Steady's adapter and one worker on an empty database, timed like the echo bot."""
     fake = await FakeBotAPI().start()
     with tempfile.TemporaryDirectory() as folder:
         services = fresh_services(
-            folder, database_url, telegram_token=TOKEN, telegram_base_url=fake.base_url
+            folder,
+            database_url,
+            telegram_token=TOKEN,
+            telegram_base_url=fake.base_url,
+            core_process=core_process,
         )
         core = adapters_core(services)
         if isinstance(core, RemoteCore):
@@ -73,11 +77,19 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer updates a round")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--core",
+        choices=("process", "thread"),
+        help="where the core's work runs (default: where `steady run` would run it here)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     count = 300 if args.quick else 1000
     database = "PostgreSQL" if args.database_url else "SQLite"
-    in_process = core_in_process(Settings(), postgres=args.database_url is not None)
+    if args.core is None:
+        in_process = core_in_process(Settings(), postgres=args.database_url is not None)
+    else:
+        in_process = args.core == "process"
     where = "the core in a process of its own" if in_process else "the core in threads"
     print(
         f"{count} updates a round, median of {ROUNDS}; Steady on {database}, {where}; "
@@ -87,7 +99,7 @@ async def main() -> None:
     for _ in range(ROUNDS):
         found["echo"].append(await echo_rate(count, False, 0.0))
         found["echo8"].append(await echo_rate(count, True, 0.0))
-        found["steady"].append(await intake_rate(count, args.database_url))
+        found["steady"].append(await intake_rate(count, args.database_url, in_process))
     rate = {name: statistics.median(values) for name, values in found.items()}
     bare = max(rate["echo"], rate["echo8"])
     target = TARGETS[database]

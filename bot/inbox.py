@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.interface import Reply, reply_to_dict
+from bot.storage import bulk
 from bot.storage.db import Database
 from bot.storage.models import InboxEvent, OutboxMessage
 from bot.storage.prepared import Prepared
@@ -48,18 +49,13 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
             "chat_key": e.chat_key,
             "user_key": e.user_key,
             "payload": e.payload,
-            "received_at": now,
-            "state": WAITING,
-            "tries": 0,
         }
         for e in events
     ]
-    insert = pg_insert if db.is_postgres else sqlite_insert
-    statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    shared = {"received_at": now, "state": WAITING, "tries": 0}
     with db.engine.begin() as connection:
-        # RETURNING counts what was new on both databases (an executemany's rowcount is
-        # -1 on psycopg).
-        return len(connection.execute(statement.returning(InboxEvent.id), rows).all())
+        # One statement for the batch (rows as one JSON parameter), in arrival order.
+        return bulk.insert_many(connection, _inbox, rows, shared=shared)
 
 
 # ------------------------------------------------------------------ the worker's side
@@ -171,7 +167,7 @@ _DONE = Prepared(
 _outbox = OutboxMessage.__table__
 
 
-def _held_statement(postgres: bool) -> Prepared:
+def _held_insert(postgres: bool) -> Any:
     """A reply into the outbox, held; a key already there (the same event's replies kept
     by another worker whose lease it outlived) is left as it is."""
     given = ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
@@ -182,10 +178,24 @@ def _held_statement(postgres: bool) -> Prepared:
         "created_at": bindparam("next_attempt_at"),
     }
     statement = (pg_insert if postgres else sqlite_insert)(_outbox).values(values)
-    return Prepared(statement.on_conflict_do_nothing(index_elements=["key"]))
+    return statement.on_conflict_do_nothing(index_elements=["key"])
 
 
-_HELD = {False: _held_statement(False), True: _held_statement(True)}
+_HELD = {False: Prepared(_held_insert(False)), True: Prepared(_held_insert(True))}
+
+
+def _done_and_held() -> Prepared:
+    """PostgreSQL: `_DONE` as a CTE of the first reply's insert, one round trip for both."""
+    done = (
+        update(_inbox)
+        .where(_inbox.c.id == bindparam("id"))
+        .values(state=DONE, done_at=bindparam("now"), lease_until=None)
+        .cte("done")
+    )
+    return Prepared(_held_insert(True).add_cte(done))
+
+
+_DONE_AND_HELD = _done_and_held()
 
 
 def finish(
@@ -200,6 +210,11 @@ def finish(
     """In the core's own transaction: the event is done, and its replies (each with the chat
     it goes to) wait in the outbox, held by this worker for `hold_s` while it sends them
     itself. A crash after the commit leaves them to the outbox sender: repeated at most."""
+    if replies and connection.dialect.name == "postgresql":
+        # One round trip for both: the row done (a CTE) and the first reply held.
+        _hold(connection, taken, replies[:1], user_id=user_id, now=now, hold_s=hold_s, done=True)
+        _hold(connection, taken, replies[1:], user_id=user_id, now=now, hold_s=hold_s, first=1)
+        return
     _DONE.execute(connection, {"id": taken.id, "now": now})
     _hold(connection, taken, replies, user_id=user_id, now=now, hold_s=hold_s)
 
@@ -212,10 +227,12 @@ def _hold(
     user_id: int | None,
     now: datetime,
     hold_s: float,
+    first: int = 0,
+    done: bool = False,
 ) -> None:
     until = now + timedelta(seconds=hold_s)
-    held = _HELD[connection.dialect.name == "postgresql"]
-    for index, (chat_id, reply) in enumerate(replies):
+    held = _DONE_AND_HELD if done else _HELD[connection.dialect.name == "postgresql"]
+    for index, (chat_id, reply) in enumerate(replies, start=first):
         held.execute(
             connection,
             {
@@ -226,6 +243,8 @@ def _hold(
                 "reply": reply_to_dict(reply),
                 "next_attempt_at": now,
                 "until": until,
+                "id": taken.id,
+                "now": now,
             },
         )
 
