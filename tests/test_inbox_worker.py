@@ -220,3 +220,30 @@ async def test_replies_committed_before_a_crash_go_out_once_the_hold_ends(
         assert "Logged water 250 ml" in reply
     finally:
         core.services.db.dispose()
+
+
+async def test_two_workers_on_postgresql_handle_each_event_once_and_each_chat_in_order(
+    pg_url: str, clock: FixedClock
+) -> None:
+    """Two workers (as two processes would, each with its own core and connections) share
+    one inbox: SKIP LOCKED and the per-chat claim keep every chat's events in order."""
+    first, second = make_core(pg_url, clock), make_core(pg_url, clock)
+    platforms = StandIn(), StandIn()
+    people = [f"p{n}" for n in range(20)]
+    async with working(first, platforms[0]), working(second, platforms[1]):
+        await first.accept_async([event(p, f"/water {n}ml") for n in range(1, 6) for p in people])
+        await until(
+            lambda: sum(len(said) for pf in platforms for said in pf.said.values()) == 100,
+            "every answer",
+        )
+    for person in people:
+        chat = f"chat-{person}"
+        answers = [*platforms[0].said.get(chat, []), *platforms[1].said.get(chat, [])]
+        totals = sorted(
+            int(line.split()[1])
+            for text in answers
+            for line in text.splitlines()
+            if line.startswith("Today:")
+        )
+        assert totals == [1, 3, 6, 10, 15]  # each once, and each after the one before
+    assert len(rows(first, Entry.id)) == 100

@@ -217,3 +217,28 @@ async def test_a_reply_the_bot_api_refuses_waits_in_the_outbox(rig: Rig) -> None
     [reply] = rig.fake.sent_to(ANA)[1:]
     assert "Logged water 500 ml" in reply.text
     assert reply.labels == ["+250 ml", "+500 ml"]
+
+
+async def test_polling_confirms_no_update_before_it_is_stored(
+    telegram_core: Core, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """The database refuses the first batch: Telegram is not told it arrived (the offset
+    stays), serves it again, and it is stored and answered once."""
+    refusals = [RuntimeError("database unavailable")]
+    accept = telegram_core.accept
+
+    def flaky_accept(events: object) -> int:
+        if refusals:
+            raise refusals.pop()
+        return accept(events)  # type: ignore[arg-type]
+
+    telegram_core.accept = flaky_accept  # type: ignore[method-assign]
+    async with running(telegram_core, fake, clock) as rig:
+        ana = rig.person(ANA)
+        rig.fake.send_text(ana, "/water 500ml")
+        await rig.fake.wait_for(lambda: not refusals, what="the refused batch")
+        assert rig.fake.confirmed_offset == 0
+        [reply] = await rig.fake.wait_for(lambda: rig.fake.sent_to(ANA), what="the reply")
+        assert "Logged water 500 ml" in reply.text
+        await rig.fake.wait_for(lambda: rig.fake.undelivered == 0, what="the confirmation")
+        assert len(outbox(rig, replies=True)) == 1
