@@ -202,12 +202,15 @@ class Worker:
         try:
             await receiver.answer(incoming, replies)
         except Exception as exc:
+            # An adapter may say how many replies went out before the failure.
+            delivered = getattr(exc, "delivered", 0)
             log.warning(
                 "replies to inbox event %s not sent (%s); the outbox sends them",
                 event.id,
                 type(exc).__name__,
             )
-            await asyncio.to_thread(inbox.release, self.core.services.db, keys)
+            self._mark_sent(keys[:delivered])
+            await asyncio.to_thread(inbox.release, self.core.services.db, keys[delivered:])
         else:
             self._mark_sent(keys)
 

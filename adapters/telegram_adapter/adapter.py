@@ -196,10 +196,11 @@ class TelegramAdapter:
         while True:
             try:
                 data = await self._get_updates(offset)
-                if data:
-                    events = [e for e in map(event_of, data) if e is not None]
+                updates = [u for u in data if isinstance(u.get("update_id"), int)]
+                if updates:
+                    events = [e for e in map(event_of, updates) if e is not None]
                     await self.core.accept_async(events)
-                    offset = max(u["update_id"] for u in data) + 1
+                    offset = max(u["update_id"] for u in updates) + 1
                 delay = 1.0
             except InvalidToken:
                 log.error("The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN")
@@ -228,7 +229,9 @@ class TelegramAdapter:
                 },
                 read_timeout=POLL_TIMEOUT_S + 10,
             )
-        return found if isinstance(found, list) else []
+        if not isinstance(found, list):
+            return []
+        return [u for u in found if isinstance(u, dict)]
 
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.telegram_webhook_secret
