@@ -8,7 +8,7 @@ import os
 import signal
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
@@ -88,7 +88,8 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
-    receivers = [a for a in adapters if isinstance(a, Receiver)]
+    # An adapter that receives through the inbox offers `rebuild` (bot/worker.py:Receiver).
+    receivers = [cast(Receiver, a) for a in adapters if hasattr(a, "rebuild")]
     # SQLite is one process: what a dead run left in hand can be taken back at once.
     worker = Worker(
         core,
@@ -110,8 +111,10 @@ async def run_forever(settings: Settings) -> int:
         await asyncio.wait([*work, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stop.is_set():
             log.info("stopping: no new events; finishing what is in hand")
-        for adapter in receivers:
-            await adapter.stop_receiving()
+        for adapter in adapters:
+            stop_receiving = getattr(adapter, "stop_receiving", None)
+            if stop_receiving is not None:
+                await stop_receiving()
         await worker.stop(STOP_GRACE_S)
         for task in work:
             if task.done() and not task.cancelled() and task.exception() is not None:

@@ -20,7 +20,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from bot import inbox
 from bot.core import APOLOGY, HOLD_S, Core
@@ -44,7 +44,6 @@ LEASE_S = 60.0  # an event a worker holds longer than this may be taken by anoth
 POLL_S = 0.5  # how often the inbox is looked at when nothing says there is work
 
 
-@runtime_checkable
 class Receiver(Protocol):
     """What an adapter that receives offers the worker (see docs/intake.md)."""
 
