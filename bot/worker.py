@@ -86,6 +86,7 @@ class Worker:
         self._sent: list[str] = []
         self._have_sent: asyncio.Event | None = None
         self._flushed_all = False
+        self._running: asyncio.Task[Any] | None = None
         core.on_accept(self.wake)
 
     def wake(self) -> None:
@@ -95,6 +96,7 @@ class Worker:
 
     async def run(self) -> None:
         self._wake, self._have_sent = asyncio.Event(), asyncio.Event()
+        self._running = asyncio.current_task()
         db = self.core.services.db
         if self.take_back:
             taken_back = await asyncio.to_thread(inbox.take_back_all, db)
@@ -142,7 +144,8 @@ class Worker:
             unfinished = [event_id for event_id, task in in_hand.items() if task in pending]
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(inbox.give_back, self.core.services.db, unfinished)
-        await self._flush_now()
+        if self._running is not None:  # its last replies marked sent while the core is up
+            await asyncio.wait({self._running}, timeout=grace_s)
 
     # ------------------------------------------------------------------ one event
 
