@@ -30,7 +30,7 @@ from bot.interface import Destination, Incoming, Reply
 from bot.metrics import EVENTS_FAILED, EVENTS_HANDLED, HANDLE_SECONDS
 
 try:  # the time budget's verdict on a message that overran it
-    from bot.core_process import Overran  # type: ignore[attr-defined]
+    from bot.core import Overran  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - before the time budget exists
 
     class Overran(Exception):  # type: ignore[no-redef]
