@@ -203,8 +203,10 @@ class TelegramAdapter:
                     offset = max(u["update_id"] for u in updates) + 1
                 delay = 1.0
             except InvalidToken:
-                log.error("The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN")
-                raise
+                # PTB's message holds the token in full: none of it goes further.
+                raise RuntimeError(
+                    "The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN"
+                ) from None
             except RetryAfter as exc:
                 await asyncio.sleep(_seconds(exc))
             except (TelegramError, OSError) as exc:
