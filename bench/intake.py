@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.telegram_adapter import TelegramAdapter
 from adapters.telegram_adapter.adapter import NO_LIMITS
 from bench.telegram_e2e import echo_rate, fresh_services, timed
-from bot.app import adapters_core, core_in_process, usable_cpus
+from bot.app import adapters_core, core_in_process, usable_cpus, use_core_threads
 from bot.core_process import RemoteCore
 from bot.settings import Settings
 from bot.worker import Worker
@@ -54,6 +54,8 @@ async def intake_rate(count: int, database_url: str | None, core_process: bool |
         core = adapters_core(services)
         if isinstance(core, RemoteCore):
             await core.start()
+        else:
+            use_core_threads(core)
         adapter = TelegramAdapter(core, services.settings, limits=NO_LIMITS)
         worker = Worker(core, [adapter])
         tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(worker.run())]
