@@ -1,6 +1,6 @@
 """How fast Steady answers on Discord, end to end: the real discord.py client and the real
 core (SQLite in a temporary folder) against the fake Discord on loopback, through the inbox
-(received events are stored, then a worker answers them; tests/discord_rig.py's InboxWorker).
+(received events are stored, then a worker answers them; bot/worker.py).
 
 Figures printed:
 - slash command round trip, one at a time: from INTERACTION_CREATE leaving the gateway to

@@ -1,8 +1,9 @@
 """Updates per second through Steady's whole Telegram adapter, beside a bare
 python-telegram-bot echo bot, both against the fake Bot API on loopback.
 
-Steady's path is the real one: PTB polling -> translate -> core (parse, one database
-transaction, totals) -> HTML rendering -> sendMessage. The echo bot does the least a PTB
+Steady's path is the real one: getUpdates -> inbox -> worker -> translate -> core (parse,
+one database transaction, totals) -> HTML rendering -> sendMessage (bench/intake.py prints
+the same comparison as medians, with the targets for the inbox). The echo bot does the least a PTB
 bot can: one sendMessage per update, replying with the text it got. Both get the same
 updates from the same fake, in the same process, and are timed the same way (from queueing
 the updates to the last reply arriving); Telegram's flood limits are lifted for Steady (the
@@ -45,12 +46,15 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
+from bot import inbox
 from bot.app import adapters_core, build_services, core_in_process, usable_cpus
 from bot.clock import FixedClock
-from bot.core import Core, Services
+from bot.core import HOLD_S, Core, Services
 from bot.core_process import RemoteCore
+from bot.inbox import Taken
 from bot.interface import Incoming, Reply
 from bot.settings import Settings
+from bot.worker import Worker
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.support import empty_all_tables
 
@@ -96,9 +100,17 @@ class CannedCore(Core):
         super().__init__(services)
         self._canned: dict[str, list[Reply]] = {}
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        if incoming.text not in self._canned:
-            self._canned[incoming.text] = super().handle(incoming)
+    def handle_event(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float = HOLD_S
+    ) -> list[Reply]:
+        if incoming is None or incoming.text not in self._canned:
+            replies = super().handle_event(taken, incoming, hold_s)
+            if incoming is not None:
+                self._canned[incoming.text] = replies
+            return replies
+        # Only the inbox row is kept (the chat's next event waits for it to be done).
+        now = self.services.clock.now()
+        inbox.finish_alone(self.services.db, taken, [], now=now, hold_s=hold_s)
         return self._canned[incoming.text]
 
 
@@ -141,14 +153,17 @@ async def steady_rate(
             await core.start()
         limits = SendLimits(per_second=0, per_group=0)
         adapter = TelegramAdapter(core, services.settings, limits=limits)
-        task = asyncio.create_task(adapter.run())
+        worker = Worker(core, [adapter])
+        tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(worker.run())]
         try:
             await adapter.ready.wait()
             return await timed(fake, count)
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await worker.stop(1.0)
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if isinstance(core, RemoteCore):
                 await core.close()
             services.db.dispose()

@@ -29,9 +29,9 @@ from bot.commands.registry import Command, Registry, Result, Where
 from bot.domain import Units
 from bot.facts import NudgeAsk
 from bot.groups import move_chat
-from bot.inbox import Event
-from bot.interface import ChatKind, Incoming, Reply, reply_from_dict, reply_to_dict
-from bot.metrics import HANDLE_OVERRUNS
+from bot.inbox import Event, Taken
+from bot.interface import ChatKind, Incoming, Reply, TargetKind, reply_from_dict, reply_to_dict
+from bot.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
 from bot.settings import Settings
 from bot.stats import Progress
 from bot.storage.accounts import Person, account_for
@@ -43,6 +43,7 @@ from bot.storage.prepared import Prepared
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
 
+HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
 APOLOGY = (
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 )
@@ -169,11 +170,11 @@ class Context:
     def in_group(self) -> bool:
         return self.incoming.chat_kind is ChatKind.GROUP
 
-    @cached_property
+    @property
     def is_admin(self) -> bool:
-        """Whether the sender administers this group (asked of the platform on first use)."""
-        check = self.incoming.admin_check
-        return bool(check and check())
+        """Whether the sender administers this group: asked of the platform before the
+        transaction began, for the commands that say they need it (`Command.needs_admin`)."""
+        return bool(self.incoming.is_admin)
 
 
 class Core:
@@ -183,6 +184,23 @@ class Core:
         # SQLite has one writer: messages handled side by side there only wait for its lock
         # in ever longer sleeps, so on SQLite they take turns instead (PostgreSQL copes).
         self._turns = None if services.db.is_postgres else asyncio.Lock()
+        self._accepted: list[Callable[[], None]] = []
+        self.role = "all"  # for the figures: which part of a split deployment this is
+
+    def on_accept(self, callback: Callable[[], None]) -> None:
+        """`callback` is called (on the event loop) after each batch of events is stored."""
+        self._accepted.append(callback)
+
+    async def accept_async(self, events: Sequence[Event]) -> int:
+        """The adapters' port to the inbox: stores a batch of platform events in one
+        transaction (redeliveries skipped) and returns how many were new. Only after it
+        returns may the platform be told they arrived."""
+        new = await self._in_turn(self.accept, list(events))
+        for event in events:
+            EVENTS_RECEIVED.labels(event.platform, self.role).inc()
+        for callback in self._accepted:
+            callback()
+        return new
 
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """For adapters on an event loop: the database work runs in a worker thread.
@@ -193,14 +211,17 @@ class Core:
         return await self._in_turn(self._handle_timed, incoming)
 
     def _handle_timed(self, incoming: Incoming) -> list[Reply]:
-        """`handle`, timed in the worker thread, so that waiting for a turn is not counted."""
+        return self._timed(incoming, self.handle, incoming)
+
+    def _timed(self, incoming: Incoming | None, work: Callable[..., T], *args: object) -> T:
+        """`work`, timed in the worker thread, so that waiting for a turn is not counted."""
         started = time.monotonic()
         try:
-            return self.handle(incoming)
+            return work(*args)
         finally:
             took = time.monotonic() - started
             budget = self.services.settings.handle_budget_s
-            if took > budget:
+            if incoming is not None and took > budget:
                 report_overrun(
                     incoming.platform,
                     incoming.chat_id,
@@ -209,9 +230,28 @@ class Core:
                     f"it took {took:.1f} s (a thread cannot be stopped)",
                 )
 
-    async def accept_async(self, events: Sequence[Event]) -> None:
-        """For adapters: store platform events in the inbox (one transaction), off the loop."""
-        await asyncio.to_thread(inbox.accept, self.services.db, events, self.services.clock.now())
+    # The inbox's statements take their turn with the messages' (`_in_turn`): on SQLite,
+    # with its one writer, they then never wait on each other's locks.
+
+    def accept(self, events: Sequence[Event]) -> int:
+        return inbox.accept(self.services.db, events, self.services.clock.now())
+
+    async def claim_async(
+        self, platforms: Sequence[str], limit: int, lease_s: float
+    ) -> list[Taken]:
+        """Inbox events for a worker: `inbox.claim`, in turn."""
+        return await self._in_turn(self.claim, platforms, limit, lease_s)
+
+    def claim(self, platforms: Sequence[str], limit: int, lease_s: float) -> list[Taken]:
+        now = self.services.clock.now()
+        return inbox.claim(self.services.db, now, platforms, limit=limit, lease_s=lease_s)
+
+    async def mark_sent_async(self, keys: list[str]) -> None:
+        """Replies a worker delivered itself: `inbox.mark_sent`, in turn."""
+        await self._in_turn(self.mark_sent, keys)
+
+    def mark_sent(self, keys: list[str]) -> None:
+        inbox.mark_sent(self.services.db, keys, self.services.clock.now())
 
     async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """For adapters: a group chat has a new id (Telegram turns a group into a supergroup).
@@ -227,6 +267,54 @@ class Core:
             return await asyncio.to_thread(work, *args)
         async with self._turns:
             return await asyncio.to_thread(work, *args)
+
+    def needs_admin(self, incoming: Incoming) -> bool:
+        """Whether the platform must be asked if the sender is an admin before `handle`:
+        only for a group command whose registry entry says it needs to know."""
+        if incoming.chat_kind is not ChatKind.GROUP:
+            return False
+        line = (incoming.payload or incoming.text or "").lstrip()
+        if not line.startswith("/"):
+            return False  # plain words are logs, which never ask
+        route = self._route(incoming, line)
+        return route is not None and route.command is not None and route.command.needs_admin
+
+    async def handle_event_async(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float = HOLD_S
+    ) -> list[Reply]:
+        """`handle_event`, for the worker on its event loop; timed as `handle_async` is."""
+        return await self._in_turn(self._handle_event_timed, taken, incoming, hold_s)
+
+    def _handle_event_timed(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float
+    ) -> list[Reply]:
+        return self._timed(incoming, self.handle_event, taken, incoming, hold_s)
+
+    def handle_event(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float = HOLD_S
+    ) -> list[Reply]:
+        """An inbox event: in one transaction its effects, the record of the message, the
+        event marked done and its replies in the outbox, held by the worker for `hold_s`
+        while it sends them itself. None: the adapter found nothing to do. A failure of the
+        core itself is raised (nothing was kept): the worker counts a try."""
+        now = self.services.clock.now()
+        line = (incoming.payload or incoming.text or "").strip() if incoming else ""
+        route = self._route(incoming, line) if incoming else None
+        if incoming is None or route is None:
+            inbox.finish_alone(self.services.db, taken, [], now=now, hold_s=hold_s)
+            return []
+        for attempt in (1, 2):
+            try:
+                return self._handle_once(incoming, route, taken, hold_s)
+            except (UserError, parsing.ParseError) as exc:
+                replies = [Reply(str(exc))]
+                addressed = _addressed(incoming, replies)
+                inbox.finish_alone(self.services.db, taken, addressed, now=now, hold_s=hold_s)
+                return replies
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         line = (incoming.payload or incoming.text or "").strip()
@@ -275,13 +363,25 @@ class Core:
         kind, args = found
         return Route(self.registry.get(kind.value), args, kind.value)
 
-    def _handle_once(self, incoming: Incoming, route: Route) -> list[Reply]:
+    def _handle_once(
+        self, incoming: Incoming, route: Route, taken: Taken | None = None, hold_s: float = 0
+    ) -> list[Reply]:
         services = self.services
         now = services.clock.now()
         with services.db.engine.begin() as connection:
             who = account_for(connection, incoming, now)
             if who.answered is not None:
-                return [reply_from_dict(r) for r in who.answered]
+                replies = [reply_from_dict(r) for r in who.answered]
+                if taken is not None:  # the same message again under another event id
+                    inbox.finish(
+                        connection,
+                        taken,
+                        _addressed(incoming, replies),
+                        user_id=None,
+                        now=now,
+                        hold_s=hold_s,
+                    )
+                return replies
             ctx = Context(connection, incoming, who.account_id, who.person, services, now)
             try:
                 replies = _as_replies(self._run(ctx, route))
@@ -299,6 +399,15 @@ class Core:
                         "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
                         "now": now,
                     },
+                )
+            if taken is not None:
+                inbox.finish(
+                    connection,
+                    taken,
+                    _addressed(incoming, replies),
+                    user_id=None if ctx.erased else who.person.id,
+                    now=now,
+                    hold_s=hold_s,
                 )
         if ctx.erased:  # committed: now the files, where the deleted rows' old pages linger
             scrub_files(services.db.engine)
@@ -375,6 +484,14 @@ async def handle_or_apologise(core: Core, incoming: Incoming) -> list[Reply]:
         return await core.handle_async(incoming)
     except Overran:
         return [Reply(APOLOGY)]
+
+
+def _addressed(incoming: Incoming, replies: list[Reply]) -> list[tuple[str, Reply]]:
+    """Each reply with the chat it goes to: this chat, or the sender's private chat."""
+    return [
+        (incoming.user_id if r.target is TargetKind.PRIVATE else incoming.chat_id, r)
+        for r in replies
+    ]
 
 
 def _describe(incoming: Incoming, route: Route) -> str:

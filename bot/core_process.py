@@ -11,35 +11,31 @@ the two overlap.
 
 The two talk over a socket pair: each frame is a 4-byte length and a pickle.
 
-    main -> child   ("handle" | "move_chat", id, args)     a piece of work
-                    ("admin", id, bool)                     the answer to an admin question
+    main -> child   (method, id, args)                      a piece of work
     child -> main   ("ready",)                              the core is built
                     ("started", id, platform, chat, command)  it starts this message
                     ("done", id, result) | ("failed", id, text)
-                    ("admin", id)                           is this message's sender an admin?
                     ("log", record)                         a log record, for the main's handlers
 
-`Incoming.admin_check` is a callable and cannot travel: the child asks the main process,
-which calls it in a thread (it may block, as Telegram's getChatMember does) and answers.
-Log records cross over too, so the main process's handlers (and their blanking of
-secrets) see everything. If the child dies, what it held is tried once more on a new child
-(the core's record of handled messages makes that harmless), then fails with `CoreGone`.
+An `Incoming` arrives whole: whether its sender is an admin was asked of the platform
+before it was sent (`Incoming.is_admin`). Log records cross over too, so the main
+process's handlers (and their blanking of secrets) see everything. If the child dies, what
+it held is tried once more on a new child (the core's record of handled messages makes that
+harmless), then fails with `CoreGone`.
 
 A watchdog backs up the checks on input: the main process starts a message's clock when the
 child says it has started it (so waiting behind other messages does not count), and if the
 child has not finished it within `Settings.handle_budget_s` the overrun is logged (platform,
-chat and command, never the text) and counted, the child is terminated (killed if it has
-not ended a second later) and a new one started. The message is not tried again: its
-`handle_async` raises `Overran` at once. Messages queued behind it had not started, so they
-go to the new child, without using up their one more try.
+chat and command, never the text) and counted, the child is killed (it ignores SIGTERM,
+which belongs to the main process's orderly stop) and a new one started. The message is not
+tried again: its `handle_async` raises `Overran` at once. Messages queued behind it had not
+started, so they go to the new child, without using up their one more try.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
-import dataclasses
 import gc
 import logging
 import multiprocessing
@@ -52,7 +48,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bot.clock import Clock
-from bot.core import Core, Overran, Services, report_overrun
+from bot.core import HOLD_S, Core, Overran, Services, report_overrun
+from bot.inbox import Taken
 from bot.interface import Incoming, Reply
 from bot.settings import Settings
 
@@ -117,6 +114,12 @@ class RemoteCore(Core):
         tried again."""
         return await self._in_turn(self.handle, incoming)
 
+    async def handle_event_async(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float = HOLD_S
+    ) -> list[Reply]:
+        """As `Core.handle_event_async`, in the core's process, under the same watchdog."""
+        return await self._in_turn(self.handle_event, taken, incoming, hold_s)
+
     async def _in_turn(self, work: Callable[..., T], *args: object) -> T:
         """Once more on a new process if the process ended meanwhile: the core remembers
         each message it handled, so a message it had finished gets the same answer again
@@ -172,9 +175,7 @@ class _Link:
         self._clocks: dict[int, asyncio.TimerHandle] = {}
         self._ids = 0
         self._waiting: dict[int, asyncio.Future[Any]] = {}
-        self._admin_checks: dict[int, Callable[[], bool]] = {}
         self._listening: asyncio.Task[None] | None = None
-        self._asking: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock, factory: CoreFactory) -> _Link:
@@ -211,8 +212,6 @@ class _Link:
     async def call(self, method: str, *args: Any) -> Any:
         self._ids += 1
         key = self._ids
-        if method == "handle":
-            args = (self._portable(key, args[0]), *args[1:])  # type: ignore[arg-type]
         future = asyncio.get_running_loop().create_future()
         self._waiting[key] = future
         try:
@@ -225,15 +224,6 @@ class _Link:
             return await future
         finally:
             self._waiting.pop(key, None)
-            self._admin_checks.pop(key, None)
-
-    def _portable(self, key: int, incoming: Incoming) -> Incoming:
-        """The message without its admin check, which stays here; the child asks for it by
-        the message's key."""
-        if incoming.admin_check is None:
-            return incoming
-        self._admin_checks[key] = incoming.admin_check
-        return dataclasses.replace(incoming, admin_check=_ASK_MAIN)
 
     async def _listen(self) -> None:
         try:
@@ -250,27 +240,12 @@ class _Link:
                             future.set_result(frame[2])
                         else:
                             future.set_exception(RuntimeError(frame[2]))
-                elif kind == "admin":
-                    task = asyncio.create_task(self._answer_admin(frame[1]))
-                    self._asking.add(task)
-                    task.add_done_callback(self._asking.discard)
                 elif kind == "log":
                     _relog(frame[1])
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
             pass
         finally:
             self._lost()
-
-    async def _answer_admin(self, key: int) -> None:
-        check = self._admin_checks.get(key)
-        answer = False
-        if check is not None:
-            try:
-                answer = bool(await asyncio.to_thread(check))
-            except Exception:
-                log.exception("admin check failed; treating as not admin")
-        if not self.gone:
-            self._write(("admin", key, answer))
 
     def _start_clock(self, key: int, platform: str, chat_id: str, command: str) -> None:
         overran = (self._overran, key, platform, chat_id, command)
@@ -293,7 +268,7 @@ class _Link:
         if future is not None and not future.done():
             future.set_exception(Overran(f"{command} overran its budget of {self.budget_s:g} s"))
         self.replaced = True
-        self.process.terminate()
+        self.process.kill()  # a stuck child may hold the interpreter lock; it ignores SIGTERM
         self._lost()
 
     def _lost(self) -> None:
@@ -348,10 +323,6 @@ def _relog(record: logging.LogRecord) -> None:
         logger.handle(record)
 
 
-def _ASK_MAIN() -> bool:  # a marker, replaced in the child
-    raise AssertionError("replaced in the core's process")
-
-
 # --------------------------------------------------------------------- the child
 
 
@@ -361,7 +332,6 @@ class _Child:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.stream = sock.makefile("rb")
-        self.queued: collections.deque[tuple[Any, ...]] = collections.deque()
         self.sending = threading.Lock()  # log records may come from any thread
 
     def send(self, frame: tuple[Any, ...]) -> None:
@@ -374,20 +344,6 @@ class _Child:
         if len(head) < _LENGTH.size:
             return None
         return pickle.loads(self.stream.read(_LENGTH.unpack(head)[0]))
-
-    def next_work(self) -> tuple[Any, ...] | None:
-        return self.queued.popleft() if self.queued else self.receive()
-
-    def ask_admin(self, key: int) -> bool:
-        """Asks the main process and waits; work that arrives meanwhile waits its turn."""
-        self.send(("admin", key))
-        while True:
-            frame = self.receive()
-            if frame is None:
-                raise CoreGone("the main process went away")
-            if frame[0] == "admin" and frame[1] == key:
-                return bool(frame[2])
-            self.queued.append(frame)
 
 
 class _Forward(logging.Handler):
@@ -413,7 +369,10 @@ def _serve(
     factory: CoreFactory,
     levels: dict[str, int],
 ) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process says when to stop
+    # The main process says when to stop (a signal to the whole process group reaches
+    # this one too, and what it holds must be finished or given back by the main one).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     child = _Child(sock)
     root = logging.getLogger()
     root.handlers[:] = [_Forward(child)]
@@ -432,17 +391,14 @@ def _serve(
         return
     child.send(("ready",))
     try:
-        while (frame := child.next_work()) is not None:
+        while (frame := child.receive()) is not None:
             method, key, args = frame
-            if method == "handle" and args[0].admin_check is _ASK_MAIN:
-                incoming = dataclasses.replace(
-                    args[0], admin_check=lambda key=key: child.ask_admin(key)
-                )
-                args = (incoming, *args[1:])
             try:
-                if method == "handle":
-                    name = core.command_name(args[0])
-                    child.send(("started", key, args[0].platform, args[0].chat_id, name))
+                incoming = {"handle": 0, "handle_event": 1}.get(method)
+                if incoming is not None and args[incoming] is not None:
+                    message = args[incoming]  # the clock runs while it is worked on
+                    name = core.command_name(message)
+                    child.send(("started", key, message.platform, message.chat_id, name))
                 child.send(("done", key, getattr(core, method)(*args)))
             except (CoreGone, ConnectionError, OSError):
                 break

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection, Integer, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.interface import Reply, reply_to_dict
+from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import InboxEvent
+from bot.storage.models import InboxEvent, OutboxMessage
+from bot.storage.prepared import Prepared
 
 WAITING, WORKING, DONE, FAILED = "waiting", "working", "done", "failed"
 
@@ -45,13 +49,279 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
             "chat_key": e.chat_key,
             "user_key": e.user_key,
             "payload": e.payload,
-            "received_at": now,
-            "state": WAITING,
-            "tries": 0,
         }
         for e in events
     ]
-    insert = pg_insert if db.is_postgres else sqlite_insert
-    statement = insert(InboxEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    shared = {"received_at": now, "state": WAITING, "tries": 0}
     with db.engine.begin() as connection:
-        return connection.execute(statement, rows).rowcount
+        # One statement for the batch (rows as one JSON parameter), in arrival order.
+        return bulk.insert_many(connection, _inbox, rows, shared=shared)
+
+
+# ------------------------------------------------------------------ the worker's side
+
+MAX_TRIES = 3  # a failure of the core itself is tried this often, then parked
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An event a worker holds (its row is `working` until `lease_until`)."""
+
+    id: int
+    platform: str
+    event_id: str
+    chat_key: str
+    payload: dict[str, Any]
+    tries: int
+
+    @property
+    def chat_id(self) -> str:
+        return self.chat_key.partition(":")[2]
+
+
+def reply_key(platform: str, event_id: str, index: int) -> str:
+    """The outbox key of an event's reply: the worker sends it itself, and marks it sent."""
+    return f"reply:{platform}:{event_id}:{index}"
+
+
+_inbox = InboxEvent.__table__
+_older = _inbox.alias("older")
+
+
+def _claim_statement(postgres: bool) -> Prepared:
+    """Only the oldest unfinished event of a chat can be taken, so a chat's events run one
+    at a time, in arrival order, on whichever worker; a `working` row whose lease ran out
+    (its worker died) is taken again."""
+    takeable = (
+        select(_inbox.c.id)
+        .where(
+            _inbox.c.platform == bindparam("platform"),
+            or_(
+                _inbox.c.state == WAITING,
+                and_(_inbox.c.state == WORKING, _inbox.c.lease_until < bindparam("now")),
+            ),
+            ~exists().where(
+                _older.c.chat_key == _inbox.c.chat_key,
+                or_(_older.c.state == WAITING, _older.c.state == WORKING),
+                _older.c.id < _inbox.c.id,
+            ),
+        )
+        .order_by(_inbox.c.id)
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if postgres:
+        takeable = takeable.with_for_update(skip_locked=True)
+    return Prepared(
+        update(_inbox)
+        .where(_inbox.c.id.in_(takeable.scalar_subquery()))
+        .values(state=WORKING, lease_until=bindparam("until"))
+        .returning(
+            _inbox.c.id,
+            _inbox.c.platform,
+            _inbox.c.event_id,
+            _inbox.c.chat_key,
+            _inbox.c.payload,
+            _inbox.c.tries,
+        )
+    )
+
+
+_CLAIM = {False: _claim_statement(False), True: _claim_statement(True)}
+
+
+def claim(
+    db: Database, now: datetime, platforms: Sequence[str], *, limit: int, lease_s: float
+) -> list[Taken]:
+    """Up to `limit` events of these platforms (the ones the worker can rebuild), at most
+    one per chat, oldest first, leased until now + lease_s."""
+    rows: list[Any] = []
+    until = now + timedelta(seconds=lease_s)
+    with db.engine.begin() as connection:
+        for platform in platforms:
+            if len(rows) >= limit:
+                break
+            params = {"platform": platform, "now": now, "limit": limit - len(rows)}
+            rows += _CLAIM[db.is_postgres].all(connection, params | {"until": until})
+    return sorted((Taken(*row) for row in rows), key=lambda t: t.id)
+
+
+def take_back_all(db: Database) -> int:
+    """At the start of the only process (SQLite): what a dead process left `working` is
+    waiting again at once, rather than when its lease runs out."""
+    with db.engine.begin() as connection:
+        return connection.execute(
+            update(_inbox).where(_inbox.c.state == WORKING).values(state=WAITING, lease_until=None)
+        ).rowcount
+
+
+def give_back(db: Database, ids: Sequence[int]) -> None:
+    """Events a stopping worker had not started: waiting again, no try counted."""
+    if not ids:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_inbox)
+            .where(_inbox.c.id.in_(list(ids)), _inbox.c.state == WORKING)
+            .values(state=WAITING, lease_until=None)
+        )
+
+
+_DONE = Prepared(
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("id"))
+    .values(state=DONE, done_at=bindparam("now"), lease_until=None)
+)
+_outbox = OutboxMessage.__table__
+
+
+def _held_insert(postgres: bool) -> Any:
+    """A reply into the outbox, held; a key already there (the same event's replies kept
+    by another worker whose lease it outlived) is left as it is."""
+    given = ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
+    values = {c: bindparam(c) for c in given} | {
+        "status": "pending",
+        "attempts": 0,
+        "claimed_until": bindparam("until"),
+        "created_at": bindparam("next_attempt_at"),
+    }
+    statement = (pg_insert if postgres else sqlite_insert)(_outbox).values(values)
+    return statement.on_conflict_do_nothing(index_elements=["key"])
+
+
+_HELD = {False: Prepared(_held_insert(False)), True: Prepared(_held_insert(True))}
+
+
+def _done_and_held() -> Prepared:
+    """PostgreSQL: `_DONE` as a CTE of the first reply's insert, one round trip for both."""
+    done = (
+        update(_inbox)
+        .where(_inbox.c.id == bindparam("id"))
+        .values(state=DONE, done_at=bindparam("now"), lease_until=None)
+        .cte("done")
+    )
+    return Prepared(_held_insert(True).add_cte(done))
+
+
+_DONE_AND_HELD = _done_and_held()
+
+
+def finish(
+    connection: Connection,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    user_id: int | None,
+    now: datetime,
+    hold_s: float,
+) -> None:
+    """In the core's own transaction: the event is done, and its replies (each with the chat
+    it goes to) wait in the outbox, held by this worker for `hold_s` while it sends them
+    itself. A crash after the commit leaves them to the outbox sender: repeated at most."""
+    if replies and connection.dialect.name == "postgresql":
+        # One round trip for both: the row done (a CTE) and the first reply held.
+        _hold(connection, taken, replies[:1], user_id=user_id, now=now, hold_s=hold_s, done=True)
+        _hold(connection, taken, replies[1:], user_id=user_id, now=now, hold_s=hold_s, first=1)
+        return
+    _DONE.execute(connection, {"id": taken.id, "now": now})
+    _hold(connection, taken, replies, user_id=user_id, now=now, hold_s=hold_s)
+
+
+def _hold(
+    connection: Connection,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    user_id: int | None,
+    now: datetime,
+    hold_s: float,
+    first: int = 0,
+    done: bool = False,
+) -> None:
+    until = now + timedelta(seconds=hold_s)
+    held = _DONE_AND_HELD if done else _HELD[connection.dialect.name == "postgresql"]
+    for index, (chat_id, reply) in enumerate(replies, start=first):
+        held.execute(
+            connection,
+            {
+                "key": reply_key(taken.platform, taken.event_id, index),
+                "platform": taken.platform,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "reply": reply_to_dict(reply),
+                "next_attempt_at": now,
+                "until": until,
+                "id": taken.id,
+                "now": now,
+            },
+        )
+
+
+def finish_alone(
+    db: Database,
+    taken: Taken,
+    replies: Sequence[tuple[str, Reply]],
+    *,
+    now: datetime,
+    hold_s: float,
+) -> None:
+    """`finish` in a transaction of its own (nothing else of the event was kept)."""
+    with db.engine.begin() as connection:
+        finish(connection, taken, replies, user_id=None, now=now, hold_s=hold_s)
+
+
+def failed_try(
+    db: Database,
+    taken: Taken,
+    error: str,
+    *,
+    now: datetime,
+    park: bool,
+    apology: tuple[str, Reply] | None,
+    hold_s: float,
+) -> bool:
+    """A failure of the core on this event: one more try counted; parked as failed (with
+    the apology to the person, held like a reply) after `MAX_TRIES`, or at once when `park`.
+    Only the error's name and message are kept, never the person's text. True if parked."""
+    tries = taken.tries + 1
+    parked = park or tries >= MAX_TRIES
+    with db.engine.begin() as connection:
+        counted = connection.execute(
+            update(_inbox)
+            .where(_inbox.c.id == taken.id, _inbox.c.state == WORKING)
+            .values(
+                state=FAILED if parked else WAITING,
+                tries=tries,
+                error=error[:300],
+                lease_until=None,
+                done_at=now if parked else None,
+            )
+        ).rowcount
+        if not counted:  # another worker finished it meanwhile (this one outlived its lease)
+            return False
+        if parked and apology is not None:
+            _hold(connection, taken, [apology], user_id=None, now=now, hold_s=hold_s)
+    return parked
+
+
+def mark_sent(db: Database, keys: Sequence[str], now: datetime) -> None:
+    """Replies the worker delivered itself, in one statement for a batch."""
+    if not keys:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_outbox)
+            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
+            .values(status="sent", sent_at=now, claimed_until=None)
+        )
+
+
+def release(db: Database, keys: Sequence[str]) -> None:
+    """Replies the worker could not deliver: the outbox sender takes them from here."""
+    if not keys:
+        return
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(_outbox)
+            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
+            .values(claimed_until=None)
+        )

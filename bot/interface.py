@@ -1,7 +1,8 @@
 """The one seam between the core and the adapters.
 
-An adapter turns a platform event into an `Incoming`, calls `Core.handle`, and renders each
-`Reply` it gets back. Messages the core starts by itself (nudges, digests) reach an adapter's
+An adapter turns a platform event into an `Incoming` (through the inbox and a worker, see
+docs/intake.md; the console calls `Core.handle` directly), and renders each `Reply` it gets
+back. Messages the core starts by itself (nudges, digests) reach an adapter's
 `send(target, reply)` through the outbox with the same `Reply` type.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -64,9 +64,10 @@ class Incoming:
     chat_id: str
     chat_kind: ChatKind = ChatKind.PRIVATE
     text: str = ""
-    # Asked only when a command needs it (Telegram: getChatMember; Discord: Manage Server).
-    # Called from the core's worker thread, so an adapter may block it on its event loop.
-    admin_check: Callable[[], bool] | None = None
+    # Whether the sender administers this group (Telegram: getChatMember; Discord: Manage
+    # Server). Asked of the platform before the core's transaction, and only when the
+    # command needs it (`Command.needs_admin`); None when nobody asked.
+    is_admin: bool | None = None
     payload: str | None = None  # a button's payload instead of text
     message_id: str | None = None  # the platform's id for this message/update: dedup key
     addressed: bool = True  # in a group: a command, or text that mentions the bot

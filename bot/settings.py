@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    # Telegram's flood limits on sending (30/s, 20/min a group). Off only against a fake
+    # or private Bot API, as tests and benchmarks use.
+    telegram_flood_limits: bool = True
 
     discord_token: SecretStr | None = None
     discord_guild_id: int | None = None
@@ -132,6 +135,9 @@ class Settings(BaseSettings):
     # Seconds one message's handling may take before the watchdog steps in: it is logged
     # and counted, and where the core has a process of its own that process is replaced.
     handle_budget_s: PositiveFloat = 5.0
+    # Seconds a worker holds an inbox event before another may take it (PostgreSQL: the
+    # events of a worker that died wait this long). Longer than any message takes.
+    inbox_lease_s: float = 60.0
 
     limits: Limits = Limits()
     water: Water = Water()

@@ -2,96 +2,38 @@
 the fake on loopback with discord.py pointed at it, the adapter connected until a block ends,
 and waiting for what the bot posts. Shared by every Discord test, old and new.
 
-The adapter only stores what arrives in the inbox; `InboxWorker` is the smallest worker that
-answers it through the adapter's hooks (docs/intake.md), one event at a time, so these tests
-need nothing else running."""
+The adapter only stores what arrives in the inbox; `working` runs Steady's own worker
+(bot/worker.py), which answers it through the adapter's hooks (docs/intake.md)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select, update
 
 from adapters.discord_adapter import DiscordAdapter
-from bot.core import Core, handle_or_apologise
-from bot.inbox import DONE, WAITING, WORKING
-from bot.interface import ChatKind
-from bot.storage.models import InboxEvent
+from bot.core import Core
+from bot.worker import Worker
 from tests.fakes.discord_api import FakeDiscord, Posted, patch_discord
 
 TOKEN = "123456:TEST-DISCORD-TOKEN"
 log = logging.getLogger("tests.discord_rig")
 
 
-class InboxWorker:
-    """Claims Discord's waiting inbox events in arrival order and runs each as a worker does:
-    `rebuild`, `is_admin` when the event did not say, the core, `answer`, then done."""
-
-    def __init__(self, core: Core, adapter: DiscordAdapter) -> None:
-        self.core, self.adapter = core, adapter
-        self.handled = 0
-
-    async def run(self) -> None:
-        while True:
-            row = await asyncio.to_thread(self._claim)
-            if row is None:
-                await asyncio.sleep(0.005)
-                continue
-            row_id, payload = row
-            try:
-                await self._work(payload)
-            except Exception:
-                log.exception("inbox event %s failed", row_id)
-            await asyncio.to_thread(self._done, row_id)
-            self.handled += 1
-
-    async def _work(self, payload: dict[str, Any]) -> None:
-        incoming = await self.adapter.rebuild(payload)
-        if incoming is None:
-            return
-        if incoming.chat_kind is ChatKind.GROUP and incoming.admin_check is None:
-            admin = await self.adapter.is_admin(incoming)
-            incoming = dataclasses.replace(incoming, admin_check=lambda: admin)
-        replies = await handle_or_apologise(self.core, incoming)
-        await self.adapter.answer(incoming, replies)
-
-    def _claim(self) -> tuple[int, dict[str, Any]] | None:
-        with self.core.services.db.engine.begin() as connection:
-            row = connection.execute(
-                select(InboxEvent.id, InboxEvent.payload)
-                .where(InboxEvent.platform == "discord", InboxEvent.state == WAITING)
-                .order_by(InboxEvent.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                return None
-            claimed = connection.execute(
-                update(InboxEvent)
-                .where(InboxEvent.id == row.id, InboxEvent.state == WAITING)
-                .values(state=WORKING)
-            ).rowcount
-            return (row.id, row.payload) if claimed else None
-
-    def _done(self, row_id: int) -> None:
-        with self.core.services.db.engine.begin() as connection:
-            connection.execute(update(InboxEvent).where(InboxEvent.id == row_id).values(state=DONE))
-
-
 @contextlib.asynccontextmanager
-async def working(core: Core, adapter: DiscordAdapter) -> AsyncIterator[InboxWorker]:
-    """An `InboxWorker` running until the block ends."""
-    worker = InboxWorker(core, adapter)
+async def working(core: Core, adapter: DiscordAdapter) -> AsyncIterator[Worker]:
+    """Steady's own inbox worker for this adapter, running until the block ends."""
+    worker = Worker(core, [adapter], poll_s=0.05)
+    core.on_accept(worker.wake)
     task = asyncio.create_task(worker.run())
     try:
         yield worker
     finally:
+        await worker.stop(2.0)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -115,7 +57,7 @@ async def running(
     core: Core, fake: FakeDiscord, *, work: bool = True, **settings: object
 ) -> AsyncIterator[DiscordAdapter]:
     """The adapter connected to the fake until the block ends; then it must close cleanly.
-    With `work`, an `InboxWorker` answers what it stores; without, events stay in the inbox."""
+    With `work`, the worker answers what it stores; without, events stay in the inbox."""
     # Discord allows 3 s; waiting 2.5 s before deferring keeps a busy test machine from
     # deferring where a test expects a direct answer (the tests of deferring set their own).
     options = {"discord_token": SecretStr(TOKEN), "discord_defer_after": 2.5, **settings}

@@ -55,7 +55,7 @@ class Chat:
             chat_id=self.chat_id,
             chat_kind=self.kind,
             text=text,
-            admin_check=(lambda: self.is_admin),
+            is_admin=self.is_admin,
             payload=payload,
             message_id=str(next(_ids)) if message_id == "auto" else message_id,
             addressed=addressed,

@@ -29,6 +29,7 @@ from bot.core_process import CoreGone, RemoteCore
 from bot.interface import ChatKind, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.models import Entry, Group
+from bot.worker import Worker
 from tests.discord_rig import answers, fake_discord, running
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.fakes.discord_api import CHANNEL_ID
@@ -129,33 +130,22 @@ async def test_messages_are_handled_in_the_other_process_with_the_same_answers(
         expected = [f"Today: {500 + 10 * n} ml" for n in range(1, 21)]
         assert [t for t in totals if t.startswith("Today:")] == expected
 
-        group = {"chat_id": GROUP, "chat_kind": ChatKind.GROUP, "admin_check": lambda: True}
+        group = {"chat_id": GROUP, "chat_kind": ChatKind.GROUP, "is_admin": True}
         await core.handle_async(said("/digest daily 20:00", 30, **group))
         await core.move_chat_async("telegram", GROUP, "-100600")
     with services.db.unit_of_work() as session:
         assert session.scalars(select(Group.external_id)).all() == ["-100600"]
 
 
-async def test_admin_checks_are_asked_of_this_process_and_log_records_come_back(
+async def test_admin_status_travels_with_the_message_and_log_records_come_back(
     sqlite_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    asked: list[bool] = []
-
-    def check(answer: bool) -> bool:
-        asked.append(answer)
-        return answer
-
     group = {"chat_id": GROUP, "chat_kind": ChatKind.GROUP}
     async with remote(services_on(sqlite_url, clock), ChattyCore) as core:
-        [refused] = await core.handle_async(
-            said("/digest daily 20:00", 1, admin_check=lambda: check(False), **group)
-        )
+        [refused] = await core.handle_async(said("/digest daily 20:00", 1, is_admin=False, **group))
         assert refused.text == "Only this group's admins can use /digest."
-        [done] = await core.handle_async(
-            said("/digest daily 20:00", 2, admin_check=lambda: check(True), **group)
-        )
+        [done] = await core.handle_async(said("/digest daily 20:00", 2, is_admin=True, **group))
         assert done.text.startswith("📬 Daily digest at 20:00")
-    assert asked == [False, True]
     records = [r for r in caplog.records if r.name == log.name]
     assert [r.getMessage().split(" in process")[0] for r in records] == [
         "handling /digest daily 20:00",
@@ -207,7 +197,7 @@ def test_on_postgresql_the_adapters_keep_the_threads(
         services.db.dispose()
 
 
-async def test_telegram_asks_who_is_admin_for_the_other_process(
+async def test_telegram_events_run_in_the_other_process_with_admin_status_asked_here(
     sqlite_url: str, clock: FixedClock
 ) -> None:
     fake = await FakeBotAPI().start()
@@ -215,7 +205,9 @@ async def test_telegram_asks_who_is_admin_for_the_other_process(
     services = services_on(sqlite_url, clock, telegram_token=TOKEN, telegram_base_url=fake.base_url)
     async with remote(services) as core:
         adapter = TelegramAdapter(core, services.settings)
+        worker = Worker(core, [adapter], poll_s=0.05)
         task = asyncio.create_task(adapter.run())
+        working = asyncio.create_task(worker.run())
         try:
             await asyncio.wait_for(adapter.ready.wait(), 10)
             ana, ben = fake.user(1001, "Ana"), fake.user(1002, "Ben")
@@ -230,11 +222,15 @@ async def test_telegram_asks_who_is_admin_for_the_other_process(
             press = fake.press(ana, logged, "/water 250ml")
             _, again = await fake.wait_for(lambda: fake.sent_to(1001)[1:] and fake.sent_to(1001))
             assert "Today: 750 ml" in again.text
+            await fake.wait_for(lambda: fake.answered_callbacks, what="the press answered")
             assert fake.answered_callbacks == [press["callback_query"]["id"]]
+            assert [c.params["user_id"] for c in fake.calls_to("getChatMember")] == [1002, 1001]
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await worker.stop(1.0)
+            for running in (working, task):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
             await fake.close()
 
 
@@ -271,7 +267,7 @@ async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_an
         assert {r.text for [r] in await asyncio.gather(*dawdling)} == {"Done dawdling."}
         assert overruns("telegram") == counted
 
-        for n, how, ended_by in ((1, "", signal.SIGTERM), (2, "stubborn", signal.SIGKILL)):
+        for n, how in ((1, ""), (2, "stubborn")):
             assert core._link is not None
             stuck = core._link.process
             slow = asyncio.ensure_future(core.handle_async(said(f"/stall {trail} {how}", n)))
@@ -283,7 +279,7 @@ async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_an
                 await asyncio.wait_for(slow, 60)
             [logged] = await asyncio.wait_for(queued, 60)
             assert "Logged water 250 ml" in logged.text
-            assert stuck.exitcode == -ended_by  # SIGTERM, or a kill when that is ignored
+            assert stuck.exitcode == -signal.SIGKILL
             assert core._link.process.pid != stuck.pid
     assert trail.read_text() == "1\n2\n"  # each slow message ran once: not tried again
     assert overruns("telegram") == counted + 2
@@ -326,7 +322,9 @@ async def test_telegram_gives_the_apology_for_a_message_that_overran(
     )
     async with remote(services, stalling_core) as core:
         adapter = TelegramAdapter(core, services.settings)
-        task = asyncio.create_task(adapter.run())
+        worker = Worker(core, [adapter], poll_s=0.05)
+        core.on_accept(worker.wake)
+        task = asyncio.gather(adapter.run(), worker.run())
         try:
             await asyncio.wait_for(adapter.ready.wait(), 10)
             ana, ben = fake.user(1001, "Ana"), fake.user(1002, "Ben")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_adapter.adapter import DiscordIncoming
 from bot.core import Core
 from bot.inbox import DONE, WAITING, Event
-from bot.interface import ChatKind, Incoming, Reply
+from bot.interface import ChatKind, Reply
 from bot.settings import Settings
 from bot.storage.models import Entry, InboxEvent
 from tests.discord_rig import answers, fake_discord, running, working
@@ -56,13 +57,13 @@ def entries(core: Core) -> list[Entry]:
 def held(core: Core, monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     """The core waits for the returned event before it handles anything."""
     go = asyncio.Event()
-    handle = core.handle_async
+    handle = core.handle_event_async
 
-    async def waiting(incoming: Incoming) -> list[Reply]:
+    async def waiting(*args: Any) -> list[Reply]:
         await go.wait()
-        return await handle(incoming)
+        return await handle(*args)
 
-    monkeypatch.setattr(core, "handle_async", waiting)
+    monkeypatch.setattr(core, "handle_event_async", waiting)
     return go
 
 

@@ -408,7 +408,7 @@ class DiscordAdapter:
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
             server_id=payload.get("server_id"),
             text=payload.get("text", ""),
-            admin_check=None if private or manages is None else (lambda: bool(manages)),
+            is_admin=None if private or manages is None else bool(manages),
             payload=payload.get("payload"),
             message_id=payload["message_id"],
             addressed=payload.get("addressed", True),

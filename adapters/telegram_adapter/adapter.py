@@ -1,14 +1,15 @@
-"""The Telegram adapter: python-telegram-bot 22 on Steady's own event loop.
+"""The Telegram adapter: python-telegram-bot 22's Bot on Steady's own event loop.
 
-Steady runs the Application's lifecycle itself (`initialize`, `start`, polling or its own
-webhook server), so Telegram, Discord and the outbox senders share one loop; work that PTB
-would do in `post_init` (the command menu) is done explicitly in `run`. Every request goes
-through PTB's AIORateLimiter, which keeps within Telegram's limits and waits out a 429, and
-over aiohttp's client (http.py), which stays cheap with many connections open.
+Receiving is Steady's own: a polling loop on `Bot.get_updates` (or the webhook server)
+stores each batch of updates in the inbox (`Core.accept_async`) before Telegram is told it
+arrived, so the offset confirmed to Telegram never passes an update that is not stored. The
+worker (bot/worker.py) then asks this adapter to `rebuild` an update's `Incoming`, asks
+`is_admin` when the command needs it, and hands it the core's replies to `answer`.
+Everything else is PTB's: the Bot, its AIORateLimiter (Telegram's limits, waiting out a
+429), the request over aiohttp's client (http.py), and `Update.de_json`.
 
-The adapter only translates. A reply that cannot be sent because the Bot API is down goes
-into the outbox instead, so nothing a person was told is lost: the outbox sender delivers
-it when Telegram is back.
+The adapter only translates. A reply that cannot be sent now stays in the outbox, so
+nothing a person was told is lost: the outbox sender delivers it when Telegram is back.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import dataclasses
 import logging
 import re
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -44,23 +45,15 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import (
-    AIORateLimiter,
-    Application,
-    ApplicationBuilder,
-    BaseUpdateProcessor,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import AIORateLimiter, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
 from bot.commands.registry import Registry, Where
-from bot.core import Core, handle_or_apologise
+from bot.core import Core
+from bot.inbox import Event
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -72,7 +65,6 @@ from bot.interface import (
     TokenRejected,
     Unreachable,
 )
-from bot.outbox import enqueue
 from bot.settings import Settings
 
 log = logging.getLogger("steady.telegram")
@@ -82,9 +74,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ADMIN_CHECK_TIMEOUT_S = 15.0
 POLL_TIMEOUT_S = 30
-CONCURRENT_UPDATES = 8  # different chats side by side; each chat's updates in order
-# PTB's own bound on updates in hand, waiting ones included; Steady bounds the working ones.
-UPDATES_IN_HAND = 10_000
 _COMMAND_NAME = r"[a-z0-9_]{1,32}"
 
 T = TypeVar("T")
@@ -101,7 +90,9 @@ class SendLimits:
     group_period_s: float = 60
     retries_on_429: int = 3
 
-    def limiter(self) -> AIORateLimiter:
+    def limiter(self) -> AIORateLimiter | None:
+        if not self.per_second:
+            return None
         return AIORateLimiter(
             overall_max_rate=self.per_second,
             overall_time_period=1,
@@ -109,6 +100,18 @@ class SendLimits:
             group_time_period=self.group_period_s,
             max_retries=self.retries_on_429,
         )
+
+
+NO_LIMITS = SendLimits(per_second=0)  # against a local fake Bot API only
+
+
+class NotDelivered(Exception):
+    """`answer` stopped at reply `delivered` (those before it went out); the cause is
+    chained. The worker leaves the rest to the outbox."""
+
+    def __init__(self, delivered: int) -> None:
+        super().__init__(f"replies from {delivered} on not delivered")
+        self.delivered = delivered
 
 
 class Undelivered(Exception):
@@ -139,65 +142,99 @@ class TelegramAdapter:
         self.ready = asyncio.Event()  # set once updates are being received
         self.webhook: WebhookServer | None = None
         self._flood = _FloodGate()
-        self._requests = (AiohttpRequest(), AiohttpRequest(connection_pool_size=1))
-        builder = (
-            ApplicationBuilder()
-            .token(settings.telegram_token.get_secret_value())
-            .base_url(base_url)
-            .base_file_url(base_url.removesuffix("bot") + "file/bot")
-            .request(self._requests[0])
-            .get_updates_request(self._requests[1])
-            .rate_limiter((limits or SendLimits()).limiter())
-            .concurrent_updates(ChatTurns(CONCURRENT_UPDATES))
-            .job_queue(None)  # reminders live in Steady's database, not in PTB's JobQueue
+        self._polling: asyncio.Task[None] | None = None
+        if limits is None:
+            limits = SendLimits() if settings.telegram_flood_limits else NO_LIMITS
+        self.bot = ExtBot(
+            settings.telegram_token.get_secret_value(),
+            base_url=base_url,
+            base_file_url=base_url.removesuffix("bot") + "file/bot",
+            request=AiohttpRequest(),
+            get_updates_request=AiohttpRequest(connection_pool_size=1),
+            rate_limiter=limits.limiter(),
         )
-        if settings.telegram_webhook_url:
-            builder = builder.updater(None)  # Steady serves the webhook itself
-        self.app: Application = builder.build()
-        kinds = filters.TEXT | filters.CAPTION | filters.Document.ALL
-        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & kinds, self._on_message))
-        self.app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
-        self.app.add_handler(CallbackQueryHandler(self._on_button))
-        self.app.add_error_handler(self._on_error)
 
     # ----------------------------------------------------------------- lifecycle
 
     async def run(self) -> None:
-        """Receive updates until cancelled, then stop cleanly."""
-        app = self.app
+        """Receive updates into the inbox until cancelled (or until `stop_receiving`, after
+        which replies can still be sent until cancelled), then shut down cleanly."""
         try:
-            await _retrying("reach the Telegram Bot API", app.initialize)
-            await app.start()
+            await _retrying("reach the Telegram Bot API", self.bot.initialize)
             await _retrying("publish the command menu", self._publish_commands)
             if self.settings.telegram_webhook_url:
                 await self._start_webhook(self.settings.telegram_webhook_url)
             else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    timeout=POLL_TIMEOUT_S,
-                    allowed_updates=ALLOWED_UPDATES,
-                    bootstrap_retries=-1,
-                    error_callback=_polling_failed,
-                )
+                await _retrying("stop a webhook", self.bot.delete_webhook)
+                self._polling = asyncio.create_task(self._poll(), name="steady-telegram-poll")
             self.ready.set()
-            log.info("Telegram adapter running as @%s", app.bot.username)
+            log.info("Telegram adapter running as @%s", self.bot.username)
+            if self._polling is not None:
+                await asyncio.wait({self._polling})
+                if not self._polling.cancelled():
+                    self._polling.result()  # a refused token ends the adapter
             await asyncio.Event().wait()
         finally:
             self.ready.clear()
-            await self._stop()
+            await self.stop_receiving()
+            await self.bot.shutdown()
 
-    async def _stop(self) -> None:
-        app = self.app
+    async def stop_receiving(self) -> None:
+        """Take no more updates: the poll in flight is dropped unconfirmed (Telegram sends
+        its updates again to the next run), the webhook stops answering."""
+        if self._polling is not None and not self._polling.done():
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
         if self.webhook is not None:
             await self.webhook.stop()
             self.webhook = None
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        for request in self._requests:  # PTB leaves them open if initialize never finished
-            await request.shutdown()
+
+    async def _poll(self) -> None:
+        """getUpdates in a loop. Each batch is stored in one transaction before the next
+        call, whose offset confirms it; a failed store stops the offset where it was."""
+        offset: int | None = None
+        delay = 1.0
+        while True:
+            try:
+                data = await self._get_updates(offset)
+                updates = [u for u in data if isinstance(u.get("update_id"), int)]
+                if updates:
+                    events = [e for e in map(event_of, updates) if e is not None]
+                    await self.core.accept_async(events)
+                    offset = max(u["update_id"] for u in updates) + 1
+                delay = 1.0
+            except InvalidToken:
+                # PTB's message holds the token in full: none of it goes further.
+                raise RuntimeError(
+                    "The Telegram Bot API refused the token: check STEADY_TELEGRAM_TOKEN"
+                ) from None
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc))
+            except (TelegramError, OSError) as exc:
+                _polling_failed(exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+            except Exception:
+                log.exception("storing Telegram updates failed; asking for them again")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
+        """The updates as Telegram's JSON: stored as they are, read by `rebuild` later."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PTB would rather hand back Update objects
+            found = await self.bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": POLL_TIMEOUT_S,
+                    "allowed_updates": ALLOWED_UPDATES,
+                },
+                read_timeout=POLL_TIMEOUT_S + 10,
+            )
+        if not isinstance(found, list):
+            return []
+        return [u for u in found if isinstance(u, dict)]
 
     async def _start_webhook(self, url: str) -> None:
         secret = self.settings.telegram_webhook_secret
@@ -212,32 +249,22 @@ class TelegramAdapter:
         await self.webhook.start()
         await _retrying(
             "set the webhook",
-            lambda: self.app.bot.set_webhook(
+            lambda: self.bot.set_webhook(
                 url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
             ),
         )
 
     async def _from_webhook(self, data: dict[str, Any]) -> None:
-        """Handle one update Telegram posted. One that python-telegram-bot cannot read (a
-        `message` that is not an object, a field missing) is set aside with a log line that
-        names only its id, since its fields are people's text."""
-        try:
-            update = Update.de_json(data, self.app.bot)
-        except Exception as exc:
-            log.warning(
-                "webhook update %s could not be read (%s); set aside",
-                data.get("update_id"),
-                type(exc).__name__,
-            )
-            return
-        app = self.app
-        await app.update_processor.process_update(update, app.process_update(update))
+        """Stored before Telegram gets its 200; an update that is not for us is dropped."""
+        event = event_of(data)
+        if event is not None:
+            await self.core.accept_async([event])
 
     async def _publish_commands(self) -> None:
         """The command menu from the core registry: private chats see what works there,
         groups what works in groups, and group admins the admin commands too."""
         registry = self.core.registry
-        bot = self.app.bot
+        bot = self.bot
         await bot.set_my_commands(
             menu(registry, Where.PRIVATE), scope=BotCommandScopeAllPrivateChats()
         )
@@ -248,41 +275,62 @@ class TelegramAdapter:
             menu(registry, Where.GROUP, admin=True), scope=BotCommandScopeAllChatAdministrators()
         )
 
-    # ------------------------------------------------------------------ incoming
+    # ------------------------------------------------------------ for the worker
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def rebuild(self, payload: dict[str, Any]) -> Incoming | None:
+        """A stored update's `Incoming`; None when there is nothing for the core (a message
+        for another bot, a group's move to a supergroup, a file that could not be fetched)."""
+        await self.ready.wait()  # the inbox may hold work from before this start
+        try:
+            update = Update.de_json(payload, self.bot)
+        except Exception as exc:  # a field of the wrong shape: PTB raises many kinds
+            log.warning(
+                "Telegram update %s could not be read (%s); set aside",
+                payload.get("update_id"),
+                type(exc).__name__,
+            )
+            return None
+        if update.callback_query is not None:
+            return translate.from_callback(update.callback_query)
         message = update.message
         if message is None:
-            return
-        sender = message.from_user
-        incoming = translate.from_message(
-            message,
-            self.app.bot.bot,
-            admin_check=self._admin_check(message.chat.id, sender.id) if sender else None,
-        )
+            return None
+        if message.migrate_to_chat_id or message.migrate_from_chat_id:
+            await self._on_migrate(message)
+            return None
+        incoming = translate.from_message(message, self.bot.bot)
         if incoming is None:
-            return
+            return None
         # Fetched only for a message that will run something: a caption addressed to us.
         if message.document is not None and incoming.addressed and incoming.text.strip():
             attachments = await self._download(message)
             if attachments is None:
-                return
+                return None
             incoming = dataclasses.replace(incoming, attachments=attachments)
-        replies = await handle_or_apologise(self.core, incoming)
-        await self._answer(incoming, replies)
+        return incoming
 
-    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def is_admin(self, incoming: Incoming) -> bool:
+        """getChatMember; no answer in time, or an error, means not an admin."""
+        try:
+            return await asyncio.wait_for(
+                self._is_admin(int(incoming.chat_id), int(incoming.user_id)),
+                ADMIN_CHECK_TIMEOUT_S,
+            )
+        except TimeoutError:
+            log.warning(
+                "getChatMember for chat %s took too long; treating as not admin",
+                incoming.chat_id,
+            )
+            return False
+
+    async def _on_migrate(self, message: Message) -> None:
         """A group became a supergroup, with a new id. Telegram says so in both chats; the
         first word moves the group, the second finds nothing left to move."""
-        message = update.message
-        if message is None:
-            return
         if message.migrate_to_chat_id:
             old, new = message.chat.id, message.migrate_to_chat_id
-        elif message.migrate_from_chat_id:
-            old, new = message.migrate_from_chat_id, message.chat.id
         else:
-            return
+            assert message.migrate_from_chat_id is not None
+            old, new = message.migrate_from_chat_id, message.chat.id
         await self._moved(old, new)
 
     async def _moved(self, old_chat_id: int, new_chat_id: int) -> None:
@@ -291,23 +339,6 @@ class TelegramAdapter:
             await self.core.move_chat_async(PLATFORM, str(old_chat_id), str(new_chat_id))
         except Exception:  # what was being sent has gone out: it must not be sent again
             log.exception("could not move chat %s to %s", old_chat_id, new_chat_id)
-
-    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
-            return
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        try:
-            incoming = translate.from_callback(
-                query, admin_check=self._admin_check(chat_id, query.from_user.id)
-            )
-            if incoming is not None:
-                await self._answer(incoming, await handle_or_apologise(self.core, incoming))
-        finally:
-            try:
-                await query.answer()  # stops the spinner on the button, whatever happened
-            except TelegramError as exc:
-                log.info("callback query %s not answered: %s", query.id, exc)
 
     async def _download(self, message: Message) -> tuple[Attachment, ...] | None:
         """The document sent with a message; None, after telling the person, when it is too
@@ -330,26 +361,9 @@ class TelegramAdapter:
             return None
         return (Attachment(document.file_name or "file", data),)
 
-    def _admin_check(self, chat_id: int, user_id: int) -> Callable[[], bool]:
-        """For the core's worker thread: asks getChatMember on the adapter's loop and waits."""
-        loop = asyncio.get_running_loop()
-
-        def is_admin() -> bool:
-            future = asyncio.run_coroutine_threadsafe(self._is_admin(chat_id, user_id), loop)
-            try:
-                return future.result(timeout=ADMIN_CHECK_TIMEOUT_S)
-            except TimeoutError:
-                future.cancel()
-                log.warning(
-                    "getChatMember for chat %s took too long; treating as not admin", chat_id
-                )
-                return False
-
-        return is_admin
-
     async def _is_admin(self, chat_id: int, user_id: int) -> bool:
         try:
-            member = await self.app.bot.get_chat_member(chat_id, user_id)
+            member = await self.bot.get_chat_member(chat_id, user_id)
         except TelegramError as exc:
             log.warning(
                 "getChatMember for chat %s failed (%s); treating as not admin", chat_id, exc
@@ -359,59 +373,50 @@ class TelegramAdapter:
 
     # ------------------------------------------------------------------ outgoing
 
-    async def _answer(self, incoming: Incoming, replies: list[Reply]) -> None:
-        """Send the core's replies. A person who never opened a private chat with the bot
-        is told so in the group; a reply the Bot API cannot take now waits in the outbox."""
-        for index, reply in enumerate(replies):
-            private = reply.target is TargetKind.PRIVATE
-            chat_id = incoming.user_id if private else incoming.chat_id
-            try:
-                await self._deliver(int(chat_id), reply)
-            except Undelivered as failed:
-                cause = failed.__cause__
-                if (
-                    isinstance(cause, Forbidden)
-                    and private
-                    and incoming.chat_kind is ChatKind.GROUP
-                ):
-                    await self._tell_to_start(incoming)
-                elif isinstance(cause, Forbidden | BadRequest):
-                    log.warning("reply to chat %s refused: %s", chat_id, cause)
-                else:
-                    if isinstance(cause, RetryAfter):
-                        self._flood.close_for(_seconds(cause))
-                    await self._defer(incoming, index, chat_id, failed.rest, cause)
+    async def answer(self, incoming: Incoming, replies: list[Reply]) -> None:
+        """Send the core's replies now. A person who never opened a private chat with the
+        bot is told so in the group; a reply Telegram refuses for good is logged and left.
+        Anything else raises `NotDelivered`: the outbox sends what is left, later."""
+        try:
+            for index, reply in enumerate(replies):
+                private = reply.target is TargetKind.PRIVATE
+                chat_id = incoming.user_id if private else incoming.chat_id
+                try:
+                    await self._deliver(int(chat_id), reply)
+                except Undelivered as failed:
+                    cause = failed.__cause__
+                    if (
+                        isinstance(cause, Forbidden)
+                        and private
+                        and incoming.chat_kind is ChatKind.GROUP
+                    ):
+                        await self._tell_to_start(incoming)
+                    elif isinstance(cause, Forbidden | BadRequest):
+                        log.warning("reply to chat %s refused: %s", chat_id, cause)
+                    else:
+                        if isinstance(cause, RetryAfter):
+                            self._flood.close_for(_seconds(cause))
+                        raise NotDelivered(index) from cause
+        finally:
+            if incoming.payload is not None and incoming.message_id is not None:
+                await self._answer_button(incoming.message_id)
+
+    async def _answer_button(self, query_id: str) -> None:
+        """Stops the spinner on the pressed button, whatever happened."""
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:
+            log.info("callback query %s not answered: %s", query_id, exc)
 
     async def _tell_to_start(self, incoming: Incoming) -> None:
         note = Reply(
             f"{incoming.display_name}, I can't write to you privately yet: open a chat with "
-            f"@{self.app.bot.username}, press Start, then try again."
+            f"@{self.bot.username}, press Start, then try again."
         )
         try:
             await self._deliver(int(incoming.chat_id), note)
         except Undelivered as failed:
             log.warning("could not reach chat %s: %s", incoming.chat_id, failed.__cause__)
-
-    async def _defer(
-        self, incoming: Incoming, index: int, chat_id: str, rest: Reply, cause: BaseException | None
-    ) -> None:
-        log.warning(
-            "reply to chat %s not sent (%s); it waits in the outbox", chat_id, type(cause).__name__
-        )
-        key = f"telegram-reply:{incoming.chat_id}:{incoming.message_id}:{index}"
-        services = self.core.services
-
-        def store() -> None:
-            with services.db.unit_of_work() as session:
-                enqueue(
-                    session,
-                    key=key,
-                    destination=Destination(PLATFORM, chat_id),
-                    reply=rest,
-                    now=services.clock.now(),
-                )
-
-        await asyncio.to_thread(store)
 
     async def send(self, destination: Destination, reply: Reply) -> None:
         """For the outbox sender: Unreachable when the person blocked the bot (or the chat is
@@ -449,7 +454,7 @@ class TelegramAdapter:
 
     async def _send_part(self, chat_id: int, part: render.Part) -> None:
         await self._flood.wait()
-        bot = self.app.bot
+        bot = self.bot
         attachment = part.attachment
         if attachment is None:
             await bot.send_message(
@@ -463,9 +468,6 @@ class TelegramAdapter:
             chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=part.markup
         )
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("error while handling a Telegram update", exc_info=context.error)
-
 
 def menu(registry: Registry, where: Where, *, admin: bool = True) -> list[BotCommand]:
     """The commands for one kind of chat, as Telegram's menu wants them."""
@@ -478,60 +480,41 @@ def menu(registry: Registry, where: Where, *, admin: bool = True) -> list[BotCom
     ]
 
 
-class ChatTurns(BaseUpdateProcessor):
-    """Updates from different chats side by side, each chat's one at a time in the order
-    they came, for polling and the webhook alike. An update waiting for its chat's turn
-    takes none of the working places: a group whose answers wait out its 20-a-minute limit
-    keeps only itself waiting, not every chat behind it."""
-
-    def __init__(self, working: int) -> None:
-        super().__init__(max_concurrent_updates=UPDATES_IN_HAND)
-        self._working = asyncio.BoundedSemaphore(working)
-        self._chats = _ChatQueue()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        async with self._chats.turn(_chat_of(update)), self._working:
-            await coroutine
-
-    async def initialize(self) -> None:
-        """Nothing to set up: the locks are made as chats come."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-
-def _chat_of(update: object) -> int | None:
-    """The chat whose order an update keeps: a button press belongs to its message's chat,
-    or to the presser's private chat under an inline message."""
-    if not isinstance(update, Update):
+def event_of(data: dict[str, Any]) -> Event | None:
+    """An update as the inbox keeps it, keyed by its chat so a chat's updates keep their
+    order; None for a kind Steady does not read, or one whose chat cannot be read (logged by
+    its id only, since its fields are people's text, and set aside: Telegram would only send
+    it again if it were refused)."""
+    update_id = data.get("update_id")
+    if not isinstance(update_id, int):
         return None
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    return update.effective_user.id if update.effective_user is not None else None
+    if "message" not in data and "callback_query" not in data:
+        return None
+    user: dict[str, Any] = {}
+    chat_id = None
+    if isinstance(message := data.get("message"), dict):
+        user = _object(message.get("from"))
+        chat_id = _object(message.get("chat")).get("id")
+    elif isinstance(query := data.get("callback_query"), dict):
+        user = _object(query.get("from"))
+        # A press belongs to its message's chat, or to the presser's private chat under an
+        # inline message.
+        chat_id = _object(_object(query.get("message")).get("chat")).get("id") or user.get("id")
+    if not isinstance(chat_id, int | str) or isinstance(chat_id, bool):
+        log.warning("Telegram update %s could not be read; set aside", update_id)
+        return None
+    user_id = user.get("id")
+    return Event(
+        platform=PLATFORM,
+        event_id=str(update_id),
+        chat_key=f"{PLATFORM}:{chat_id}",
+        user_key=f"{PLATFORM}:{user_id}" if isinstance(user_id, int | str) else None,
+        payload=data,
+    )
 
 
-class _ChatQueue:
-    """One turn at a time per chat: a chat's updates are handled in the order they came,
-    while different chats run side by side."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    @contextlib.asynccontextmanager
-    async def turn(self, chat_id: int | None) -> AsyncIterator[None]:
-        if chat_id is None:  # not a chat's update: no order to keep
-            yield
-            return
-        lock = self._locks.setdefault(chat_id, asyncio.Lock())
-        self._waiting[chat_id] = self._waiting.get(chat_id, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[chat_id] -= 1
-            if not self._waiting[chat_id]:
-                del self._waiting[chat_id], self._locks[chat_id]
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class _FloodGate:

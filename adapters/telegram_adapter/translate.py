@@ -1,13 +1,12 @@
 """Telegram updates as `Incoming`: which person, which chat, and whether it is meant for us.
 
 Pure functions over python-telegram-bot objects; downloading files and asking about admins
-happen in the adapter, which hands the results in.
+happen in the adapter (the latter for the worker, only when a command needs it).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from telegram import CallbackQuery, Message, User
 from telegram.constants import ChatType
@@ -36,7 +35,6 @@ def from_message(
     me: User,
     *,
     attachments: tuple[Attachment, ...] = (),
-    admin_check: Callable[[], bool] | None = None,
 ) -> Incoming | None:
     """The `Incoming` for a message, or None when it is not for this bot at all: a command
     for another bot, a channel post, or a message from a bot."""
@@ -62,7 +60,6 @@ def from_message(
         chat_id=str(message.chat.id),
         chat_kind=kind,
         text=text,
-        admin_check=admin_check if kind is ChatKind.GROUP else None,
         message_id=str(message.message_id),
         addressed=addressed,
         attachments=attachments,
@@ -79,9 +76,7 @@ def without_mention(text: str, username: str) -> tuple[str, bool]:
     return " ".join(stripped.split()), count > 0
 
 
-def from_callback(
-    query: CallbackQuery, *, admin_check: Callable[[], bool] | None = None
-) -> Incoming | None:
+def from_callback(query: CallbackQuery) -> Incoming | None:
     """A button press: its payload runs like typed text; the callback query id is the
     message id, so a press that arrives twice acts once."""
     if query.data is None:
@@ -97,7 +92,6 @@ def from_callback(
         display_name=query.from_user.full_name,
         chat_id=str(chat_id),
         chat_kind=kind,
-        admin_check=admin_check if kind is ChatKind.GROUP else None,
         payload=query.data,
         message_id=query.id,
         addressed=True,

@@ -2,13 +2,15 @@
 
 Telegram posts each update with the secret given to setWebhook in the
 X-Telegram-Bot-Api-Secret-Token header; anything without it gets 403 and changes nothing.
-An update is handled before the answer goes back, so Telegram redelivers whatever was not
-answered (a crash, a timeout) and the core's message ids make the redelivery harmless.
+An update is stored in the inbox before the answer goes back (not handled: the worker does
+that later), so Telegram redelivers whatever was not stored (a crash, a timeout), and the
+inbox keeps one of each update id. A body that is not JSON or has no integer update_id gets
+400.
 
-Only a body that is not an update at all (not JSON, no integer `update_id`) gets 400.
-Telegram retries anything but a 2xx, so an update it did send that Steady cannot read or
-handle (a `message` that is not an object, a failure while handling) is logged, set aside
-and answered 200: a 400 or 500 would bring the same update back again and again.
+Telegram retries anything but a 2xx: an update it did send that Steady cannot read
+(a `message` that is not an object) is stored all the same and set aside by the worker,
+never answered 400 or 500, which would bring it back again and again. A failure to store
+is not answered 200, so Telegram sends the update again.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ class WebhookServer:
         try:
             await self.handle(data)
         except Exception:
-            log.exception("webhook update %s could not be handled; set aside", data["update_id"])
+            update_id = data["update_id"]
+            log.exception("webhook update %s not stored; Telegram sends it again", update_id)
+            return web.Response(status=503, text="try again")
         return web.Response(text="ok")
 
 

@@ -52,6 +52,7 @@ def _card(ctx: Context, group: Group, challenge: Challenge) -> list[str]:
         Param("details", 'For new: "Name" run 100km until 2026-11-30', required=False),
     ),
     where=Where.GROUP,
+    asks_admin=True,  # its creator or an admin may end it
     details=f"A challenge counts {ch.METRIC_HELP}, for each member, from today (or 'from "
     "2026-11-01') until the end date, in this group's time zone. Entries logged anywhere "
     "count: here, or in a private chat with me. Its creator or the group's admins can end "

@@ -51,6 +51,7 @@ def find_zone(text: str) -> str:
     params=(Param("zone", "An IANA time zone, e.g. Europe/Berlin", required=False),),
     details="Your days, streaks and reminders follow this zone. In a group, admins set the "
     "group's zone, which its challenges and digest follow.",
+    asks_admin=True,  # in a group, only admins change the group's zone
 )
 def tz(ctx: Context, args: str) -> str:
     if ctx.in_group:

@@ -53,6 +53,14 @@ class Command:
     # Answers only the person who asked, where a platform can (Discord: ephemeral replies to
     # a slash command or button in a server); its "thinking…" is then private too.
     ephemeral: bool = False
+    # The handler asks `ctx.is_admin` itself ("the creator or an admin"), so the worker asks
+    # the platform before the core's transaction, as for `admin`.
+    asks_admin: bool = False
+
+    @property
+    def needs_admin(self) -> bool:
+        """Whether handling it in a group needs to know if the sender is an admin."""
+        return self.admin or self.asks_admin
 
     @property
     def usage(self) -> str:
@@ -76,6 +84,7 @@ def command(
     admin: bool = False,
     details: str = "",
     ephemeral: bool = False,
+    asks_admin: bool = False,
 ) -> Callable[[Handler], Handler]:
     def attach(handler: Handler) -> Handler:
         specs = getattr(handler, _ATTR, ())
@@ -90,6 +99,7 @@ def command(
             admin,
             details,
             ephemeral,
+            asks_admin,
         )
         setattr(handler, _ATTR, (*specs, spec))
         return handler

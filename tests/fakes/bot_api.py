@@ -98,6 +98,7 @@ class FakeBotAPI:
     down: bool = False  # every method answers 502, as during a Bot API outage
     failing: set[str] = field(default_factory=set)  # these methods answer 502
     latency_s: float = 0.0  # added to every send, as the trip to Telegram's servers would
+    slow: dict[str, float] = field(default_factory=dict)  # method -> seconds it takes
     basic_groups: set[int] = field(default_factory=set)  # these are "group", not "supergroup"
     migrated: dict[int, int] = field(default_factory=dict)  # a basic group -> its supergroup
 
@@ -111,6 +112,10 @@ class FakeBotAPI:
         self._runner: web.AppRunner | None = None
         self._closing = False
         self.port = 0
+        # Telegram forgets an update once a getUpdates call's offset passes it, and until
+        # then serves it again, to whichever process asks next.
+        self.confirmed_offset = 0
+        self.webhook_deliveries = 0
 
     # ------------------------------------------------------------------ server
 
@@ -243,6 +248,48 @@ class FakeBotAPI:
             }
         )
 
+    async def deliver_by_webhook(self, url: str, secret: str, *, parallel: int = 8) -> None:
+        """What Telegram does with a webhook set: posts each queued update (several at
+        once) until it is answered 200, trying again after a failure or a refused
+        connection. Runs until cancelled; `undelivered` says what is left."""
+        import aiohttp
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        in_flight: set[int] = set()
+
+        async def deliver(session: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+            try:
+                async with session.post(url, json=update, headers=headers) as response:
+                    if response.status == 200:
+                        self._updates = [u for u in self._updates if u is not update]
+                        self.webhook_deliveries += 1
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                await asyncio.sleep(0.1)  # Telegram waits before trying again
+            finally:
+                in_flight.discard(update["update_id"])
+
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            tasks: set[asyncio.Task[None]] = set()
+            try:
+                while True:
+                    waiting = [u for u in self._updates if u["update_id"] not in in_flight]
+                    for update in waiting[: parallel - len(in_flight)]:
+                        in_flight.add(update["update_id"])
+                        task = asyncio.create_task(deliver(session, update))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    await asyncio.sleep(0.01)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def undelivered(self) -> int:
+        """Updates Telegram still holds: not confirmed by an offset, or not answered 200."""
+        return len(self._updates)
+
     # ------------------------------------------------------------ assertions
 
     def sent_to(self, chat_id: int) -> list[Sent]:
@@ -278,6 +325,8 @@ class FakeBotAPI:
             self._check_switches(method, params)
             if self.latency_s and method in SEND_METHODS:
                 await asyncio.sleep(self.latency_s)
+            if method in self.slow:
+                await asyncio.sleep(self.slow[method])
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -332,7 +381,8 @@ class FakeBotAPI:
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
         offset = params.get("offset")
-        if offset:
+        if offset and offset > self.confirmed_offset:
+            self.confirmed_offset = offset
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         limit = params.get("limit") or 100
         deadline = time.monotonic() + float(params.get("timeout") or 0)

@@ -23,6 +23,7 @@ from bot.facts import NudgeAsk
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.storage.models import Entry
+from bot.worker import Worker
 from tests.fakes.bot_api import TOKEN, FakeBotAPI, Sent
 from tests.telegram_adapter import extra_commands
 
@@ -127,21 +128,28 @@ def telegram_core(sqlite_url: str, fake: FakeBotAPI, clock: FixedClock) -> Itera
 async def running(
     core: Core, fake: FakeBotAPI, clock: FixedClock, *, limits: SendLimits | None = None
 ) -> AsyncIterator[Rig]:
+    """The adapter and a worker on the inbox, as `steady run` runs them (the outbox sender
+    is the test's to drain)."""
     adapter = TelegramAdapter(core, core.services.settings, limits=limits)
+    worker = Worker(core, [adapter], poll_s=0.05)
     task = asyncio.create_task(adapter.run())
+    working = asyncio.create_task(worker.run())
     ready = asyncio.create_task(adapter.ready.wait())
     await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
     if not adapter.ready.is_set():
         ready.cancel()
         task.cancel()
+        working.cancel()
         raise AssertionError(f"the adapter did not start: {task}")
     sender = OutboxSender(core.services.db, clock, adapter, poll_s=0.05)
     try:
         yield Rig(fake, adapter, core, clock, sender)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await worker.stop(1.0)
+        for running_task in (working, task):
+            running_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running_task
 
 
 @pytest.fixture

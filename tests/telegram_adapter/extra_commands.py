@@ -4,6 +4,7 @@ module beside the real ones."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 from bot.commands.registry import command
@@ -58,3 +59,17 @@ def whisper(ctx: Context, args: str) -> Reply:
 def ponder(ctx: Context, args: str) -> str:
     time.sleep(0.3)  # a slow answer (a big export, say), in the core's worker thread
     return "Done pondering."
+
+
+GATE = threading.Event()  # /gate waits for a test to open it
+
+
+@command("gate", "Wait until the test opens the gate", examples=("/gate",), section="Test")
+def gate(ctx: Context, args: str) -> str:
+    GATE.wait(timeout=10)
+    return "Through the gate."
+
+
+@command("crash", "Fail inside the core, every time", examples=("/crash",), section="Test")
+def crash(ctx: Context, args: str) -> str:
+    raise RuntimeError("the core broke on this one")

@@ -1,8 +1,9 @@
 """Group challenges in a Telegram group, end to end through python-telegram-bot and the fake
 Bot API: what Telegram does differently from a Discord server. Admin rights come from
-getChatMember, asked only when a command needs them; a summary too long for a photo's
-caption still arrives whole, its chart after its text; a group that Telegram turns into a
-supergroup, with a new chat id, keeps its challenge and digest."""
+getChatMember, asked before the core runs and only for a command that needs them; a
+summary too long for a photo's caption still arrives whole, its chart after its text; a
+group that Telegram turns into a supergroup, with a new chat id, keeps its challenge and
+digest."""
 
 from __future__ import annotations
 
@@ -32,18 +33,22 @@ async def test_admin_rights_come_from_get_chat_member_when_a_command_needs_them(
     group = TelegramSide(rig)
     rig.fake.set_member(GROUP, TELEGRAM_IDS["Ana"], "creator")  # the group's owner
     rig.fake.set_member(GROUP, TELEGRAM_IDS["Cat"], "administrator")
+    await group.group("Ben", "/join")  # nothing to join yet: no command here needs rights
+    await group.group("Ben", "/leaderboard")
+    assert asked_about(rig) == []
     await group.group("Ana", NEW)
     await group.group("Ben", "/join")
-    await group.group("Ben", "/leaderboard")
-    await group.group("Ana", "/challenge end November 100k")  # its creator needs no rights
-    assert asked_about(rig) == []
+    await group.group("Ben", "/challenge end November 100k")  # neither creator nor admin
+    assert "November 100k" in await group.group("Ben", "/leaderboard")  # still running
+    ana, ben, cat = (TELEGRAM_IDS[name] for name in ("Ana", "Ben", "Cat"))
+    assert asked_about(rig) == [ana, ben]  # /challenge may ask; /join and /leaderboard never
 
     assert await group.group("Ben", "/digest daily 20:00") == (
         "Only this group's admins can use /digest."
     )
     assert "Daily digest at 20:00 (UTC)" in await group.group("Ana", "/digest daily 20:00")
     assert "Daily digest at 07:30 (UTC)" in await group.group("Cat", "/digest daily 7:30am")
-    assert asked_about(rig) == [TELEGRAM_IDS["Ben"], TELEGRAM_IDS["Ana"], TELEGRAM_IDS["Cat"]]
+    assert asked_about(rig) == [ana, ben, ben, ana, cat]
 
 
 async def test_a_big_groups_summary_arrives_as_text_then_its_chart(

@@ -131,6 +131,19 @@ async def test_an_admin_only_group_command_asks_telegram_who_is_admin(rig: Rig) 
     assert owner.text == "The board is clear."
 
 
+async def test_a_slow_admin_check_keeps_no_other_chat_waiting(rig: Rig) -> None:
+    """getChatMember is asked before the core's transaction, holding nothing the other
+    chats need: while it takes ten seconds for the group, Ben is answered."""
+    ana, ben = rig.person(ANA, "Ana"), rig.person(BEN, "Ben")
+    rig.fake.set_member(GROUP, ANA, "administrator")
+    rig.fake.slow["getChatMember"] = 10.0
+    rig.fake.send_text(ana, "/clear_board", chat_id=GROUP)
+    await rig.fake.wait_for(lambda: rig.fake.calls_to("getChatMember"), what="the admin check")
+    [logged] = await rig.say(ben, "/water 250ml")
+    assert "Logged water 250 ml" in logged.text
+    assert rig.fake.sent_to(GROUP) == []  # the group's answer still waits for Telegram
+
+
 async def test_user_text_is_escaped_and_markup_becomes_html(rig: Rig) -> None:
     ana = rig.person(ANA)
     [logged] = await rig.say(ana, "/run 5k 28:30 <b>felt</b> great & easy")

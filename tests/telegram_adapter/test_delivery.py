@@ -33,14 +33,26 @@ def put(rig: Rig, key: str, chat_id: int, text: str, buttons: tuple[Button, ...]
         )
 
 
-def outbox(rig: Rig) -> list[tuple[str, str, int]]:
+def outbox(rig: Rig, *, replies: bool = False) -> list[tuple[str, str, int]]:
+    """The outbox's rows; the replies the worker kept there while it sent them, if asked."""
     with rig.core.services.db.unit_of_work() as session:
         rows = session.execute(
             select(OutboxMessage.key, OutboxMessage.status, OutboxMessage.attempts).order_by(
                 OutboxMessage.id
             )
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [
+            tuple(row)  # type: ignore[misc]
+            for row in rows
+            if replies or not row.key.startswith("reply:")
+        ]
+
+
+def released(rig: Rig, key: str) -> bool:
+    """The worker no longer holds this reply: the outbox sender may send it."""
+    with rig.core.services.db.unit_of_work() as session:
+        held = session.scalar(select(OutboxMessage.claimed_until).where(OutboxMessage.key == key))
+        return held is None
 
 
 def unreachable(rig: Rig, user_id: int) -> bool:
@@ -193,11 +205,40 @@ async def test_a_reply_the_bot_api_refuses_waits_in_the_outbox(rig: Rig) -> None
     rig.fake.failing.add("sendMessage")
     rig.fake.send_text(ana, "/water 500ml")
     await rig.fake.wait_for(
-        lambda: [k for k, _, _ in outbox(rig) if k.startswith("telegram-reply:")],
-        what="the reply to be kept",
+        lambda: [
+            key
+            for key, status, _ in outbox(rig, replies=True)
+            if status == "pending" and released(rig, key)
+        ],
+        what="the reply to be left to the outbox",
     )
     rig.fake.failing.clear()
     assert await rig.drain() == 1
     [reply] = rig.fake.sent_to(ANA)[1:]
     assert "Logged water 500 ml" in reply.text
     assert reply.labels == ["+250 ml", "+500 ml"]
+
+
+async def test_polling_confirms_no_update_before_it_is_stored(
+    telegram_core: Core, fake: FakeBotAPI, clock: FixedClock
+) -> None:
+    """The database refuses the first batch: Telegram is not told it arrived (the offset
+    stays), serves it again, and it is stored and answered once."""
+    refusals = [RuntimeError("database unavailable")]
+    accept = telegram_core.accept
+
+    def flaky_accept(events: object) -> int:
+        if refusals:
+            raise refusals.pop()
+        return accept(events)  # type: ignore[arg-type]
+
+    telegram_core.accept = flaky_accept  # type: ignore[method-assign]
+    async with running(telegram_core, fake, clock) as rig:
+        ana = rig.person(ANA)
+        rig.fake.send_text(ana, "/water 500ml")
+        await rig.fake.wait_for(lambda: not refusals, what="the refused batch")
+        assert rig.fake.confirmed_offset == 0
+        [reply] = await rig.fake.wait_for(lambda: rig.fake.sent_to(ANA), what="the reply")
+        assert "Logged water 500 ml" in reply.text
+        await rig.fake.wait_for(lambda: rig.fake.undelivered == 0, what="the confirmation")
+        assert len(outbox(rig, replies=True)) == 1

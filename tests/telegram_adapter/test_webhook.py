@@ -1,5 +1,5 @@
-"""Webhook mode: only Telegram (who knows the secret) can post updates, and an update
-Telegram delivers twice is acted on once."""
+"""Webhook mode: only Telegram (who knows the secret) can post updates; an update is
+answered 200 once it is in the inbox, and one Telegram delivers twice is acted on once."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from adapters.telegram_adapter import TelegramAdapter
 from bot.clock import FixedClock
 from bot.core import Core
-from bot.storage.models import Entry, HandledMessage
+from bot.storage.models import Entry, HandledMessage, InboxEvent
 from tests.fakes.bot_api import FakeBotAPI
+from tests.telegram_adapter import extra_commands
 from tests.telegram_adapter.conftest import ANA, Rig, build_telegram_core, running
 
 SECRET = "not-the-real-secret-42"
@@ -75,30 +76,57 @@ async def test_a_wrong_or_missing_secret_gets_403_and_changes_nothing(hooked: Ri
     assert hooked.fake.sent == []
     assert count(hooked, Entry) == 0
     assert count(hooked, HandledMessage) == 0
+    assert count(hooked, InboxEvent) == 0
 
     assert await post(hooked, update, SECRET) == 200
-    [reply] = hooked.fake.sent
+    [reply] = await hooked.fake.wait_for(lambda: hooked.fake.sent, what="the reply")
     assert "Logged water 500 ml" in reply.text
 
 
-async def test_a_redelivered_update_logs_once_and_gets_the_same_answer(hooked: Rig) -> None:
+async def test_an_update_is_answered_200_once_stored_before_the_core_runs(
+    hooked: Rig,
+) -> None:
+    extra_commands.GATE.clear()
+    try:
+        update = hooked.fake.message_update(hooked.person(ANA), "/gate")
+        assert await post(hooked, update, SECRET) == 200  # while the core waits at the gate
+        assert count(hooked, InboxEvent) == 1
+        assert hooked.fake.sent == []
+    finally:
+        extra_commands.GATE.set()
+    [reply] = await hooked.fake.wait_for(lambda: hooked.fake.sent, what="the reply")
+    assert reply.text == "Through the gate."
+
+
+async def test_what_is_not_a_telegram_update_gets_400_and_is_not_stored(hooked: Rig) -> None:
+    assert await post(hooked, {"update_id": "7"}, SECRET) == 400
+    assert await post(hooked, {"message": {}}, SECRET) == 400
+    assert count(hooked, InboxEvent) == 0
+
+
+async def test_a_redelivered_update_is_stored_logged_and_answered_once(hooked: Rig) -> None:
     update = hooked.fake.message_update(hooked.person(ANA), "/run 5k 28:30")
     assert await post(hooked, update, SECRET) == 200
     # Telegram did not hear our answer and tries again, twice at once for good measure.
     statuses = await asyncio.gather(post(hooked, update, SECRET), post(hooked, update, SECRET))
     assert statuses == [200, 200]
+    [reply] = await hooked.fake.wait_for(lambda: hooked.fake.sent, what="the reply")
+    assert "Today: 5.00 km" in reply.text
+    assert count(hooked, InboxEvent) == 1
     assert count(hooked, Entry) == 1
-    first, *again = [s.text for s in hooked.fake.sent]
-    assert "Today: 5.00 km" in first
-    assert again == [first, first]
+    today = hooked.fake.message_update(hooked.person(ANA), "/today")
+    assert await post(hooked, today, SECRET) == 200
+    await hooked.fake.wait_for(lambda: hooked.fake.sent[1:], what="the answer to /today")
+    assert len(hooked.fake.sent) == 2
 
 
 async def test_a_button_press_arrives_by_webhook_too(hooked: Rig) -> None:
     ana = hooked.person(ANA)
     assert await post(hooked, hooked.fake.message_update(ana, "/water 500ml"), SECRET) == 200
-    [logged] = hooked.fake.sent
+    [logged] = await hooked.fake.wait_for(lambda: hooked.fake.sent, what="the reply")
     press = hooked.fake.press(ana, logged, "/water 250ml")
     assert await post(hooked, press, SECRET) == 200
+    await hooked.fake.wait_for(lambda: hooked.fake.answered_callbacks, what="the press answered")
     assert "Today: 750 ml" in hooked.fake.sent[-1].text
     assert hooked.fake.answered_callbacks == [press["callback_query"]["id"]]
 
@@ -186,23 +214,24 @@ async def test_a_malformed_update_from_telegram_gets_200_and_is_set_aside(
     assert await post_body(hooked, b'{"update_id": 9101, "edited_channel_post": 3}') == 200
     assert await post_body(hooked, b'{"update_id": 9102}') == 200
     assert count(hooked, Entry) == 0
-    assert "webhook update 9000 could not be read" in caplog.text
+    assert "update 9000 could not be read" in caplog.text
     assert "a string" not in caplog.text  # the update's content stays out of the log
 
     update = hooked.fake.message_update(hooked.person(ANA), "/water 500ml")
     assert await post(hooked, update, SECRET) == 200
-    assert "Logged water 500 ml" in hooked.fake.sent[-1].text
+    [reply] = await hooked.fake.wait_for(lambda: hooked.fake.sent, what="the reply")
+    assert "Logged water 500 ml" in reply.text
 
 
-async def test_an_update_whose_handling_fails_gets_200_not_500(
+async def test_an_update_that_could_not_be_stored_gets_503_so_telegram_sends_it_again(
     hooked: Rig, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert hooked.adapter.webhook is not None
 
     async def broken(data: dict[str, Any]) -> None:
-        raise RuntimeError("the handler broke")
+        raise RuntimeError("the database is down")
 
     hooked.adapter.webhook.handle = broken
     update = hooked.fake.message_update(hooked.person(ANA), "/water 500ml")
-    assert await post(hooked, update, SECRET) == 200
-    assert f"webhook update {update['update_id']} could not be handled" in caplog.text
+    assert await post(hooked, update, SECRET) == 503
+    assert f"webhook update {update['update_id']} not stored" in caplog.text
