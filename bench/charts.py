@@ -20,11 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.app import build_core
-from bot.charts import chart_data, render
 from bot.clock import FixedClock
 from bot.core import Core
 from bot.domain import Kind, Units
 from bot.interface import Incoming
+from bot.progress.charts import chart_data, render
 from bot.settings import Settings
 from bot.storage.models import Entry, Goal, User
 

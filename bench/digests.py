@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, update
 
 from bot.app import build_services
 from bot.clock import FixedClock
-from bot.digests import run_due_digests, run_due_endings
+from bot.groups.digests import run_due_digests, run_due_endings
 from bot.settings import Settings
 from bot.storage.models import (
     Account,

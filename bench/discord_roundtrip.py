@@ -1,6 +1,6 @@
 """How fast Steady answers on Discord, end to end: the real discord.py client and the real
 core (SQLite in a temporary folder) against the fake Discord on loopback, through the inbox
-(received events are stored, then a worker answers them; bot/worker.py).
+(received events are stored, then a worker answers them; bot/intake/worker.py).
 
 Figures printed:
 - slash command round trip, one at a time: from INTERACTION_CREATE leaving the gateway to
@@ -34,8 +34,8 @@ from pydantic import SecretStr
 from adapters.discord_adapter import DiscordAdapter
 from bot.app import build_core
 from bot.clock import FixedClock
+from bot.delivery.outbox import OutboxSender, enqueue
 from bot.interface import Destination, Reply
-from bot.outbox import OutboxSender, enqueue
 from bot.settings import Settings
 from tests.discord_rig import working
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord, patch_discord

@@ -50,8 +50,8 @@ from sqlalchemy.types import JSON
 
 from bot.app import build_services
 from bot.clock import FixedClock
-from bot.dispatch import tick
-from bot.scheduling import next_fire
+from bot.reminders.scheduling import next_fire
+from bot.reminders.tick import tick
 from bot.settings import Settings
 from bot.storage.models import (
     Account,
@@ -63,7 +63,7 @@ from bot.storage.models import (
     ShownMessages,
     User,
 )
-from bot.voice import SteadyVoice
+from bot.voice.steady_voice import SteadyVoice
 
 ZONES = (  # offsets in whole half hours, so 30-minute water intervals meet the fan-out
     "Europe/Berlin",

@@ -31,9 +31,9 @@ from adapters.telegram_adapter import TelegramAdapter
 from adapters.telegram_adapter.adapter import NO_LIMITS
 from bench.telegram_e2e import echo_rate, fresh_services, timed
 from bot.app import adapters_core, core_in_process, usable_cpus, use_core_threads
-from bot.core_process import RemoteCore
+from bot.intake.core_process import RemoteCore
+from bot.intake.worker import Worker
 from bot.settings import Settings
-from bot.worker import Worker
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 
 ROUNDS = 3

@@ -25,16 +25,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select
 
-from bot import facts
 from bot.app import build_core
 from bot.clock import FixedClock
 from bot.core import Context
-from bot.facts import Scope
 from bot.interface import Incoming
+from bot.progress.stats import progress_of
 from bot.settings import Settings
-from bot.stats import progress_of
 from bot.storage.accounts import person_of
 from bot.storage.models import Account, Entry, Goal, User
+from bot.voice import facts
+from bot.voice.facts import Scope
 from tests.support import Chat
 
 NOW = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ every bot once, so a busy machine slows them alike; the best round of each is pr
 Target: Steady at least 0.7 of the faster echo bot's rate.
 
 Steady runs as `steady run` would run it on this machine: on SQLite with more than one CPU,
-the core's work in a process of its own (bot/core_process.py), else in a worker thread;
+the core's work in a process of its own (bot/intake/core_process.py), else in a worker thread;
 `--core` picks one. With the core in its own process, Steady needs two free CPUs: the load
 printed first says whether another program was busy (the figures are then low and uneven).
 The core's process is new each round, so its first messages (about the first hundred, on
@@ -46,15 +46,15 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
-from bot import inbox
 from bot.app import adapters_core, build_services, core_in_process, usable_cpus
 from bot.clock import FixedClock
 from bot.core import HOLD_S, Core, Services
-from bot.core_process import RemoteCore
-from bot.inbox import Taken
+from bot.intake import inbox
+from bot.intake.core_process import RemoteCore
+from bot.intake.inbox import Taken
+from bot.intake.worker import Worker
 from bot.interface import Incoming, Reply
 from bot.settings import Settings
-from bot.worker import Worker
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.support import empty_all_tables
 

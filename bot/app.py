@@ -11,17 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
-from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.core import Core, Services
-from bot.core_process import CoreFactory, RemoteCore
+from bot.delivery.outbox import OutboxSender
+from bot.intake.core_process import CoreFactory, RemoteCore
+from bot.intake.worker import Receiver, Worker
 from bot.interface import Sender
-from bot.outbox import OutboxSender
+from bot.ops import metrics
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.voice import load_voice
-from bot.worker import Receiver, Worker
+from bot.voice.steady_voice import load_voice
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -90,7 +90,7 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
-    # An adapter that receives through the inbox offers `rebuild` (bot/worker.py:Receiver).
+    # An adapter that receives through the inbox offers `rebuild` (bot/intake/worker.py:Receiver).
     receivers = [cast(Receiver, a) for a in adapters if hasattr(a, "rebuild")]
     # SQLite is one process: what a dead run left in hand can be taken back at once.
     worker = Worker(
@@ -213,9 +213,9 @@ async def run_tick(services: Services) -> None:
     """One tick: reminders, then group digests, then the summaries of challenges that have
     ended, then pruning what is past keeping. Each runs its database work in a worker thread
     so the adapters keep answering, and one failing never holds up the others."""
-    from bot.digests import run_due_digests, run_due_endings
-    from bot.dispatch import tick
+    from bot.groups.digests import run_due_digests, run_due_endings
     from bot.ops.retention import prune_due
+    from bot.reminders.tick import tick
 
     now = services.clock.now()
     jobs = (

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     inbox.add_argument("target", nargs="?", help="an event id from the list, or `all`")
     args = parser.parse_args(argv)
 
-    from bot.logs import configure_logging
+    from bot.ops.logs import configure_logging
 
     settings = Settings()
     redactor = configure_logging(settings)
@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return _inbox(settings, args.action, args.target)
     if not _single_process(settings):
         return 2
-    from bot.checks import ConfigError
     from bot.interface import TokenRejected
+    from bot.voice.checks import ConfigError
 
     try:
         if args.command == "chat":
@@ -69,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 def _rules_check(settings: Settings, file: Path | None) -> int:
     """`steady rules check [FILE]`: the voice files' problems, one per line; 1 if any.
     Even what the checks themselves could not survive is a problem line, not a traceback."""
-    from bot.checks import Problem
-    from bot.voice import check_files
+    from bot.voice.checks import Problem
+    from bot.voice.steady_voice import check_files
 
     try:
         problems, summary = check_files(settings.config_dir, file)

@@ -23,22 +23,23 @@ from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import inbox, parsing
 from bot.clock import Clock
 from bot.commands.registry import Command, Registry, Result, Where
 from bot.domain import Units
-from bot.facts import NudgeAsk
-from bot.groups import move_chat
-from bot.inbox import Event, Taken
+from bot.groups.group import move_chat
+from bot.intake import inbox
+from bot.intake.inbox import Event, Taken
 from bot.interface import ChatKind, Incoming, Reply, TargetKind, reply_from_dict, reply_to_dict
-from bot.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
+from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
+from bot.progress.stats import Progress
+from bot.reading import parsing
 from bot.settings import Settings
-from bot.stats import Progress
 from bot.storage.accounts import Person, account_for
 from bot.storage.db import Database
 from bot.storage.models import Entry, HandledMessage
 from bot.storage.ownership import scrub_files
 from bot.storage.prepared import Prepared
+from bot.voice.facts import NudgeAsk
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
@@ -63,7 +64,7 @@ class UserError(Exception):
 
 class Overran(Exception):
     """The message's handling overran the time budget (`Settings.handle_budget_s`), so the
-    core's process was stopped and replaced (bot/core_process.py). The message is not tried
+    core's process was stopped and replaced (bot/intake/core_process.py). The message is not tried
     again: whatever made it slow would only stop the next process too. Its one transaction
     commits at its end, so nothing of it was kept (unless the clock ran out in the instant
     between that commit and its answer). A caller that can set the event aside parks it; one

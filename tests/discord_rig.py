@@ -3,7 +3,7 @@ the fake on loopback with discord.py pointed at it, the adapter connected until 
 and waiting for what the bot posts. Shared by every Discord test, old and new.
 
 The adapter only stores what arrives in the inbox; `working` runs Steady's own worker
-(bot/worker.py), which answers it through the adapter's hooks (docs/intake.md)."""
+(bot/intake/worker.py), which answers it through the adapter's hooks (docs/intake.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from adapters.discord_adapter import DiscordAdapter
 from bot.core import Core
-from bot.worker import Worker
+from bot.intake.worker import Worker
 from tests.fakes.discord_api import FakeDiscord, Posted, patch_discord
 
 TOKEN = "123456:TEST-DISCORD-TOKEN"

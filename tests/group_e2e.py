@@ -23,7 +23,7 @@ import pytest
 from bot.app import build_core
 from bot.clock import FixedClock
 from bot.core import Core
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 from bot.settings import Settings
 from tests.discord_rig import answers, fake_discord
 from tests.discord_rig import running as discord_running

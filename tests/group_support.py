@@ -6,8 +6,8 @@ import asyncio
 import dataclasses
 
 from bot.core import Core
+from bot.delivery.outbox import OutboxSender
 from bot.interface import ChatKind, Destination, Incoming, Reply
-from bot.outbox import OutboxSender
 from tests.support import Chat
 
 GROUP_CHAT = {"telegram": "-1001234", "discord": "778899"}

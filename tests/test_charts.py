@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot.charts import HEIGHT_PX, RUN_COLOUR, WATER_COLOUR, WIDTH_PX, chart_data
 from bot.domain import Units
+from bot.progress.charts import HEIGHT_PX, RUN_COLOUR, WATER_COLOUR, WIDTH_PX, chart_data
 from bot.storage.models import User
 from tests.support import Chat
 

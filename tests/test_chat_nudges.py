@@ -7,7 +7,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from adapters.console import ConsoleAdapter
 from bot.app import TICK_JOB, run_tick, start_scheduler
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 
 
 async def test_a_nudge_appears_in_the_terminal_chat(core, clock):
@@ -37,7 +37,7 @@ async def test_the_scheduler_runs_the_tick_at_the_top_of_every_minute(core, cloc
 
 
 async def test_a_tick_that_fails_is_logged_and_the_next_one_runs(core, caplog, monkeypatch):
-    from bot import dispatch
+    from bot.reminders import tick as dispatch
 
     def broken(services, **_):
         raise ConnectionError("database went away")

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from adapters.console import ConsoleAdapter
 from bot.core import APOLOGY, Core
 from bot.interface import Incoming, clean_text
-from bot.logs import RedactingFormatter
+from bot.ops.logs import RedactingFormatter
 from bot.storage.db import make_engine
 from bot.storage.models import Account, Entry, User
 

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.logs import RedactingFormatter, secrets_of
+from bot.ops.logs import RedactingFormatter, secrets_of
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

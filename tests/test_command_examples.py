@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import linking
 from bot.app import build_services
 from bot.commands import build_registry
 from bot.commands.registry import Command, Handler, Registry, Where
 from bot.core import APOLOGY, Core
+from bot.groups import linking
 from bot.interface import Attachment
 from bot.settings import Settings
 from tests.group_support import GroupChat

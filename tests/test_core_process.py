@@ -25,11 +25,11 @@ from bot.clock import FixedClock
 from bot.commands import MODULES, build_registry
 from bot.commands.registry import command
 from bot.core import APOLOGY, Context, Core, Overran, Services
-from bot.core_process import CoreGone, RemoteCore
+from bot.intake.core_process import CoreGone, RemoteCore
+from bot.intake.worker import Worker
 from bot.interface import ChatKind, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.models import Entry, Group
-from bot.worker import Worker
 from tests.discord_rig import answers, fake_discord, running
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.fakes.discord_api import CHANNEL_ID

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import String, func, inspect, select
 
 from adapters.console import CannotAttach, ConsoleAdapter
-from bot.export import CSV_COLUMNS, EntryRow
+from bot.delivery.outbox import enqueue
 from bot.interface import Attachment, ChatKind, Destination, Reply
-from bot.outbox import enqueue
+from bot.progress.export import CSV_COLUMNS, EntryRow
 from bot.settings import Limits
 from bot.storage.db import Database
 from bot.storage.models import Account, Base, Entry, User

@@ -1,6 +1,6 @@
 """A group's daily digest comes once a local day at its chosen time, through spring-forward
 and fall-back nights in several zones, by the same guarded search as reminders
-(bot/scheduling.py; APScheduler 3.11's CronTrigger alone fires twice on fall-back nights
+(bot/reminders/scheduling.py; APScheduler 3.11's CronTrigger alone fires twice on fall-back nights
 and skips the day after spring-forward at midnight)."""
 
 from datetime import UTC, date, datetime, timedelta
@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.digests import run_due_digests
-from bot.groups import next_digest_at
+from bot.groups.digests import run_due_digests
+from bot.groups.group import next_digest_at
 from bot.storage.models import OutboxMessage
 from tests.group_support import GroupChat
 

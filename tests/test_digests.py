@@ -8,7 +8,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from bot.core import SilentVoice
-from bot.digests import run_due_digests, run_due_endings
+from bot.groups.digests import run_due_digests, run_due_endings
 from bot.interface import Destination
 from bot.storage.models import Group, OutboxMessage
 from tests.group_support import GROUP_CHAT, GroupChat, delivered, private

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.commands import MODULES
 from bot.commands.registry import Param, Registry, Where, command
 from bot.core import Context, Core
+from bot.delivery.outbox import OutboxSender, enqueue
 from bot.interface import (
     Attachment,
     Button,
@@ -28,7 +29,6 @@ from bot.interface import (
     TargetKind,
     Unreachable,
 )
-from bot.outbox import OutboxSender, enqueue
 from bot.storage.models import Account, Entry, OutboxMessage
 from tests.discord_rig import TOKEN, answers, fake_discord, running
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, GUILD_ID, FakeDiscord

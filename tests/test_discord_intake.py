@@ -17,7 +17,7 @@ from sqlalchemy import select
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_adapter.adapter import DiscordIncoming
 from bot.core import Core
-from bot.inbox import DONE, WAITING, Event
+from bot.intake.inbox import DONE, WAITING, Event
 from bot.interface import ChatKind, Reply
 from bot.settings import Settings
 from bot.storage.models import Entry, InboxEvent

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from bot import facts
 from bot.domain import Units
-from bot.encouragement import NO_REPEAT, Message, choose, message_id, remember
-from bot.facts import Scope
-from bot.rules import load_rulebook
+from bot.voice import facts
+from bot.voice.encouragement import NO_REPEAT, Message, choose, message_id, remember
+from bot.voice.facts import Scope
+from bot.voice.rules import load_rulebook
 from tests.voice_lines import CONFIG, shipped_library
 
 REQUIRED_CATEGORIES = {

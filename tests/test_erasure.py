@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, inspect, select, text
 
-from bot import inbox
-from bot.digests import run_due_digests, run_due_endings
+from bot.groups.digests import run_due_digests, run_due_endings
+from bot.intake import inbox
 from bot.interface import Reply, reply_from_dict
+from bot.reading.units import quantity
 from bot.storage.db import Database
 from bot.storage.models import Account, Entry, HandledMessage, OutboxMessage, RuleFiring
 from bot.storage.ownership import HANDLED_BEFORE, Traces
-from bot.units import quantity
 from tests.group_support import GroupChat, delivered, private
 from tests.support import Chat
 

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import facts
 from bot.domain import Kind, Units
-from bot.encouragement import PLACEHOLDERS, placeholders_for
-from bot.facts import NEVER, Scope, _current_streak
-from bot.stats import active_dates, progress_of, streaks
+from bot.progress.stats import active_dates, progress_of, streaks
 from bot.storage.models import Entry, User
+from bot.voice import facts
+from bot.voice.encouragement import PLACEHOLDERS, placeholders_for
+from bot.voice.facts import NEVER, Scope, _current_streak
 
 TODAY = date(2026, 11, 25)
 

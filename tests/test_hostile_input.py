@@ -20,10 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot import units
 from bot.commands.registry import Where
 from bot.core import APOLOGY, Core
 from bot.interface import Attachment, ChatKind
+from bot.reading import units
 from bot.settings import Limits
 from bot.storage.models import Challenge, Entry, Goal, NudgeState
 from tests.support import Chat

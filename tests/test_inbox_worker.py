@@ -14,18 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import inbox
 from bot.app import build_services
 from bot.clock import FixedClock
 from bot.commands import MODULES
 from bot.commands.registry import Registry
 from bot.core import APOLOGY, Core
-from bot.inbox import Event, Taken
+from bot.delivery.outbox import OutboxSender
+from bot.intake import inbox
+from bot.intake.inbox import Event, Taken
+from bot.intake.worker import Overran, Worker
 from bot.interface import Destination, Incoming, Reply
-from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.storage.models import Entry, InboxEvent, OutboxMessage
-from bot.worker import Overran, Worker
 from tests.telegram_adapter import extra_commands
 
 PLATFORM = "test"

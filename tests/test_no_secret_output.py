@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import REDACTED, Redactor
+from bot.ops.logs import REDACTED, Redactor
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.discord_api import FakeDiscord
 
@@ -93,7 +93,7 @@ async def test_a_refused_discord_token_is_one_line_without_the_token(tmp_path: P
 
 UNCAUGHT = """
 import asyncio, threading
-from bot.logs import configure_logging
+from bot.ops.logs import configure_logging
 from bot.settings import Settings
 configure_logging(Settings())
 token = Settings().telegram_token.get_secret_value()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot import encouragement
-from bot.dispatch import tick
+from bot.delivery.outbox import OutboxSender
 from bot.domain import Kind
-from bot.facts import NudgeAsk
-from bot.outbox import OutboxSender
-from bot.stats import Totals
+from bot.progress.stats import Totals
+from bot.reminders.tick import tick
 from bot.storage.models import RuleFiring, ShownMessages
+from bot.voice import encouragement
+from bot.voice.facts import NudgeAsk
 from tests.support import Chat
 from tests.voice_lines import CONFIG, category_of, shipped_library
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import dispatch
 from bot.core import SilentVoice
-from bot.dispatch import tick
+from bot.delivery.outbox import OutboxSender
 from bot.interface import Destination, Reply, Unreachable
-from bot.outbox import OutboxSender
-from bot.scheduling import ScheduleError
+from bot.reminders import tick as dispatch
+from bot.reminders.scheduling import ScheduleError
+from bot.reminders.tick import tick
 from bot.storage.models import Account, OutboxMessage, Reminder, User
 from tests.support import Chat
 

@@ -4,7 +4,8 @@ them back in line or drops them."""
 import pytest
 from sqlalchemy import select, update
 
-from bot import cli, inbox
+from bot import cli
+from bot.intake import inbox
 from bot.storage.db import Database
 from bot.storage.models import InboxEvent
 
@@ -14,7 +15,7 @@ SECRET_TEXT = "my private note about my knee"
 @pytest.fixture
 def steady(monkeypatch, capsys):
     """`steady ...` as typed: exit code, standard output, standard error."""
-    monkeypatch.setattr("bot.logs.configure_logging", lambda settings: None)
+    monkeypatch.setattr("bot.ops.logs.configure_logging", lambda settings: None)
 
     def run(*args: str) -> tuple[int, str, str]:
         code = cli.main(list(args))

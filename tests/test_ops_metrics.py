@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import inbox
 from bot.app import run_tick
+from bot.delivery.outbox import OutboxSender, enqueue
+from bot.intake import inbox
 from bot.interface import Destination, Reply, RetryLater
 from bot.ops.metrics_server import MetricsServer, serve_metrics
-from bot.outbox import OutboxSender, enqueue
 from bot.settings import Settings
 from bot.storage.db import Database
 from tests.support import Chat
@@ -204,7 +204,7 @@ async def test_a_metrics_port_in_use_is_logged_and_the_task_runs_on(sqlite_url, 
 TOKEN = "123456:JSON-TOKEN-abcdefghijklmnopqrstuvwxyz"
 LOGGING_SCRIPT = """
 import logging
-from bot.logs import configure_logging
+from bot.ops.logs import configure_logging
 from bot.settings import Settings
 configure_logging(Settings())
 log = logging.getLogger("steady.test")

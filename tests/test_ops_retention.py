@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select, update
 
-from bot import inbox
 from bot.app import run_tick
+from bot.delivery.outbox import SENT, enqueue
+from bot.intake import inbox
 from bot.interface import Destination, Reply
 from bot.ops import retention
-from bot.outbox import SENT, enqueue
 from bot.storage.models import (
     HandledMessage,
     InboxEvent,

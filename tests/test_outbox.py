@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from bot.delivery.outbox import OutboxSender, enqueue
 from bot.interface import Destination, Reply, RetryLater, Unreachable
-from bot.outbox import OutboxSender, enqueue
 from bot.storage.models import Account, OutboxMessage
 from tests.support import Chat
 
@@ -72,7 +72,7 @@ async def test_unreachable_person_is_marked_and_not_retried(core, clock):
 
 
 async def test_a_lease_held_by_a_dead_worker_runs_out(core, clock):
-    from bot.outbox import claim
+    from bot.delivery.outbox import claim
 
     put(core, "k1")
     assert len(claim(core.services.db, "console", clock.now(), limit=10, lease_s=60)) == 1

@@ -1,9 +1,9 @@
 """The outbox sender keeps within each platform's limits: Telegram 30 a second overall, 1 a
 second per chat, 20 a minute per group; Discord 5 per 5 seconds per channel."""
 
+from bot.delivery.outbox import OutboxSender, enqueue
+from bot.delivery.pacing import LIMITS, Pacer
 from bot.interface import Destination, Reply
-from bot.outbox import OutboxSender, enqueue
-from bot.pacing import LIMITS, Pacer
 
 
 class Stopwatch:

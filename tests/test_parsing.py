@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from bot.domain import Kind, Period
-from bot.parsing import (
+from bot.reading.parsing import (
     ParseError,
     intent,
     parse_goal,

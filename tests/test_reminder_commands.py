@@ -90,7 +90,7 @@ def test_there_is_a_limit_per_person(make_core, sqlite_url):
 def test_remind_off_removes_it_and_its_waiting_nudges(chat, clock):
     chat.say("/remind run 12:30")
     clock.advance(minutes=30)
-    from bot.dispatch import tick
+    from bot.reminders.tick import tick
 
     assert tick(chat.core.services).enqueued == 1  # a nudge waits in the outbox
     assert chat.say("/remind off 1") == "🗑 Reminder #1 (run, every day at 12:30) is off."

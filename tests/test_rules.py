@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import facts
 from bot.app import build_services
-from bot.checks import ConfigError
 from bot.cli import main
-from bot.facts import Scope
-from bot.rules import load_rulebook
 from bot.settings import Settings
+from bot.voice import facts
+from bot.voice.checks import ConfigError
+from bot.voice.facts import Scope
+from bot.voice.rules import load_rulebook
 from tests.voice_lines import CONFIG, shipped_library
 
 
@@ -159,7 +159,7 @@ RULE_FILE_PROBLEMS = [
         rule(scope='"nudge"', when='"streak_before > 1"'),
         'fact "streak_before" does not exist in nudge',
     ),
-    # nudges come in batches and carry no streak (bot/facts.py says why)
+    # nudges come in batches and carry no streak (bot/voice/facts.py says why)
     (rule(scope='"nudge"', when='"streak >= 3"'), 'fact "streak" does not exist in nudge'),
     (
         rule(scope='"nudge"', say='"streak_milestone"'),
@@ -229,7 +229,7 @@ MESSAGE_FILE_PROBLEMS = [
 
 @pytest.mark.parametrize(("text", "problem"), MESSAGE_FILE_PROBLEMS)
 def test_a_broken_message_file_names_file_message_and_problem(tmp_path, text, problem):
-    from bot.encouragement import load_library
+    from bot.voice.encouragement import load_library
 
     path = tmp_path / "encouragement.toml"
     path.write_text(text)

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import facts, rules
 from bot.app import build_services
-from bot.checks import ConfigError
 from bot.cli import main
-from bot.facts import Scope
-from bot.rules import load_rulebook
 from bot.settings import Settings
+from bot.voice import facts, rules
+from bot.voice.checks import ConfigError
+from bot.voice.facts import Scope
+from bot.voice.rules import load_rulebook
 from tests.voice_lines import CONFIG, shipped_library
 
 STEADY = Path(sys.executable).with_name("steady")

@@ -1,6 +1,6 @@
 """Reminders fire at the person's local time, once a day, through spring-forward and fall-back
 nights in several zones (APScheduler 3.11's CronTrigger alone fires twice, skips midnights and
-can repeat itself; see bot/scheduling.py)."""
+can repeat itself; see bot/reminders/scheduling.py)."""
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling import (
+from bot.reminders.scheduling import (
     EVERY_DAY,
     MAX_PROBES,
     Schedule,

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.stats import Streak, streaks
+from bot.progress.stats import Streak, streaks
 from tests.support import Chat
 
 

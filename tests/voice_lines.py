@@ -8,7 +8,7 @@ import string
 from functools import cache
 from pathlib import Path
 
-from bot.encouragement import Library, load_library
+from bot.voice.encouragement import Library, load_library
 
 CONFIG = Path(__file__).resolve().parent.parent / "config"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from bot.app import build_services
 from bot.clock import FixedClock
-from bot.dispatch import tick
+from bot.delivery.outbox import OutboxSender
 from bot.interface import Destination, Reply
-from bot.outbox import OutboxSender
+from bot.reminders.tick import tick
 from bot.settings import Settings
 
 

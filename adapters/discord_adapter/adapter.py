@@ -30,7 +30,7 @@ from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.translate import read_message
 from bot.core import APOLOGY, Core
-from bot.inbox import Event
+from bot.intake.inbox import Event
 from bot.interface import (
     Attachment,
     ChatKind,

@@ -3,7 +3,7 @@
 Receiving is Steady's own: a polling loop on `Bot.get_updates` (or the webhook server)
 stores each batch of updates in the inbox (`Core.accept_async`) before Telegram is told it
 arrived, so the offset confirmed to Telegram never passes an update that is not stored. The
-worker (bot/worker.py) then asks this adapter to `rebuild` an update's `Incoming`, asks
+worker (bot/intake/worker.py) then asks this adapter to `rebuild` an update's `Incoming`, asks
 `is_admin` when the command needs it, and hands it the core's replies to `answer`.
 Everything else is PTB's: the Bot, its AIORateLimiter (Telegram's limits, waiting out a
 429), the request over aiohttp's client (http.py), and `Update.de_json`.
@@ -53,7 +53,7 @@ from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
 from bot.commands.registry import Registry, Where
 from bot.core import Core
-from bot.inbox import Event
+from bot.intake.inbox import Event
 from bot.interface import (
     Attachment,
     ChatKind,

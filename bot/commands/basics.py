@@ -6,7 +6,7 @@ from itertools import groupby
 
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
-from bot.stats import REST_DAY_WINDOW
+from bot.progress.stats import REST_DAY_WINDOW
 
 SECTION = "Start"
 

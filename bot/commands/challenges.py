@@ -2,7 +2,7 @@
 
 Anyone in a group may start a challenge and join or leave one; its creator or the group's
 admins may end it; only admins set the digest and the channel it goes to. Figures come
-from bot.challenges; the tick's side (digests, end summaries) is in bot.digests.
+from bot.groups.challenges; the tick's side (digests, end summaries) is in bot.groups.digests.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import challenges as ch
 from bot.commands.registry import Param, Where, command
 from bot.core import Context, UserError
 from bot.domain import Units
-from bot.groups import day_end, group_of, local_today, next_digest_at
+from bot.groups import challenges as ch
+from bot.groups.group import day_end, group_of, local_today, next_digest_at
 from bot.storage.models import Challenge, ChallengeMember, Group
 
 SECTION = "Challenges"

@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, func, select
 
 from bot.commands.registry import Where, command
 from bot.core import Context, UserError
-from bot.erasure import erase
-from bot.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
 from bot.interface import Attachment, Button, Reply
-from bot.stats import live_entries
+from bot.progress.erasure import erase
+from bot.progress.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
+from bot.progress.stats import live_entries
 from bot.storage.models import Account, Base, Entry, Goal
 
 SECTION = "Your data"

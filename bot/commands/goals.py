@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from bot import formatting, parsing
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
 from bot.domain import Kind
-from bot.stats import day_and_week_totals, goal_percent, goals_of
+from bot.progress import formatting
+from bot.progress.stats import day_and_week_totals, goal_percent, goals_of
+from bot.reading import parsing
 from bot.storage.models import Goal
 
 SECTION = "Goals"

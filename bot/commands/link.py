@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from bot import linking
 from bot.commands.registry import Param, Where, command
 from bot.core import Context, UserError
+from bot.groups import linking
 from bot.storage.accounts import person_of
 from bot.storage.models import Account, LinkCode
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select
 
-from bot import formatting, parsing
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
 from bot.domain import KINDS, NewEntry, RunValue, StrengthValue, Units, WaterValue
 from bot.interface import Button, Reply
-from bot.stats import progress_of
+from bot.progress import formatting
+from bot.progress.stats import progress_of
+from bot.reading import parsing
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
@@ -70,7 +71,8 @@ def logged_reply(ctx: Context, entry: StoredEntry, buttons: tuple[Button, ...] =
         lines.append(formatting.goal_progress(goal, day, week, ctx.units))
     if ctx.user.encourage:
         # `Voice.after_log` (bot/core.py) still names the ORM `Entry`; it is handed this row,
-        # which bot/voice.py reads as an `EntryLike`. The ignore goes when the protocol says so.
+        # which bot/voice/steady_voice.py reads as an `EntryLike`. The ignore goes when the
+        # protocol says so.
         line = ctx.services.voice.after_log(ctx, entry, progress)  # type: ignore[arg-type]
         if line:
             lines.append(f"_{line}_")

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
-from bot.dispatch import reschedule
 from bot.domain import Units
-from bot.groups import group_of, set_group_tz
+from bot.groups.group import group_of, set_group_tz
+from bot.reminders.tick import reschedule
 
 SECTION = "Settings"
 

@@ -6,16 +6,15 @@ from datetime import date, timedelta
 
 from sqlalchemy import bindparam, select
 
-from bot import charts, formatting
-from bot import units as u
-from bot.charts import CHART_SPANS
 from bot.commands.basics import STREAK_RULE
 from bot.commands.registry import Param, command
 from bot.core import Context, UserError
 from bot.domain import Kind, Period, Units
 from bot.interface import Attachment, Reply
-from bot.records import PACE_DISTANCES_M, RunRecord, records
-from bot.stats import (
+from bot.progress import charts, formatting
+from bot.progress.charts import CHART_SPANS
+from bot.progress.records import PACE_DISTANCES_M, RunRecord, records
+from bot.progress.stats import (
     SPAN_NAMES,
     Streak,
     Summary,
@@ -29,6 +28,7 @@ from bot.stats import (
     totals_between,
     week_start,
 )
+from bot.reading import units as u
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry

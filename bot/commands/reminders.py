@@ -1,5 +1,5 @@
 """Reminders and the nudge options: /remind, /reminders, /quiet, /snooze, /pause, /resume,
-/skip. The nudges themselves are sent by the dispatcher (bot.dispatch)."""
+/skip. The nudges themselves are sent by the dispatcher (bot.reminders.tick)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from bot import timeparsing
 from bot.commands.registry import Param, Where, command
 from bot.core import Context, UserError
+from bot.delivery.outbox import PENDING
 from bot.domain import Kind
-from bot.outbox import PENDING
-from bot.scheduling import Schedule, next_fire, window_text
+from bot.reading import timeparsing
+from bot.reminders.scheduling import Schedule, next_fire, window_text
 from bot.storage.models import NudgeState, OutboxMessage, Reminder
 
 SECTION = "Reminders"

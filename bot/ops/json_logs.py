@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from bot.logs import RedactingFormatter
+from bot.ops.logs import RedactingFormatter
 
 
 class JsonFormatter(RedactingFormatter):

@@ -2,7 +2,7 @@
 
 `/healthz` is answered by a handler on that loop, so an answer at all means the loop turns;
 it is 200 when the database also answers a trivial query within `HEALTH_TIMEOUT_S`, 503
-otherwise. `/metrics` is Prometheus's text format: the counters of bot/metrics.py, and the
+otherwise. `/metrics` is Prometheus's text format: the counters of bot/ops/metrics.py, and the
 database's gauges (inbox depth, oldest waiting event, outbox depth) read when scraped.
 """
 
@@ -21,8 +21,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
 from bot.clock import Clock, SystemClock
-from bot.inbox import FAILED, WAITING, WORKING
-from bot.outbox import PENDING
+from bot.delivery.outbox import PENDING
+from bot.intake.inbox import FAILED, WAITING, WORKING
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import InboxEvent, OutboxMessage

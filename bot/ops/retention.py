@@ -26,8 +26,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select
 
 from bot.core import Services
-from bot.inbox import DONE
-from bot.outbox import DEAD, SENT
+from bot.delivery.outbox import DEAD, SENT
+from bot.intake.inbox import DONE
 from bot.storage.db import Database
 from bot.storage.models import (
     HandledMessage,

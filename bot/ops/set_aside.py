@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, select, update
 
-from bot.inbox import FAILED, WAITING
+from bot.intake.inbox import FAILED, WAITING
 from bot.storage.db import Database
 from bot.storage.models import InboxEvent
 

@@ -313,7 +313,7 @@ class LinkCode(Base):
 
 class LinkGuess(Base):
     """A wrong code sent to /link, kept an hour: at most a few per person an hour, and a
-    bot-wide brake when many are tried at once (bot/linking.py)."""
+    bot-wide brake when many are tried at once (bot/groups/linking.py)."""
 
     __tablename__ = "link_guesses"
     __table_args__ = (Index("ix_link_guesses_user_id_guessed_at", "user_id", "guessed_at"),)
@@ -323,7 +323,7 @@ class LinkGuess(Base):
     guessed_at: Mapped[datetime] = mapped_column(index=True)
 
 
-# --- The voice's memory (bot/voice.py) ---------------------------------------------------
+# --- The voice's memory (bot/voice/steady_voice.py) ------------------------------------
 # An "audience" is who hears a line: "user:<id>" for a person, "group:<key>" for a group's
 # digest. `user_id` is set for a person, so deleting them deletes their memory too.
 

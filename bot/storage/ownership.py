@@ -278,7 +278,7 @@ ERASERS: list[Eraser] = [
 def erase_user(session: Session, user_id: int) -> Traces:
     """Delete the person and, by cascade, every row that points at them, after each of
     `ERASERS` has removed what they left elsewhere. Returns their traces, for what the
-    caller removes in turn (group messages not yet posted: bot/erasure.py)."""
+    caller removes in turn (group messages not yet posted: bot/progress/erasure.py)."""
     traces = traces_of(session, user_id)
     for eraser in ERASERS:
         eraser(session, traces)

@@ -19,11 +19,11 @@ from bot.clock import FixedClock
 from bot.commands import MODULES
 from bot.commands.registry import Registry
 from bot.core import Context, Core
-from bot.facts import NudgeAsk
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
+from bot.intake.worker import Worker
 from bot.settings import Settings
 from bot.storage.models import Entry
-from bot.worker import Worker
+from bot.voice.facts import NudgeAsk
 from tests.fakes.bot_api import TOKEN, FakeBotAPI, Sent
 from tests.telegram_adapter import extra_commands
 

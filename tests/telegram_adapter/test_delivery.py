@@ -8,8 +8,8 @@ from sqlalchemy import select
 from adapters.telegram_adapter import SendLimits
 from bot.clock import FixedClock
 from bot.core import Core
+from bot.delivery.outbox import enqueue
 from bot.interface import Button, Destination, Reply
-from bot.outbox import enqueue
 from bot.storage.models import Account, OutboxMessage
 from tests.fakes.bot_api import SEND_METHODS, Call, FakeBotAPI
 from tests.telegram_adapter.conftest import ANA, BEN, GROUP, Rig, running

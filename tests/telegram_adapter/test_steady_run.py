@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import run_forever
+from bot.delivery.outbox import enqueue
 from bot.interface import Destination, Reply
-from bot.outbox import enqueue
 from bot.settings import Settings
 from bot.storage.db import Database
 from tests.fakes.bot_api import TOKEN, FakeBotAPI

@@ -16,10 +16,10 @@ from datetime import datetime
 
 from sqlalchemy import ARRAY, String, any_, bindparam, select, tuple_
 
-from bot.encouragement import remember
 from bot.storage import bulk
 from bot.storage.models import RuleFiring, ShownMessages
 from bot.storage.prepared import Db, Prepared, connection_of
+from bot.voice.encouragement import remember
 
 FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
 # Three parameters a key, and SQLite takes up to 32,766 in one statement: a batch of a

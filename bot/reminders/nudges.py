@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot import formatting
-from bot import units as u
 from bot.commands.log import water_buttons
 from bot.domain import Kind, Period, Units
 from bot.interface import Button, Reply
-from bot.scheduling import clock
-from bot.stats import Totals
+from bot.progress import formatting
+from bot.progress.stats import Totals
+from bot.reading import units as u
+from bot.reminders.scheduling import clock
 from bot.storage.rows import GoalLike
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback data limit

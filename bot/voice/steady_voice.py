@@ -2,7 +2,7 @@
 
 `SteadyVoice` implements the `Voice` protocol of bot/core.py. Everything happens inside the
 caller's transaction: the firing of a limited rule (cooldown or once) and the message shown
-are remembered (bot/memory.py) in the same commit as the log or the nudges they belong to,
+are remembered (bot/voice/memory.py) in the same commit as the log or the nudges they belong to,
 so a rolled-back log or tick leaves no trace in the voice's memory either.
 
 Nudges come in batches (`nudge_lines`): a minute's fan-out can hold a hundred thousand, so
@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot import facts as f
-from bot.checks import ConfigError, Problem, read_toml
 from bot.clock import Clock, SystemClock
 from bot.domain import Units
-from bot.encouragement import Library, choose, load_library
-from bot.facts import Facts, NudgeAsk, Scope
-from bot.memory import Audience, Memory
-from bot.rules import Rule, Rulebook, load_rulebook
-from bot.stats import Progress, progress_of
+from bot.progress.stats import Progress, progress_of
 from bot.storage.prepared import Db
 from bot.storage.rows import EntryLike
+from bot.voice import facts as f
+from bot.voice.checks import ConfigError, Problem, read_toml
+from bot.voice.encouragement import Library, choose, load_library
+from bot.voice.facts import Facts, NudgeAsk, Scope
+from bot.voice.memory import Audience, Memory
+from bot.voice.rules import Rule, Rulebook, load_rulebook
 
 if TYPE_CHECKING:
     from bot.core import Context
@@ -98,7 +98,7 @@ class SteadyVoice:
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         """The line in a group's digest. Pass `group_key` (e.g. "telegram:-100123") so the
-        group doesn't hear the same line again soon; the digest facts are in bot/facts.py."""
+        group doesn't hear the same line again soon; the digest facts are in bot/voice/facts.py."""
         given = f.for_digest(facts)
         key = str(given["group_key"] or given["group"])
         audience = Audience(f"group:{key}") if key else None

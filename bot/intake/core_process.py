@@ -49,7 +49,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.core import HOLD_S, Core, Overran, Services, report_overrun
-from bot.inbox import Taken
+from bot.intake.inbox import Taken
 from bot.interface import Incoming, Reply
 from bot.settings import Settings
 
@@ -380,7 +380,7 @@ def _serve(
         logging.getLogger(name or None).setLevel(level)
     try:
         from bot.app import build_services
-        from bot.units import registry
+        from bot.reading.units import registry
 
         core = factory(build_services(settings, clock, migrate=False))
         registry()  # preloaded: this process reads quantities, and pint takes ~0.4 s to load

@@ -22,12 +22,12 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot import inbox
 from bot.core import APOLOGY, HOLD_S, Core, Overran
-from bot.core_process import CoreGone
-from bot.inbox import Taken, reply_key
+from bot.intake import inbox
+from bot.intake.core_process import CoreGone
+from bot.intake.inbox import Taken, reply_key
 from bot.interface import Destination, Incoming, Reply
-from bot.metrics import EVENTS_FAILED, EVENTS_HANDLED, HANDLE_SECONDS
+from bot.ops.metrics import EVENTS_FAILED, EVENTS_HANDLED, HANDLE_SECONDS
 
 log = logging.getLogger("steady.worker")
 

@@ -7,8 +7,8 @@ import math
 import re
 from datetime import timedelta
 
-from bot.parsing import ParseError
-from bot.scheduling import EVERY_DAY, WEEKDAYS, Schedule
+from bot.reading.parsing import ParseError
+from bot.reminders.scheduling import EVERY_DAY, WEEKDAYS, Schedule
 
 REMIND_EXAMPLES = (
     "/remind water every 2h 09:00-21:00",

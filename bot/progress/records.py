@@ -13,7 +13,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind
-from bot.stats import Streak, active_dates, live_entries, streaks
+from bot.progress.stats import Streak, active_dates, live_entries, streaks
 from bot.storage.models import Entry
 
 # Pace records over these distances count runs of at least the distance, less a quarter of a

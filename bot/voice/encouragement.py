@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import units as u
-from bot.checks import Problem, read_toml, suggest
 from bot.domain import Kind, Units
-from bot.facts import GROUP, LOG, PERSON, Facts, Scope
+from bot.reading import units as u
+from bot.voice.checks import Problem, read_toml, suggest
+from bot.voice.facts import GROUP, LOG, PERSON, Facts, Scope
 
 NO_REPEAT = 10  # a message is not shown again while it is among the last ten shown
 MAX_CHARS = 280

@@ -22,15 +22,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from bot import challenges as ch
-from bot.challenge_chart import progress_chart
 from bot.core import Services
+from bot.delivery.outbox import enqueue
 from bot.domain import Units
-from bot.groups import next_digest_at
+from bot.groups import challenges as ch
+from bot.groups.challenge_chart import progress_chart
+from bot.groups.group import next_digest_at
 from bot.interface import Attachment, Destination, Reply
-from bot.outbox import enqueue
+from bot.reading.units import distance_amount, distance_unit
 from bot.storage.models import Challenge, Group
-from bot.units import distance_amount, distance_unit
 
 log = logging.getLogger("steady.digests")
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot import units as u
 from bot.domain import Kind, Period, Units
-from bot.stats import Span, daily_totals, goals_of, span_for, week_start
+from bot.progress.stats import Span, daily_totals, goals_of, span_for, week_start
+from bot.reading import units as u
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist

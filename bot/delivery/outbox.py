@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot import metrics
 from bot.clock import Clock
+from bot.delivery.pacing import LIMITS, Pacer, PlatformLimits
 from bot.interface import (
     Destination,
     Reply,
@@ -33,7 +33,7 @@ from bot.interface import (
     reply_from_dict,
     reply_to_dict,
 )
-from bot.pacing import LIMITS, Pacer, PlatformLimits
+from bot.ops import metrics
 from bot.storage import bulk
 from bot.storage.db import Database
 from bot.storage.models import Account, OutboxMessage
@@ -145,7 +145,7 @@ def backoff_s(attempts: int) -> float:
 
 class OutboxSender:
     """Drains one platform's messages through its adapter, within the platform's limits
-    (bot.pacing: an adapter may declare its own as `pacing`)."""
+    (bot.delivery.pacing: an adapter may declare its own as `pacing`)."""
 
     def __init__(
         self,
@@ -276,7 +276,7 @@ class OutboxSender:
     def _ask_to_open_dms(self, session: Session, account: Account, failed: Claimed) -> None:
         """Once per time someone becomes unreachable, and only where the platform has a way
         back (Discord's DM setting): say so in their challenge's channel, if they have one."""
-        from bot.challenges import challenge_chat_of
+        from bot.groups.challenges import challenge_chat_of
 
         hint = getattr(self.adapter, "open_dms_hint", None)
         now = self.clock.now()

@@ -1,6 +1,6 @@
 """Turn what people type into typed values: "5k 28:30", "3x10 squats 40kg", "2 glasses".
 
-Quantities go through pint (bot.units); this module only splits text into tokens and
+Quantities go through pint (bot.reading.units); this module only splits text into tokens and
 decides which token is a distance, a time, a weight or a volume.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.domain import GoalSpec, Kind, NewEntry, Period, RunValue, StrengthValue, WaterValue
+from bot.reading.units import NotAQuantity, quantity
 from bot.settings import Limits
-from bot.units import NotAQuantity, quantity
 
 
 class ParseError(ValueError):

@@ -41,13 +41,13 @@ def _draw(
     unit: str,
     whole: bool,
 ) -> bytes:
-    # Imported on the first chart, not at start: see bot/charts.py's render.
+    # Imported on the first chart, not at start: see bot/progress/charts.py's render.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    from bot.charts import release
+    from bot.progress.charts import release
 
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)

@@ -1,7 +1,7 @@
 """Rules: which category of message a moment calls for, from config/rules.toml.
 
 A rule has a name, a scope (after_log, nudge or digest), a condition (`when`) over the
-scope's facts (bot/facts.py), the category or categories it says, a priority (higher
+scope's facts (bot/voice/facts.py), the category or categories it says, a priority (higher
 wins), and either a cooldown in hours or `once` ("ever", or a fact's name: once for each
 value of that fact, e.g. once per streak milestone or per goal period).
 
@@ -28,7 +28,7 @@ the facts' own text: microseconds. A time budget per rule backs this up (`_Evalu
 
 The check evaluates every rule against the sample facts, all-zero facts and large facts,
 each with every kind a person's moment can be about, so a rule that fails only for some
-kind, or divides by a fact that can be zero, is reported. No fact is ever None (bot/facts.py
+kind, or divides by a fact that can be zero, is reported. No fact is ever None (bot/voice/facts.py
 fills zero values), so None is not among the values tried.
 """
 
@@ -50,10 +50,10 @@ from typing import Any
 
 from simpleeval import EvalWithCompoundTypes
 
-from bot.checks import Problem, read_toml, suggest
 from bot.domain import Kind
-from bot.encouragement import Library, placeholders_for
-from bot.facts import BY_NAME, Facts, Scope, names, sample
+from bot.voice.checks import Problem, read_toml, suggest
+from bot.voice.encouragement import Library, placeholders_for
+from bot.voice.facts import BY_NAME, Facts, Scope, names, sample
 
 log = logging.getLogger("steady.rules")
 

@@ -8,7 +8,7 @@ they read back exactly: an export imported into an empty database gives the same
 A cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
 return) is written with a leading `'`, which spreadsheets show as text; /import takes that
 quote off again, and refuses a formula cell written without it. Import checks every field
-with the same checks the commands use (bot/parsing.py), so a file can hold nothing a command
+with the same checks the commands use (bot/reading/parsing.py), so a file can hold nothing a command
 would refuse.
 """
 
@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import parsing
 from bot.domain import Kind, StrengthValue
+from bot.reading import parsing
 from bot.settings import Limits
 from bot.storage.accounts import Person
 from bot.storage.models import Entry
@@ -335,7 +335,7 @@ def _whole(cells: dict[str, str], name: str, fail: Fail) -> int | None:
 
 
 def _check_values(row: EntryRow, limits: Limits, fail: Fail) -> None:
-    """The commands' own checks (bot/parsing.py), with the file's line in the message."""
+    """The commands' own checks (bot/reading/parsing.py), with the file's line in the message."""
     try:
         parsing.check_note(row.note or "", limits, "")
         if row.kind is Kind.RUN:

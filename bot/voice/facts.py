@@ -5,7 +5,7 @@ declares every fact once, with a sample value (its type, and what `steady rules 
 evaluates conditions against) and the scopes it exists in; rules and messages are checked
 against it when they load, so a misspelt fact stops start-up instead of failing silently.
 
-Figures are metric (km, ml, kg, seconds per km). Placeholders (bot/encouragement.py) turn
+Figures are metric (km, ml, kg, seconds per km). Placeholders (bot/voice/encouragement.py) turn
 them into the person's units when a message is rendered.
 
 Cost after a log: today's and this week's totals and the goals come from the log's reply
@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain import KINDS, Kind, Period
-from bot.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
+from bot.progress.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
 from bot.storage.accounts import Person
 from bot.storage.models import Entry, User
 from bot.storage.prepared import Db, Prepared

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from bot.delivery.outbox import PENDING
 from bot.interface import Incoming
-from bot.outbox import PENDING
-from bot.scheduling import Schedule, next_fire
+from bot.reminders.scheduling import Schedule, next_fire
 from bot.storage.models import Challenge, Group, OutboxMessage
 
 if TYPE_CHECKING:  # bot.core asks this module to move chats
@@ -66,7 +66,7 @@ def day_end(day: date, tz: str) -> datetime:
 
 def next_digest_at(digest_time: str, tz: str, after: datetime) -> datetime:
     """The first local `HH:MM` strictly after `after`, in UTC: once a local day, through the
-    daylight-saving changes, by the same guarded search as reminders (bot/scheduling.py;
+    daylight-saving changes, by the same guarded search as reminders (bot/reminders/scheduling.py;
     a bare CronTrigger fires twice on fall-back nights and can skip a day after
     spring-forward)."""
     hour, minute = (int(part) for part in digest_time.split(":"))

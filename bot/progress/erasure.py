@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.core import Context, Services
-from bot.digests import NotAPost, recompose
+from bot.delivery.outbox import PENDING
+from bot.groups.digests import NotAPost, recompose
 from bot.interface import Reply, reply_to_dict
-from bot.outbox import PENDING
 from bot.storage.models import OutboxMessage
 from bot.storage.ownership import Traces, erase_user
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 
-from bot import units as u
 from bot.domain import KINDS, Kind, Period, Units
-from bot.stats import KindTotals, Totals, goal_done
+from bot.progress.stats import KindTotals, Totals, goal_done
+from bot.reading import units as u
 from bot.storage.rows import EntryLike, GoalLike
 
 

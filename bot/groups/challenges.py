@@ -20,14 +20,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import parsing
-from bot import units as u
 from bot.core import UserError
 from bot.domain import Kind, Period, Units
-from bot.formatting import bar
-from bot.stats import sum_or_zero
+from bot.progress.formatting import bar
+from bot.progress.stats import sum_or_zero
+from bot.reading import parsing
+from bot.reading import units as u
+from bot.reading.units import NotAQuantity, quantity
 from bot.storage.models import Account, Challenge, ChallengeMember, Entry, Goal, Group, User
-from bot.units import NotAQuantity, quantity
 
 EXAMPLE = '/challenge new "November 100k" run 100km until 2026-11-30'
 

@@ -1,0 +1,1 @@
+"""Messages on their way out: the outbox and each platform's pace."""

@@ -1,0 +1,1 @@
+"""Messages on their way in: the inbox, the workers, and the core's own process."""

@@ -1,0 +1,1 @@
+"""The minute tick, reminders' fire times and the nudges they send."""
