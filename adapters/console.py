@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
-from bot.interface import Attachment, ChatKind, Destination, Incoming, Reply
+from bot.interface import Attachment, ChatKind, Destination, Incoming, PlatformLimits, Reply
 
 PLATFORM = "console"
 CHAT_ID = "console"
@@ -110,6 +110,8 @@ def render(reply: Reply, *, color: bool) -> str:
 
 class ConsoleAdapter:
     platform = PLATFORM
+    pacing = PlatformLimits()  # a terminal takes what it is given
+    open_dms_hint = None
 
     def __init__(
         self,

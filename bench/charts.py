@@ -19,12 +19,12 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.core import Core
 from bot.domain import Kind, Units
 from bot.interface import Incoming
 from bot.progress.charts import chart_data, render
+from bot.services import build_core
 from bot.settings import Settings
 from bot.storage.models import Entry, Goal, User
 

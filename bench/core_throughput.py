@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.interface import ChatKind, Incoming
+from bot.services import build_core
 from bot.settings import Settings
 from tests.support import postgres_database
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
-from bot.app import build_services
 from bot.clock import FixedClock
 from bot.groups.digests import run_due_digests, run_due_endings
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.models import (
     Account,

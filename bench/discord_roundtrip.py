@@ -32,10 +32,10 @@ import pytest  # MonkeyPatch, to point discord.py at the fake
 from pydantic import SecretStr
 
 from adapters.discord_adapter import DiscordAdapter
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.delivery.outbox import OutboxSender, enqueue
 from bot.interface import Destination, Reply
+from bot.services import build_core
 from bot.settings import Settings
 from tests.discord_rig import working
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord, patch_discord

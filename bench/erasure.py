@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select
 
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.interface import ChatKind, Incoming
+from bot.services import build_core
 from bot.settings import Settings
 from bot.storage.models import HandledMessage
 from tests.support import postgres_database

@@ -48,10 +48,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import JSON
 
-from bot.app import build_services
 from bot.clock import FixedClock
 from bot.reminders.scheduling import next_fire
 from bot.reminders.tick import tick
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.models import (
     Account,

@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select
 
-from bot.app import build_core
 from bot.clock import FixedClock
-from bot.core import Context
+from bot.context import Context
 from bot.interface import Incoming
 from bot.progress.stats import progress_of
+from bot.services import build_core
 from bot.settings import Settings
 from bot.storage.accounts import person_of
 from bot.storage.models import Account, Entry, Goal, User

@@ -46,14 +46,15 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
-from bot.app import adapters_core, build_services, core_in_process, usable_cpus
+from bot.app import adapters_core, core_in_process, usable_cpus
 from bot.clock import FixedClock
-from bot.core import HOLD_S, Core, Services
+from bot.context import Services
+from bot.core import HOLD_S, Core
 from bot.intake import inbox
 from bot.intake.core_process import RemoteCore
-from bot.intake.inbox import Taken
 from bot.intake.worker import Worker
-from bot.interface import Incoming, Reply
+from bot.interface import Incoming, Reply, Taken
+from bot.services import build_services
 from bot.settings import Settings
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
 from tests.support import empty_all_tables

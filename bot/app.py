@@ -6,43 +6,26 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from bot.clock import Clock, SystemClock
-from bot.commands import build_registry
-from bot.core import Core, Services
+from bot.context import Services
+from bot.core import Core
 from bot.delivery.outbox import OutboxSender
+from bot.groups.challenges import challenge_chat_of
 from bot.intake.core_process import CoreFactory, RemoteCore
-from bot.intake.worker import Receiver, Worker
-from bot.interface import Sender
+from bot.intake.worker import Worker
+from bot.interface import Adapter, Sender
 from bot.ops import metrics
+from bot.services import build_services
 from bot.settings import Settings
-from bot.storage.db import Database
-from bot.voice.steady_voice import load_voice
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("steady.app")
-
-
-def build_services(
-    settings: Settings, clock: Clock | None = None, *, migrate: bool = True
-) -> Services:
-    clock = clock or SystemClock()
-    # The voice first: a broken rules or message file stops start-up before anything else.
-    voice = load_voice(settings.config_dir, glass_ml=settings.water.glass_ml, clock=clock)
-    db = Database(settings.resolved_database_url())
-    if migrate:
-        db.upgrade()
-    return Services(settings=settings, db=db, registry=build_registry(), clock=clock, voice=voice)
-
-
-def build_core(settings: Settings, clock: Clock | None = None, *, migrate: bool = True) -> Core:
-    return Core(build_services(settings, clock, migrate=migrate))
 
 
 def adapters_core(services: Services, factory: CoreFactory = Core) -> Core:
@@ -75,7 +58,7 @@ async def run_forever(settings: Settings) -> int:
     finished or left in the inbox for the next start."""
     services = build_services(settings)
     core = adapters_core(services)
-    adapters: list[Sender] = []
+    adapters: list[Adapter] = []
     if settings.telegram_token is not None:
         from adapters.telegram_adapter import TelegramAdapter
 
@@ -90,12 +73,10 @@ async def run_forever(settings: Settings) -> int:
             "or try the bot with `steady chat`."
         )
         return 2
-    # An adapter that receives through the inbox offers `rebuild` (bot/intake/worker.py:Receiver).
-    receivers = [cast(Receiver, a) for a in adapters if hasattr(a, "rebuild")]
     # SQLite is one process: what a dead run left in hand can be taken back at once.
     worker = Worker(
         core,
-        receivers,
+        adapters,
         lease_s=settings.inbox_lease_s,
         take_back=not services.db.is_postgres,
     )
@@ -176,11 +157,14 @@ def _on_signals(callback: Callable[[], None]) -> Callable[[], None]:
     return undo
 
 
-def senders(core: Core, adapters: list[Sender]) -> list[Coroutine[None, None, None]]:
+def senders(core: Core, adapters: Sequence[Sender]) -> list[Coroutine[None, None, None]]:
     """One outbox sender per adapter: nudges and digests leave through the adapter that owns
     the chat."""
     services = core.services
-    return [OutboxSender(services.db, services.clock, adapter).run() for adapter in adapters]
+    return [
+        OutboxSender(services.db, services.clock, adapter, reach_elsewhere=challenge_chat_of).run()
+        for adapter in adapters
+    ]
 
 
 TICK_JOB = "reminders-tick"

@@ -150,7 +150,8 @@ async def _chat(settings: Settings, user: str | None) -> int:
     import asyncio
 
     from adapters.console import ConsoleAdapter
-    from bot.app import build_core, senders, start_scheduler
+    from bot.app import senders, start_scheduler
+    from bot.services import build_core
 
     core = build_core(settings)
     console = ConsoleAdapter(core, user=user)

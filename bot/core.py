@@ -13,41 +13,37 @@ import difflib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from functools import cached_property
-from typing import Protocol, TypeVar
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import Connection, bindparam, insert
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.commands.registry import Command, Registry, Result, Where
-from bot.domain import Units
+from bot.context import APOLOGY, CommandSpec, Context, Result, Services, UserError
 from bot.groups.group import move_chat
 from bot.intake import inbox
-from bot.intake.inbox import Event, Taken
-from bot.interface import ChatKind, Incoming, Reply, TargetKind, reply_from_dict, reply_to_dict
+from bot.interface import (
+    ChatKind,
+    Event,
+    Incoming,
+    Reply,
+    Taken,
+    TargetKind,
+    Where,
+    reply_from_dict,
+    reply_to_dict,
+)
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
-from bot.progress.stats import Progress
 from bot.reading import parsing
-from bot.settings import Settings
-from bot.storage.accounts import Person, account_for
-from bot.storage.db import Database
-from bot.storage.models import Entry, HandledMessage
+from bot.storage.accounts import account_for
+from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
 from bot.storage.prepared import Prepared
-from bot.voice.facts import NudgeAsk
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
 
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
-APOLOGY = (
-    "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
-)
 
 
 _REMEMBER = Prepared(
@@ -58,10 +54,6 @@ _REMEMBER = Prepared(
 )
 
 
-class UserError(Exception):
-    """Shown to the user as it is; the transaction is rolled back, so nothing changes."""
-
-
 class Overran(Exception):
     """The message's handling overran the time budget (`Settings.handle_budget_s`), so the
     core's process was stopped and replaced (bot/intake/core_process.py). The message is not tried
@@ -69,113 +61,6 @@ class Overran(Exception):
     commits at its end, so nothing of it was kept (unless the clock ran out in the instant
     between that commit and its answer). A caller that can set the event aside parks it; one
     that cannot gives the person the apology (`handle_or_apologise`)."""
-
-
-class Voice(Protocol):
-    """Chooses the line of encouragement for a moment: after a log, in a nudge, in a group
-    digest. None means say nothing. `progress` is the totals and goals a log's reply has
-    read already, so the voice need not read them again.
-
-    Nudges come a batch at a time (the tick's fan-out): `nudge_lines` gives one line or None
-    per ask, in order, and is called once per batch, so its cost per batch can stay a few
-    statements however many people the batch holds."""
-
-    def after_log(
-        self, ctx: Context, entry: Entry, progress: Progress | None = None
-    ) -> str | None: ...
-
-    def nudge_lines(
-        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
-    ) -> list[str | None]: ...
-
-    def group_line(self, session: Session, facts: dict[str, object]) -> str | None: ...
-
-
-class SilentVoice:
-    def after_log(self, ctx: Context, entry: Entry, progress: Progress | None = None) -> str | None:
-        return None
-
-    def nudge_lines(
-        self, session: Session, asks: Sequence[NudgeAsk], now: datetime
-    ) -> list[str | None]:
-        return [None] * len(asks)
-
-    def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
-        return None
-
-
-@dataclass
-class Services:
-    """Everything a command may use; app.py builds it once."""
-
-    settings: Settings
-    db: Database
-    registry: Registry
-    clock: Clock
-    voice: Voice = field(default_factory=SilentVoice)
-
-
-@dataclass
-class Context:
-    """One message being handled: its transaction, its person, its moment.
-
-    The transaction is `connection`, for statements that run on it directly (bot/storage/
-    prepared.py), as every log's do; `session`, an ORM Session joined to the same
-    transaction, is made only for a command that asks for it, since making one costs more
-    than the statements of a whole /today."""
-
-    _connection: Connection
-    incoming: Incoming
-    account_id: int
-    user: Person
-    services: Services
-    now: datetime
-    erased: bool = False  # /deleteme removed the person: nothing of this message is kept
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @cached_property
-    def session(self) -> Session:
-        return Session(bind=self._connection, expire_on_commit=False)
-
-    @property
-    def connection(self) -> Connection:
-        """The transaction's connection, with the session's pending changes written to it."""
-        if "session" in self.__dict__:
-            self.session.flush()
-        return self._connection
-
-    def close(self) -> None:
-        if "session" in self.__dict__:
-            self.session.close()
-
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.user.tz)
-
-    @cached_property
-    def local_now(self) -> datetime:
-        return self.now.astimezone(self.tz)
-
-    @property
-    def today(self) -> date:
-        return self.local_now.date()
-
-    @property
-    def units(self) -> Units:
-        return Units(self.user.units)
-
-    @property
-    def in_group(self) -> bool:
-        return self.incoming.chat_kind is ChatKind.GROUP
-
-    @property
-    def is_admin(self) -> bool:
-        """Whether the sender administers this group: asked of the platform before the
-        transaction began, for the commands that say they need it (`Command.needs_admin`)."""
-        return bool(self.incoming.is_admin)
 
 
 class Core:
@@ -434,7 +319,7 @@ class Core:
 
 @dataclass(frozen=True)
 class Route:
-    command: Command | None  # None: an unknown command, or text that is not a log
+    command: CommandSpec | None  # None: an unknown command, or text that is not a log
     args: str
     name: str | None  # the command name as typed; None for plain text
 

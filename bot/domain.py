@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -75,3 +75,38 @@ class GoalSpec:
     amount: float
     period: Period
     counts_sessions: bool
+
+
+@dataclass
+class KindTotals:
+    sessions: int = 0
+    distance_m: float = 0.0
+    duration_s: float = 0.0
+    volume_ml: float = 0.0
+    # Distance of the entries that carry a time: an average pace must leave untimed runs out.
+    timed_distance_m: float = 0.0
+
+    def add(self, other: KindTotals) -> None:
+        self.sessions += other.sessions
+        self.distance_m += other.distance_m
+        self.duration_s += other.duration_s
+        self.volume_ml += other.volume_ml
+        self.timed_distance_m += other.timed_distance_m
+
+
+@dataclass
+class Totals:
+    """Per-kind sums over a span of local days."""
+
+    by_kind: dict[Kind, KindTotals] = field(default_factory=lambda: {k: KindTotals() for k in Kind})
+
+    def __getitem__(self, kind: Kind) -> KindTotals:
+        return self.by_kind[kind]
+
+    def add(self, other: Totals) -> None:
+        for kind in Kind:
+            self.by_kind[kind].add(other[kind])
+
+    @property
+    def active(self) -> bool:
+        return any(t.sessions for t in self.by_kind.values())

@@ -10,13 +10,72 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+# A JSON object as it crosses the seam (an event's payload, a stored reply).
+JsonDict = dict[str, object]
 
 
 class ChatKind(enum.StrEnum):
     PRIVATE = "private"
     GROUP = "group"
+
+
+class Where(enum.StrEnum):
+    """Where a command works: a chat of either kind, private chats only or groups only."""
+
+    ANY = "any"
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed option, so Discord can offer a form; the core still receives one text line."""
+
+    name: str
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    kind: type = str  # str or int
+
+
+class CommandInfo(Protocol):
+    """What an adapter reads of one registered command (`bot.commands.registry.Command`):
+    enough for a menu, a slash command's form, or whether to answer privately."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def examples(self) -> tuple[str, ...]: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def details(self) -> str: ...
+    @property
+    def params(self) -> tuple[Param, ...]: ...
+    @property
+    def where(self) -> Where: ...
+    @property
+    def admin(self) -> bool: ...
+    @property
+    def ephemeral(self) -> bool: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def needs_admin(self) -> bool: ...
+
+
+class CommandList(Protocol):
+    """The command registry as an adapter sees it (`bot.commands.registry.Registry`)."""
+
+    def get(self, name: str) -> CommandInfo | None: ...
+    def __iter__(self) -> Iterator[CommandInfo]: ...
+    def names(self) -> list[str]: ...
 
 
 @dataclass(frozen=True)
@@ -41,7 +100,7 @@ def clean_text(text: str) -> str:
     return text.replace("\x00", "").translate(_SURROGATES)
 
 
-class _Surrogates(dict):
+class _Surrogates(dict[int, str]):
     """A `str.translate` table mapping every surrogate code point to U+FFFD."""
 
     def __missing__(self, point: int) -> int:
@@ -141,15 +200,107 @@ class RetryLater(DeliveryError):
         self.after_s = after_s
 
 
-class Sender(Protocol):
-    """What an adapter offers the outbox sender."""
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    per_s: float
+
+
+def _never_a_group(chat_id: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class PlatformLimits:
+    """A platform's sending limits, as its adapter declares them (`Adapter.pacing`); the
+    outbox sender keeps to them (bot/delivery/pacing.py). None: no such limit."""
+
+    overall: Rate | None = None
+    per_chat: Rate | None = None
+    per_group: Rate | None = None  # instead of per_chat, for group chats
+    is_group: Callable[[str], bool] = field(default=_never_a_group)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One platform event as an adapter hands it over. `payload` is the adapter's own JSON
+    (only that adapter reads it back); `chat_key` ("telegram:123") keeps a chat's events in
+    order; `user_key` ("telegram:456") finds a person's events when they ask to be deleted."""
 
     platform: str
+    event_id: str
+    chat_key: str
+    user_key: str | None
+    payload: JsonDict
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An event a worker holds (its row is `working` until `lease_until`)."""
+
+    id: int
+    platform: str
+    event_id: str
+    chat_key: str
+    payload: JsonDict
+    tries: int
+
+    @property
+    def chat_id(self) -> str:
+        return self.chat_key.partition(":")[2]
+
+
+class Sender(Protocol):
+    """What an adapter offers the outbox sender: its platform, its limits, and `send`, which
+    raises `Unreachable` or `RetryLater`. `open_dms_hint` says how someone who closed their
+    direct messages opens them again ("allow direct messages from this server's members"),
+    where the platform has such a setting; None where it has not."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def pacing(self) -> PlatformLimits: ...
+    @property
+    def open_dms_hint(self) -> str | None: ...
 
     async def send(self, destination: Destination, reply: Reply) -> None: ...
 
 
-def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> dict:
+class Adapter(Sender, Protocol):
+    """A platform's adapter, as `steady run`, the inbox worker and the outbox sender use it.
+
+    `run` receives until `stop_receiving` (each event stored through `CorePort.accept_async`
+    before the platform is told); the worker then asks it to `rebuild` an event's payload
+    into an `Incoming` (None: nothing for the core), `is_admin` for the commands that need
+    it, and to `answer` with the core's replies (see docs/intake.md)."""
+
+    async def run(self) -> None: ...
+    async def stop_receiving(self) -> None: ...
+    async def rebuild(self, payload: JsonDict) -> Incoming | None: ...
+    async def is_admin(self, incoming: Incoming) -> bool: ...
+    async def answer(self, incoming: Incoming, replies: list[Reply]) -> None: ...
+
+
+class CorePort(Protocol):
+    """The core as adapters and the inbox worker reach it (`bot.core.Core`, or the
+    `RemoteCore` of bot/intake/core_process.py): the only way they reach the database."""
+
+    @property
+    def registry(self) -> CommandList: ...
+
+    async def accept_async(self, events: Sequence[Event]) -> int: ...
+    async def handle_async(self, incoming: Incoming) -> list[Reply]: ...
+    async def handle_event_async(
+        self, taken: Taken, incoming: Incoming | None, hold_s: float = ...
+    ) -> list[Reply]: ...
+    async def claim_async(
+        self, platforms: Sequence[str], limit: int, lease_s: float
+    ) -> list[Taken]: ...
+    async def mark_sent_async(self, keys: list[str]) -> None: ...
+    async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None: ...
+
+
+def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> JsonDict:
     """A JSON-safe form, for the outbox and for the replies kept against redelivery."""
     import base64
 
@@ -164,7 +315,7 @@ def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> dict:
     }
 
 
-def reply_from_dict(data: dict) -> Reply:
+def reply_from_dict(data: Mapping[str, Any]) -> Reply:
     import base64
 
     return Reply(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.core import Core
+from bot.services import build_core
 from bot.settings import Settings
 from bot.storage.db import Database
 from tests.support import Chat, empty_all_tables, postgres_database

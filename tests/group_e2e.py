@@ -20,10 +20,11 @@ from typing import Protocol
 
 import pytest
 
-from bot.app import build_core
 from bot.clock import FixedClock
 from bot.core import Core
 from bot.delivery.outbox import OutboxSender
+from bot.groups.challenges import challenge_chat_of
+from bot.services import build_core
 from bot.settings import Settings
 from tests.discord_rig import answers, fake_discord
 from tests.discord_rig import running as discord_running
@@ -154,7 +155,9 @@ async def open_sides(
             adapter = await stack.enter_async_context(
                 discord_running(core, fake, **discord_settings)
             )
-            sender = OutboxSender(core.services.db, clock, adapter)
+            sender = OutboxSender(
+                core.services.db, clock, adapter, reach_elsewhere=challenge_chat_of
+            )
             sides["discord"] = DiscordSide(fake, core, sender)
         yield sides
 

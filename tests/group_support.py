@@ -7,7 +7,8 @@ import dataclasses
 
 from bot.core import Core
 from bot.delivery.outbox import OutboxSender
-from bot.interface import ChatKind, Destination, Incoming, Reply
+from bot.groups.challenges import challenge_chat_of
+from bot.interface import ChatKind, Destination, Incoming, PlatformLimits, Reply
 from tests.support import Chat
 
 GROUP_CHAT = {"telegram": "-1001234", "discord": "778899"}
@@ -47,6 +48,9 @@ def private(core: Core, user: str, platform: str = "telegram") -> Chat:
 class Collecting:
     """An adapter's sending side that keeps what it was given."""
 
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
+
     def __init__(self, platform: str) -> None:
         self.platform = platform
         self.sent: list[tuple[Destination, Reply]] = []
@@ -58,7 +62,9 @@ class Collecting:
 def delivered(core: Core, platform: str) -> list[tuple[Destination, Reply]]:
     """Drain the outbox for one platform, as its adapter's sender would."""
     adapter = Collecting(platform)
-    sender = OutboxSender(core.services.db, core.services.clock, adapter)
+    sender = OutboxSender(
+        core.services.db, core.services.clock, adapter, reach_elsewhere=challenge_chat_of
+    )
     while asyncio.run(sender.drain_once()):
         pass
     return adapter.sent

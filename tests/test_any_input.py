@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.core import APOLOGY
+from bot.context import APOLOGY
 from bot.interface import ChatKind
 from bot.settings import Limits
 from bot.storage.models import Entry

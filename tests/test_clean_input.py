@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select, text
 
 from adapters.console import ConsoleAdapter
-from bot.core import APOLOGY, Core
+from bot.context import APOLOGY
+from bot.core import Core
 from bot.interface import Incoming, clean_text
 from bot.ops.logs import RedactingFormatter
 from bot.storage.db import make_engine

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import build_services
 from bot.commands import build_registry
-from bot.commands.registry import Command, Handler, Registry, Where
-from bot.core import APOLOGY, Core
+from bot.commands.registry import Command, Registry
+from bot.context import APOLOGY, Handler
+from bot.core import Core
 from bot.groups import linking
-from bot.interface import Attachment
+from bot.interface import Attachment, Where
+from bot.services import build_services
 from bot.settings import Settings
 from tests.group_support import GroupChat
 from tests.support import Chat

@@ -20,14 +20,16 @@ from sqlalchemy import func, select
 
 from adapters.telegram_adapter import TelegramAdapter
 from bot import app
-from bot.app import adapters_core, build_services
+from bot.app import adapters_core
 from bot.clock import FixedClock
 from bot.commands import MODULES, build_registry
 from bot.commands.registry import command
-from bot.core import APOLOGY, Context, Core, Overran, Services
+from bot.context import APOLOGY, Context, Services
+from bot.core import Core, Overran
 from bot.intake.core_process import CoreGone, RemoteCore
 from bot.intake.worker import Worker
 from bot.interface import ChatKind, Incoming, Reply
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.models import Entry, Group
 from tests.discord_rig import answers, fake_discord, running

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.core import SilentVoice
+from bot.context import SilentVoice
 from bot.groups.digests import run_due_digests, run_due_endings
 from bot.interface import Destination
 from bot.storage.models import Group, OutboxMessage

@@ -17,17 +17,20 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.commands import MODULES
-from bot.commands.registry import Param, Registry, Where, command
-from bot.core import Context, Core
+from bot.commands.registry import Registry, command
+from bot.context import Context
+from bot.core import Core
 from bot.delivery.outbox import OutboxSender, enqueue
 from bot.interface import (
     Attachment,
     Button,
     Destination,
+    Param,
     Reply,
     RetryLater,
     TargetKind,
     Unreachable,
+    Where,
 )
 from bot.storage.models import Account, Entry, OutboxMessage
 from tests.discord_rig import TOKEN, answers, fake_discord, running

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_adapter.adapter import DiscordIncoming
 from bot.core import Core
-from bot.intake.inbox import DONE, WAITING, Event
-from bot.interface import ChatKind, Reply
+from bot.interface import ChatKind, Event, Reply
 from bot.settings import Settings
-from bot.storage.models import Entry, InboxEvent
+from bot.storage.models import DONE, WAITING, Entry, InboxEvent
 from tests.discord_rig import answers, fake_discord, running, working
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, EPHEMERAL, GUILD_ID, FakeDiscord
 

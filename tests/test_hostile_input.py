@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.commands.registry import Where
-from bot.core import APOLOGY, Core
-from bot.interface import Attachment, ChatKind
+from bot.context import APOLOGY
+from bot.core import Core
+from bot.interface import Attachment, ChatKind, Where
 from bot.reading import units
 from bot.settings import Limits
 from bot.storage.models import Challenge, Entry, Goal, NudgeState

@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_services
 from bot.clock import FixedClock
 from bot.commands import MODULES
 from bot.commands.registry import Registry
-from bot.core import APOLOGY, Core
+from bot.context import APOLOGY
+from bot.core import Core
 from bot.delivery.outbox import OutboxSender
 from bot.intake import inbox
-from bot.intake.inbox import Event, Taken
 from bot.intake.worker import Overran, Worker
-from bot.interface import Destination, Incoming, Reply
+from bot.interface import Destination, Event, Incoming, PlatformLimits, Reply, Taken
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.models import Entry, InboxEvent, OutboxMessage
 from tests.telegram_adapter import extra_commands
@@ -39,6 +39,8 @@ class StandIn:
     platform: str = PLATFORM
     said: dict[str, list[str]] = field(default_factory=dict)
     failing: bool = False  # every direct answer fails, as when the platform is down
+    pacing: PlatformLimits = field(default_factory=PlatformLimits)  # unpaced
+    open_dms_hint: str | None = None
 
     async def rebuild(self, payload: dict[str, Any]) -> Incoming | None:
         return Incoming(

@@ -9,19 +9,21 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bot.context import NudgeAsk
 from bot.delivery.outbox import OutboxSender
-from bot.domain import Kind
-from bot.progress.stats import Totals
+from bot.domain import Kind, Totals
+from bot.interface import PlatformLimits
 from bot.reminders.tick import tick
 from bot.storage.models import RuleFiring, ShownMessages
 from bot.voice import encouragement
-from bot.voice.facts import NudgeAsk
 from tests.support import Chat
 from tests.voice_lines import CONFIG, category_of, shipped_library
 
 
 class Phone:
     platform = "console"
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []  # (chat id, text)

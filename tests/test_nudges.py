@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.core import SilentVoice
+from bot.context import SilentVoice
 from bot.delivery.outbox import OutboxSender
-from bot.interface import Destination, Reply, Unreachable
+from bot.interface import Destination, PlatformLimits, Reply, Unreachable
 from bot.reminders import tick as dispatch
 from bot.reminders.scheduling import ScheduleError
 from bot.reminders.tick import tick
@@ -27,6 +27,8 @@ class Phone:
     """The platform side of an adapter: what it was asked to deliver."""
 
     platform = "console"
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
 
     def __init__(self, failures=()) -> None:
         self.sent: list[tuple[Destination, Reply]] = []

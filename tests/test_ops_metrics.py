@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.app import run_tick
 from bot.delivery.outbox import OutboxSender, enqueue
 from bot.intake import inbox
-from bot.interface import Destination, Reply, RetryLater
+from bot.interface import Destination, PlatformLimits, Reply, RetryLater
 from bot.ops.metrics_server import MetricsServer, serve_metrics
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -43,6 +43,8 @@ class Throttled:
     """A platform that answers the first send with 429."""
 
     platform = "metrics-test"
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
 
     def __init__(self) -> None:
         self.refusals = [RetryLater(5)]

@@ -6,11 +6,12 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select, update
 
 from bot.app import run_tick
-from bot.delivery.outbox import SENT, enqueue
+from bot.delivery.outbox import enqueue
 from bot.intake import inbox
 from bot.interface import Destination, Reply
 from bot.ops import retention
 from bot.storage.models import (
+    SENT,
     HandledMessage,
     InboxEvent,
     OutboxMessage,

@@ -3,13 +3,16 @@
 from sqlalchemy import select
 
 from bot.delivery.outbox import OutboxSender, enqueue
-from bot.interface import Destination, Reply, RetryLater, Unreachable
+from bot.groups.challenges import challenge_chat_of
+from bot.interface import Destination, PlatformLimits, Reply, RetryLater, Unreachable
 from bot.storage.models import Account, OutboxMessage
 from tests.support import Chat
 
 
 class FakeAdapter:
     platform = "console"
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
 
     def __init__(self, failures=()):
         self.sent: list[tuple[Destination, Reply]] = []
@@ -129,7 +132,7 @@ async def test_someone_with_closed_dms_is_asked_once_in_their_challenge_channel(
                 now=clock.now(),
             )
     adapter = ClosedDMs()
-    sender = OutboxSender(core.services.db, clock, adapter)
+    sender = OutboxSender(core.services.db, clock, adapter, reach_elsewhere=challenge_chat_of)
     await sender.drain_once()
     await sender.drain_once()
     [(where, ask)] = adapter.sent

@@ -1,9 +1,14 @@
 """The outbox sender keeps within each platform's limits: Telegram 30 a second overall, 1 a
 second per chat, 20 a minute per group; Discord 5 per 5 seconds per channel."""
 
+from adapters.discord_adapter.adapter import DiscordAdapter
+from adapters.telegram_adapter.adapter import PACING
 from bot.delivery.outbox import OutboxSender, enqueue
-from bot.delivery.pacing import LIMITS, Pacer
-from bot.interface import Destination, Reply
+from bot.delivery.pacing import Pacer
+from bot.interface import Destination, PlatformLimits, Reply
+
+# Each platform's limits as its adapter declares them.
+LIMITS = {"telegram": PACING, "discord": DiscordAdapter.pacing}
 
 
 class Stopwatch:
@@ -24,6 +29,8 @@ class Stopwatch:
 class Platform:
     def __init__(self, name: str, watch: Stopwatch) -> None:
         self.platform, self.watch = name, watch
+        self.pacing = LIMITS.get(name, PlatformLimits())
+        self.open_dms_hint = None
         self.sent: list[tuple[float, str]] = []
 
     async def send(self, destination: Destination, reply: Reply) -> None:

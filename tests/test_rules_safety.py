@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_services
 from bot.cli import main
+from bot.services import build_services
 from bot.settings import Settings
 from bot.voice import facts, rules
 from bot.voice.checks import ConfigError

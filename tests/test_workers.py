@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.app import build_services
 from bot.delivery.outbox import OutboxSender, claim
 from bot.reminders.scheduling import WEEKDAYS
 from bot.reminders.tick import tick
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.storage.models import Account, OutboxMessage, Reminder, User

@@ -9,11 +9,11 @@ import signal
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import build_services
 from bot.clock import FixedClock
 from bot.delivery.outbox import OutboxSender
-from bot.interface import Destination, Reply
+from bot.interface import Destination, PlatformLimits, Reply
 from bot.reminders.tick import tick
+from bot.services import build_services
 from bot.settings import Settings
 
 
@@ -21,6 +21,8 @@ class Recorder:
     """The platform: a line per message it accepted, in a file of its own."""
 
     platform = "console"
+    pacing = PlatformLimits()  # unpaced
+    open_dms_hint = None
 
     def __init__(self, path: str, die_after: int | None = None) -> None:
         self.path, self.die_after, self.accepted = Path(path), die_after, 0

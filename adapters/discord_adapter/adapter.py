@@ -21,7 +21,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import aiohttp
 import discord
@@ -29,13 +29,17 @@ import discord
 from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.translate import read_message
-from bot.core import APOLOGY, Core
-from bot.intake.inbox import Event
+from bot.context import APOLOGY
 from bot.interface import (
     Attachment,
     ChatKind,
+    CorePort,
     Destination,
+    Event,
     Incoming,
+    JsonDict,
+    PlatformLimits,
+    Rate,
     Reply,
     RetryLater,
     TargetKind,
@@ -123,13 +127,30 @@ class _Waiting:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+class Stored(TypedDict, total=False):
+    """An event's payload as this adapter stores it in the inbox."""
+
+    user_id: str
+    display_name: str
+    chat_id: str
+    server_id: str | None
+    message_id: str
+    text: str
+    addressed: bool
+    manages_server: bool | None
+    payload: str | None  # a button's command line
+    interaction: dict[str, Any] | None
+    attachments: list[dict[str, str]]
+
+
 class DiscordAdapter:
     platform = PLATFORM
     open_dms_hint = OPEN_DMS_HINT
+    pacing = PlatformLimits(per_chat=Rate(5, 5.0))  # Discord: 5 messages per 5 s per channel
 
     def __init__(
         self,
-        core: Core,
+        core: CorePort,
         settings: Settings,
         *,
         guild_ready_timeout: float = 2.0,
@@ -192,6 +213,11 @@ class DiscordAdapter:
         """For a process that only works the inbox: Discord's REST API for `answer` and the
         outbox, without joining the gateway (receivers do that). `close` ends it."""
         await self.client.login(self._token.get_secret_value())
+
+    async def stop_receiving(self) -> None:
+        """Nothing to stop: Discord's gateway keeps nothing for a bot that is away, so what
+        arrives until `close` is still stored (each event is in the inbox before Discord is
+        answered), and what the worker leaves unfinished waits there for the next start."""
 
     async def close(self) -> None:
         await self.client.close()
@@ -390,30 +416,33 @@ class DiscordAdapter:
 
     # -- the worker's hooks (docs/intake.md) -------------------------------------------------
 
-    async def rebuild(self, payload: dict[str, Any]) -> DiscordIncoming | None:
+    async def rebuild(self, payload: JsonDict) -> DiscordIncoming | None:
         """A stored event back as the core's `Incoming`, with its files fetched."""
-        private = payload.get("server_id") is None
-        manages = payload.get("manages_server")
+        # Only this adapter writes these payloads (`_payload`, and interactions and files
+        # added to it), so their shape is the one `Stored` names.
+        stored = cast(Stored, payload)
+        private = stored.get("server_id") is None
+        manages = stored.get("manages_server")
         files = []
-        for item in payload.get("attachments", ()):
+        for item in stored.get("attachments", ()):
             data = await self._download(item["url"])
             if data is not None:
                 is_image = (item.get("type") or "").startswith("image/")
                 files.append(Attachment(item["filename"], data, is_image))
         return DiscordIncoming(
             platform=PLATFORM,
-            user_id=payload["user_id"],
-            display_name=payload["display_name"],
-            chat_id=payload["chat_id"],
+            user_id=stored["user_id"],
+            display_name=stored["display_name"],
+            chat_id=stored["chat_id"],
             chat_kind=ChatKind.PRIVATE if private else ChatKind.GROUP,
-            server_id=payload.get("server_id"),
-            text=payload.get("text", ""),
+            server_id=stored.get("server_id"),
+            text=stored.get("text", ""),
             is_admin=None if private or manages is None else bool(manages),
-            payload=payload.get("payload"),
-            message_id=payload["message_id"],
-            addressed=payload.get("addressed", True),
+            payload=stored.get("payload"),
+            message_id=stored["message_id"],
+            addressed=stored.get("addressed", True),
             attachments=tuple(files),
-            interaction=payload.get("interaction"),
+            interaction=stored.get("interaction"),
             manages_server=manages,
         )
 

@@ -1,8 +1,9 @@
 """Slash commands generated from the core's registry.
 
-Each registry `Command` becomes one `app_commands.Command` whose options are its `Param`s:
-typed (string or integer), described, with choices where the core lists them. Discord hands
-the chosen values back separately; they are joined into the one text line the core reads
+Each registry command (`CommandInfo`) becomes one `app_commands.Command` whose options are
+its `Param`s: typed (string or integer), described, with choices where the core lists them
+(discord.py's own `rename`, `describe` and `choices`). Discord hands the chosen values back
+separately; they are joined into the one text line the core reads
 ("/run 5k 28:30"), in the order the registry declares them. The core still parses and
 checks everything, so a slash command and a typed one behave the same.
 """
@@ -16,7 +17,7 @@ from typing import Any, Concatenate
 import discord
 from discord import app_commands
 
-from bot.commands.registry import Command, Param, Registry, Where
+from bot.interface import CommandInfo, CommandList, Param, Where
 
 DESCRIPTION_LIMIT = 100  # characters, for a command and for an option
 CHOICE_LIMIT = 25
@@ -28,7 +29,7 @@ SlashCallback = Callable[Concatenate[discord.Interaction[Any], ...], Coroutine[A
 SlashCommand = app_commands.Command[Any, ..., None]
 
 
-def command_line(command: Command, values: list[object | None]) -> str:
+def command_line(command: CommandInfo, values: list[object | None]) -> str:
     """The text line for the core: the command and each given value, in registry order."""
     words = [f"/{command.name}"]
     words += [str(v).strip() for v in values if v is not None and str(v).strip()]
@@ -45,7 +46,7 @@ def _annotation(param: Param) -> Any:
     return kind if param.required else kind | None
 
 
-def _callback(command: Command, handler: LineHandler) -> SlashCallback:
+def _callback(command: CommandInfo, handler: LineHandler) -> SlashCallback:
     """A callback whose signature discord.py reads to build the options.
 
     Python names are p0, p1, … (any registry name works, even a keyword) and are renamed
@@ -71,21 +72,19 @@ def _callback(command: Command, handler: LineHandler) -> SlashCallback:
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = f"slash_{command.name}"
-    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
-        n: p.name for n, p in zip(names, command.params, strict=True)
-    }
-    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
-        n: _short(p.description) for n, p in zip(names, command.params, strict=True)
-    }
-    callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
-        n: [
-            app_commands.Choice(name=c, value=int(c) if p.kind is int else c)
-            for c in p.choices[:CHOICE_LIMIT]
-        ]
-        for n, p in zip(names, command.params, strict=True)
-        if p.choices
-    }
-    return callback
+    named = list(zip(names, command.params, strict=True))
+    callback = app_commands.rename(**{n: p.name for n, p in named})(callback)
+    callback = app_commands.describe(**{n: _short(p.description) for n, p in named})(callback)
+    return app_commands.choices(
+        **{
+            n: [
+                app_commands.Choice(name=c, value=int(c) if p.kind is int else c)
+                for c in p.choices[:CHOICE_LIMIT]
+            ]
+            for n, p in named
+            if p.choices
+        }
+    )(callback)
 
 
 _CONTEXTS = {
@@ -98,7 +97,7 @@ _CONTEXTS = {
 }
 
 
-def slash_command(command: Command, handler: LineHandler) -> SlashCommand:
+def slash_command(command: CommandInfo, handler: LineHandler) -> SlashCommand:
     slash: SlashCommand = app_commands.Command(
         name=command.name,
         description=_short(command.summary),
@@ -142,7 +141,7 @@ class RegistryTree(app_commands.CommandTree):
 
 
 def build_tree(
-    client: discord.Client, registry: Registry, handler: LineHandler
+    client: discord.Client, registry: CommandList, handler: LineHandler
 ) -> app_commands.CommandTree:
     tree = RegistryTree(client, handler)
     for command in registry:

@@ -51,19 +51,23 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
-from bot.commands.registry import Registry, Where
-from bot.core import Core
-from bot.intake.inbox import Event
 from bot.interface import (
     Attachment,
     ChatKind,
+    CommandList,
+    CorePort,
     Destination,
+    Event,
     Incoming,
+    JsonDict,
+    PlatformLimits,
+    Rate,
     Reply,
     RetryLater,
     TargetKind,
     TokenRejected,
     Unreachable,
+    Where,
 )
 from bot.settings import Settings
 
@@ -79,15 +83,28 @@ _COMMAND_NAME = r"[a-z0-9_]{1,32}"
 T = TypeVar("T")
 
 
+def telegram_group(chat_id: str) -> bool:
+    """Telegram gives groups, supergroups and channels negative ids."""
+    return chat_id.startswith("-")
+
+
+# Telegram's published limits, written once: about 30 messages a second overall, 1 a second
+# to one chat, 20 a minute to one group. The outbox sender keeps to them (`pacing`) before
+# PTB's rate limiter (`SendLimits`, the same figures by default) has to wait.
+OVERALL, PER_CHAT, PER_GROUP = Rate(30, 1.0), Rate(1, 1.0), Rate(20, 60.0)
+PACING = PlatformLimits(
+    overall=OVERALL, per_chat=PER_CHAT, per_group=PER_GROUP, is_group=telegram_group
+)
+
+
 @dataclass(frozen=True)
 class SendLimits:
-    """Telegram's flood limits (about 30 messages a second overall, 20 a minute in one
-    group) and how many 429s the rate limiter waits out before giving up on a message.
-    Other values are for tests and benchmarks."""
+    """PTB's rate limiter: Telegram's limits (`PACING`) and how many 429s it waits out
+    before giving up on a message. Other values are for tests and benchmarks."""
 
-    per_second: float = 30
-    per_group: float = 20
-    group_period_s: float = 60
+    per_second: float = OVERALL.count
+    per_group: float = PER_GROUP.count
+    group_period_s: float = PER_GROUP.per_s
     retries_on_429: int = 3
 
     def limiter(self) -> AIORateLimiter | None:
@@ -124,8 +141,10 @@ class Undelivered(Exception):
 
 class TelegramAdapter:
     platform = PLATFORM
+    open_dms_hint = None  # a private chat opens with /start, which the bot can't ask for
+    pacing = PACING
 
-    def __init__(self, core: Core, settings: Settings, *, limits: SendLimits | None = None):
+    def __init__(self, core: CorePort, settings: Settings, *, limits: SendLimits | None = None):
         if settings.telegram_token is None:
             raise ValueError("STEADY_TELEGRAM_TOKEN is not set")
         base_url = settings.telegram_base_url.rstrip("/")
@@ -277,7 +296,7 @@ class TelegramAdapter:
 
     # ------------------------------------------------------------ for the worker
 
-    async def rebuild(self, payload: dict[str, Any]) -> Incoming | None:
+    async def rebuild(self, payload: JsonDict) -> Incoming | None:
         """A stored update's `Incoming`; None when there is nothing for the core (a message
         for another bot, a group's move to a supergroup, a file that could not be fetched)."""
         await self.ready.wait()  # the inbox may hold work from before this start
@@ -469,7 +488,7 @@ class TelegramAdapter:
         )
 
 
-def menu(registry: Registry, where: Where, *, admin: bool = True) -> list[BotCommand]:
+def menu(registry: CommandList, where: Where, *, admin: bool = True) -> list[BotCommand]:
     """The commands for one kind of chat, as Telegram's menu wants them."""
     return [
         BotCommand(cmd.name, cmd.summary[:256])
@@ -556,7 +575,7 @@ async def _retrying(what: str, action: Callable[[], Awaitable[T]]) -> T:
             delay = min(delay * 2, 30.0)
 
 
-def _polling_failed(exc: TelegramError) -> None:
+def _polling_failed(exc: TelegramError | OSError) -> None:
     log.warning("polling the Telegram Bot API failed (%s); PTB retries with backoff", exc)
 
 

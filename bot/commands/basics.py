@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
+from bot.interface import Param
 from bot.progress.stats import REST_DAY_WINDOW
 
 SECTION = "Start"

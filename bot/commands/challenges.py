@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.commands.registry import Param, Where, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import Units
 from bot.groups import challenges as ch
 from bot.groups.group import day_end, group_of, local_today, next_digest_at
+from bot.interface import Param, Where
 from bot.storage.models import Challenge, ChallengeMember, Group
 
 SECTION = "Challenges"

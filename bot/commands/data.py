@@ -8,9 +8,9 @@ from collections import Counter
 
 from sqlalchemy import ColumnElement, func, select
 
-from bot.commands.registry import Where, command
-from bot.core import Context, UserError
-from bot.interface import Attachment, Button, Reply
+from bot.commands.registry import command
+from bot.context import Context, UserError
+from bot.interface import Attachment, Button, Reply, Where
 from bot.progress.erasure import erase
 from bot.progress.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
 from bot.progress.stats import live_entries

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
+from bot.interface import Param
 
 SECTION = "Settings"
 

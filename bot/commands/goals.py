@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import Kind
+from bot.interface import Param
 from bot.progress import formatting
 from bot.progress.stats import day_and_week_totals, goal_percent, goals_of
 from bot.reading import parsing

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from bot.commands.registry import Param, Where, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.groups import linking
+from bot.interface import Param, Where
 from bot.storage.accounts import person_of
 from bot.storage.models import Account, LinkCode
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select
 
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import KINDS, NewEntry, RunValue, StrengthValue, Units, WaterValue
-from bot.interface import Button, Reply
+from bot.interface import Button, Param, Reply
 from bot.progress import formatting
 from bot.progress.stats import progress_of
 from bot.reading import parsing
@@ -73,7 +73,7 @@ def logged_reply(ctx: Context, entry: StoredEntry, buttons: tuple[Button, ...] =
         # `Voice.after_log` (bot/core.py) still names the ORM `Entry`; it is handed this row,
         # which bot/voice/steady_voice.py reads as an `EntryLike`. The ignore goes when the
         # protocol says so.
-        line = ctx.services.voice.after_log(ctx, entry, progress)  # type: ignore[arg-type]
+        line = ctx.services.voice.after_log(ctx, entry, progress)
         if line:
             lines.append(f"_{line}_")
     return Reply("\n".join(lines), buttons=buttons)

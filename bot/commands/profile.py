@@ -6,10 +6,11 @@ import difflib
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import Units
 from bot.groups.group import group_of, set_group_tz
+from bot.interface import Param
 from bot.reminders.tick import reschedule
 
 SECTION = "Settings"

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, select
 
 from bot.commands.basics import STREAK_RULE
-from bot.commands.registry import Param, command
-from bot.core import Context, UserError
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import Kind, Period, Units
-from bot.interface import Attachment, Reply
+from bot.interface import Attachment, Param, Reply
 from bot.progress import charts, formatting
 from bot.progress.charts import CHART_SPANS
 from bot.progress.records import PACE_DISTANCES_M, RunRecord, records

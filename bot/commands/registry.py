@@ -7,36 +7,13 @@ the modules that `bot.commands.build_registry` names. Nothing registers at impor
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.interface import Reply
-
-if TYPE_CHECKING:
-    from bot.core import Context
-
-Result = list[Reply] | Reply | str | None
-Handler = Callable[["Context", str], Result]
-
-
-class Where(enum.StrEnum):
-    ANY = "any"
-    PRIVATE = "private"
-    GROUP = "group"
-
-
-@dataclass(frozen=True)
-class Param:
-    """One typed option, so Discord can offer a form; the core still receives one text line."""
-
-    name: str
-    description: str
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    kind: type = str  # str or int
+from bot.context import Handler
+from bot.interface import Param, Where
 
 
 @dataclass(frozen=True)

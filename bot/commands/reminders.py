@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from bot.commands.registry import Param, Where, command
-from bot.core import Context, UserError
-from bot.delivery.outbox import PENDING
+from bot.commands.registry import command
+from bot.context import Context, UserError
 from bot.domain import Kind
+from bot.interface import Param, Where
 from bot.reading import timeparsing
 from bot.reminders.scheduling import Schedule, next_fire, window_text
-from bot.storage.models import NudgeState, OutboxMessage, Reminder
+from bot.storage.models import PENDING, NudgeState, OutboxMessage, Reminder
 
 SECTION = "Reminders"
 MAX_SNOOZE = timedelta(hours=24)

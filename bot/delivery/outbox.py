@@ -16,16 +16,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.delivery.pacing import LIMITS, Pacer, PlatformLimits
+from bot.delivery.pacing import Pacer
 from bot.interface import (
     Destination,
+    PlatformLimits,
     Reply,
     RetryLater,
     Sender,
@@ -36,11 +38,9 @@ from bot.interface import (
 from bot.ops import metrics
 from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import Account, OutboxMessage
+from bot.storage.models import DEAD, PENDING, SENT, Account, OutboxMessage
 
 log = logging.getLogger("steady.outbox")
-
-PENDING, SENT, DEAD = "pending", "sent", "dead"
 
 
 def enqueue(
@@ -65,7 +65,11 @@ def enqueue(
         "created_at": now,
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing())
+    # An INSERT's result is a CursorResult, which counts the rows it wrote.
+    result = cast(
+        CursorResult[Any],
+        session.execute(insert(OutboxMessage).values(**values).on_conflict_do_nothing()),
+    )
     return bool(result.rowcount)
 
 
@@ -143,9 +147,13 @@ def backoff_s(attempts: int) -> float:
     return float(min(5 * 2**attempts, 3600))
 
 
+# Where to reach someone direct messages can't: (session, user id, platform, now) -> chat id.
+ChatFinder = Callable[[Session, int, str, datetime], str | None]
+
+
 class OutboxSender:
     """Drains one platform's messages through its adapter, within the platform's limits
-    (bot.delivery.pacing: an adapter may declare its own as `pacing`)."""
+    (the adapter's `pacing`; `pacing` given here overrides it, for tests and benchmarks)."""
 
     def __init__(
         self,
@@ -160,16 +168,17 @@ class OutboxSender:
         pacing: PlatformLimits | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        reach_elsewhere: ChatFinder | None = None,
     ) -> None:
         self.db, self.clock, self.adapter = db, clock, adapter
+        self.reach_elsewhere = reach_elsewhere
         self.batch, self.lease_s, self.max_attempts, self.poll_s = (
             batch,
             lease_s,
             max_attempts,
             poll_s,
         )
-        limits = pacing or getattr(adapter, "pacing", None) or LIMITS.get(adapter.platform)
-        self.pacer = Pacer(limits or PlatformLimits(), monotonic)
+        self.pacer = Pacer(pacing or adapter.pacing, monotonic)
         self.sleep = sleep
 
     async def drain_once(self) -> int:
@@ -275,14 +284,12 @@ class OutboxSender:
 
     def _ask_to_open_dms(self, session: Session, account: Account, failed: Claimed) -> None:
         """Once per time someone becomes unreachable, and only where the platform has a way
-        back (Discord's DM setting): say so in their challenge's channel, if they have one."""
-        from bot.groups.challenges import challenge_chat_of
-
-        hint = getattr(self.adapter, "open_dms_hint", None)
+        back (Discord's DM setting): say so in the chat `reach_elsewhere` finds (the wiring
+        gives their challenge's channel, bot.groups.challenges.challenge_chat_of), if any."""
+        hint = self.adapter.open_dms_hint
         now = self.clock.now()
-        chat_id = (
-            challenge_chat_of(session, account.user_id, account.platform, now) if hint else None
-        )
+        find = self.reach_elsewhere
+        chat_id = find(session, account.user_id, account.platform, now) if hint and find else None
         if chat_id is None:
             return
         text = (

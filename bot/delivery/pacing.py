@@ -1,10 +1,11 @@
 """Sending within each platform's published limits, so a fan-out of nudges never trips them.
 
-Telegram allows about 30 messages a second overall, 1 a second to one chat and 20 a minute
-to one group; Discord 5 per 5 seconds to one channel. `Pacer` keeps a sliding window of
-recent sends for the whole platform and for each chat. When the whole platform is at its
-limit, the sender waits (briefly); when only one chat is, that message is put back for
-later and the others go on. Hand-written rather than aiolimiter's, because the sender
+Each adapter declares its platform's published limits as its `pacing` (a `PlatformLimits`,
+bot/interface.py): Telegram's are about 30 messages a second overall, 1 a second to one chat
+and 20 a minute to one group; Discord's 5 per 5 seconds to one channel. `Pacer` keeps a
+sliding window of recent sends for the whole platform and for each chat. When the whole
+platform is at its limit, the sender waits (briefly); when only one chat is, that message is
+put back for later and the others go on. Hand-written rather than aiolimiter's, because the sender
 needs to ask "may this chat send now?" without blocking, and tests need their own clock.
 """
 
@@ -13,41 +14,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    per_s: float
-
-
-def _never_a_group(chat_id: str) -> bool:
-    return False
-
-
-def telegram_group(chat_id: str) -> bool:
-    """Telegram gives groups, supergroups and channels negative ids."""
-    return chat_id.startswith("-")
-
-
-@dataclass(frozen=True)
-class PlatformLimits:
-    overall: Rate | None = None
-    per_chat: Rate | None = None
-    per_group: Rate | None = None  # instead of per_chat, for group chats
-    is_group: Callable[[str], bool] = field(default=_never_a_group)
-
-
-LIMITS: dict[str, PlatformLimits] = {
-    "telegram": PlatformLimits(
-        overall=Rate(30, 1.0),
-        per_chat=Rate(1, 1.0),
-        per_group=Rate(20, 60.0),
-        is_group=telegram_group,
-    ),
-    "discord": PlatformLimits(per_chat=Rate(5, 5.0)),
-}
+from bot.interface import PlatformLimits, Rate
 
 
 class _Window:

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core import UserError
+from bot.context import UserError
 from bot.domain import Kind, Period, Units
 from bot.progress.formatting import bar
 from bot.progress.stats import sum_or_zero

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from bot.core import Services
+from bot.context import Services
 from bot.delivery.outbox import enqueue
 from bot.domain import Units
 from bot.groups import challenges as ch

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.delivery.outbox import PENDING
+from bot.context import Context
 from bot.interface import Incoming
 from bot.reminders.scheduling import Schedule, next_fire
-from bot.storage.models import Challenge, Group, OutboxMessage
-
-if TYPE_CHECKING:  # bot.core asks this module to move chats
-    from bot.core import Context
+from bot.storage.models import PENDING, Challenge, Group, OutboxMessage
 
 log = logging.getLogger("steady.groups")
 

@@ -45,12 +45,12 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from bot.clock import Clock
-from bot.core import HOLD_S, Core, Overran, Services, report_overrun
-from bot.intake.inbox import Taken
-from bot.interface import Incoming, Reply
+from bot.context import Services
+from bot.core import HOLD_S, Core, Overran, report_overrun
+from bot.interface import Incoming, Reply, Taken
 from bot.settings import Settings
 
 log = logging.getLogger("steady.core_process")
@@ -134,7 +134,8 @@ class RemoteCore(Core):
             link = self._link
             assert link is not None
             try:
-                return await link.call(work.__name__, *args)
+                # What `work` returned in the child, unpickled: pickle keeps no types.
+                return cast(T, await link.call(work.__name__, *args))
             except Overran:
                 self._replace()
                 raise
@@ -248,8 +249,9 @@ class _Link:
             self._lost()
 
     def _start_clock(self, key: int, platform: str, chat_id: str, command: str) -> None:
-        overran = (self._overran, key, platform, chat_id, command)
-        self._clocks[key] = asyncio.get_running_loop().call_later(self.budget_s, *overran)
+        self._clocks[key] = asyncio.get_running_loop().call_later(
+            self.budget_s, self._overran, key, platform, chat_id, command
+        )
 
     def _stop_clock(self, key: int) -> None:
         clock = self._clocks.pop(key, None)
@@ -285,7 +287,10 @@ class _Link:
 
     async def _read(self) -> tuple[Any, ...]:
         head = await self.reader.readexactly(_LENGTH.size)
-        return pickle.loads(await self.reader.readexactly(_LENGTH.unpack(head)[0]))
+        # A frame is a tuple the other side pickled; pickle keeps no types.
+        return cast(
+            tuple[Any, ...], pickle.loads(await self.reader.readexactly(_LENGTH.unpack(head)[0]))
+        )
 
     def _write(self, frame: tuple[Any, ...]) -> None:
         data = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
@@ -343,7 +348,7 @@ class _Child:
         head = self.stream.read(_LENGTH.size)
         if len(head) < _LENGTH.size:
             return None
-        return pickle.loads(self.stream.read(_LENGTH.unpack(head)[0]))
+        return cast(tuple[Any, ...], pickle.loads(self.stream.read(_LENGTH.unpack(head)[0])))
 
 
 class _Forward(logging.Handler):
@@ -379,8 +384,8 @@ def _serve(
     for name, level in levels.items():
         logging.getLogger(name or None).setLevel(level)
     try:
-        from bot.app import build_services
         from bot.reading.units import registry
+        from bot.services import build_services
 
         core = factory(build_services(settings, clock, migrate=False))
         registry()  # preloaded: this process reads quantities, and pint takes ~0.4 s to load

@@ -7,7 +7,6 @@ and the statements on the `inbox` table; adapters reach them only through the co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,26 +14,11 @@ from sqlalchemy import Connection, Integer, and_, bindparam, exists, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.interface import Reply, reply_to_dict
+from bot.interface import Event, Reply, Taken, reply_to_dict
 from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import InboxEvent, OutboxMessage
+from bot.storage.models import DONE, FAILED, WAITING, WORKING, InboxEvent, OutboxMessage
 from bot.storage.prepared import Prepared
-
-WAITING, WORKING, DONE, FAILED = "waiting", "working", "done", "failed"
-
-
-@dataclass(frozen=True)
-class Event:
-    """One platform event as an adapter hands it over. `payload` is the adapter's own JSON
-    (only that adapter reads it back); `chat_key` ("telegram:123") keeps a chat's events in
-    order; `user_key` ("telegram:456") finds a person's events when they ask to be deleted."""
-
-    platform: str
-    event_id: str
-    chat_key: str
-    user_key: str | None
-    payload: dict[str, Any]
 
 
 def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
@@ -63,22 +47,6 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
 MAX_TRIES = 3  # a failure of the core itself is tried this often, then parked
 
 
-@dataclass(frozen=True)
-class Taken:
-    """An event a worker holds (its row is `working` until `lease_until`)."""
-
-    id: int
-    platform: str
-    event_id: str
-    chat_key: str
-    payload: dict[str, Any]
-    tries: int
-
-    @property
-    def chat_id(self) -> str:
-        return self.chat_key.partition(":")[2]
-
-
 def reply_key(platform: str, event_id: str, index: int) -> str:
     """The outbox key of an event's reply: the worker sends it itself, and marks it sent."""
     return f"reply:{platform}:{event_id}:{index}"
@@ -88,7 +56,7 @@ _inbox = InboxEvent.__table__
 _older = _inbox.alias("older")
 
 
-def _claim_statement(postgres: bool) -> Prepared:
+def _claim_statement(postgres: bool) -> Prepared[tuple[Any, ...]]:
     """Only the oldest unfinished event of a chat can be taken, so a chat's events run one
     at a time, in arrival order, on whichever worker; a `working` row whose lease ran out
     (its worker died) is taken again."""
@@ -191,7 +159,7 @@ def _held_insert(postgres: bool) -> Any:
 _HELD = {False: Prepared(_held_insert(False)), True: Prepared(_held_insert(True))}
 
 
-def _done_and_held() -> Prepared:
+def _done_and_held() -> Prepared[tuple[Any, ...]]:
     """PostgreSQL: `_DONE` as a CTE of the first reply's insert, one round trip for both."""
     done = (
         update(_inbox)

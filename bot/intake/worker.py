@@ -20,13 +20,14 @@ import dataclasses
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from bot.core import APOLOGY, HOLD_S, Core, Overran
+from bot.context import APOLOGY
+from bot.core import HOLD_S, Core, Overran
 from bot.intake import inbox
 from bot.intake.core_process import CoreGone
-from bot.intake.inbox import Taken, reply_key
-from bot.interface import Destination, Incoming, Reply
+from bot.intake.inbox import reply_key
+from bot.interface import Adapter, Destination, Incoming, Reply, Taken
 from bot.ops.metrics import EVENTS_FAILED, EVENTS_HANDLED, HANDLE_SECONDS
 
 log = logging.getLogger("steady.worker")
@@ -36,29 +37,13 @@ LEASE_S = 60.0  # an event a worker holds longer than this may be taken by anoth
 POLL_S = 0.5  # how often the inbox is looked at when nothing says there is work
 
 
-class Receiver(Protocol):
-    """What an adapter that receives offers the worker (see docs/intake.md)."""
-
-    platform: str
-
-    async def rebuild(self, payload: dict[str, Any]) -> Incoming | None: ...
-
-    async def is_admin(self, incoming: Incoming) -> bool: ...
-
-    async def answer(self, incoming: Incoming, replies: list[Reply]) -> None: ...
-
-    async def send(self, destination: Destination, reply: Reply) -> None: ...
-
-    async def stop_receiving(self) -> None: ...
-
-
 class Worker:
     """Works through the inbox for the adapters given, until `stop`."""
 
     def __init__(
         self,
         core: Core,
-        receivers: Sequence[Receiver],
+        receivers: Sequence[Adapter],
         *,
         role: str = "all",
         places: int = PLACES,
@@ -191,7 +176,7 @@ class Worker:
         HANDLE_SECONDS.observe(time.perf_counter() - started)
 
     async def _answer(
-        self, receiver: Receiver, event: Taken, incoming: Incoming, replies: list[Reply]
+        self, receiver: Adapter, event: Taken, incoming: Incoming, replies: list[Reply]
     ) -> None:
         keys = [reply_key(event.platform, event.event_id, i) for i in range(len(replies))]
         try:
@@ -209,9 +194,7 @@ class Worker:
         else:
             self._mark_sent(keys)
 
-    async def _failed(
-        self, receiver: Receiver, event: Taken, exc: Exception, *, park: bool
-    ) -> None:
+    async def _failed(self, receiver: Adapter, event: Taken, exc: Exception, *, park: bool) -> None:
         # The error's name and message only: never the person's text.
         error = f"{type(exc).__name__}: {exc}"[:300]
         apology = Reply(APOLOGY)

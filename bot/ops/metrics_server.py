@@ -21,11 +21,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.outbox import PENDING
-from bot.intake.inbox import FAILED, WAITING, WORKING
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.models import InboxEvent, OutboxMessage
+from bot.storage.models import FAILED, PENDING, WAITING, WORKING, InboxEvent, OutboxMessage
 
 log = logging.getLogger("steady.metrics")
 

@@ -25,11 +25,12 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select
 
-from bot.core import Services
-from bot.delivery.outbox import DEAD, SENT
-from bot.intake.inbox import DONE
+from bot.context import Services
 from bot.storage.db import Database
 from bot.storage.models import (
+    DEAD,
+    DONE,
+    SENT,
     HandledMessage,
     InboxEvent,
     OutboxMessage,

@@ -10,9 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, select, update
 
-from bot.intake.inbox import FAILED, WAITING
 from bot.storage.db import Database
-from bot.storage.models import InboxEvent
+from bot.storage.models import FAILED, WAITING, InboxEvent
 
 EXAMPLE = "steady inbox retry 42   (or: steady inbox retry all)"
 

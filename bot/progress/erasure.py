@@ -17,11 +17,10 @@ from sqlalchemy import or_, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.core import Context, Services
-from bot.delivery.outbox import PENDING
+from bot.context import Context, Services
 from bot.groups.digests import NotAPost, recompose
 from bot.interface import Reply, reply_to_dict
-from bot.storage.models import OutboxMessage
+from bot.storage.models import PENDING, OutboxMessage
 from bot.storage.ownership import Traces, erase_user
 
 log = logging.getLogger("steady.erasure")

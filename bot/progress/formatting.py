@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from bot.domain import KINDS, Kind, Period, Units
-from bot.progress.stats import KindTotals, Totals, goal_done
+from bot.domain import KINDS, Kind, KindTotals, Period, Totals, Units
+from bot.progress.stats import goal_done
 from bot.reading import units as u
 from bot.storage.rows import EntryLike, GoalLike
 

@@ -8,54 +8,20 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import cast
 
 from sqlalchemy import ColumnElement, bindparam, case, func, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
-from bot.domain import KINDS, Kind, Period
+from bot.context import Progress
+from bot.domain import KINDS, Kind, KindTotals, Period, Totals
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import GoalLike, StoredGoal
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
-
-
-@dataclass
-class KindTotals:
-    sessions: int = 0
-    distance_m: float = 0.0
-    duration_s: float = 0.0
-    volume_ml: float = 0.0
-    # Distance of the entries that carry a time: an average pace must leave untimed runs out.
-    timed_distance_m: float = 0.0
-
-    def add(self, other: KindTotals) -> None:
-        self.sessions += other.sessions
-        self.distance_m += other.distance_m
-        self.duration_s += other.duration_s
-        self.volume_ml += other.volume_ml
-        self.timed_distance_m += other.timed_distance_m
-
-
-@dataclass
-class Totals:
-    """Per-kind sums over a span of local days."""
-
-    by_kind: dict[Kind, KindTotals] = field(default_factory=lambda: {k: KindTotals() for k in Kind})
-
-    def __getitem__(self, kind: Kind) -> KindTotals:
-        return self.by_kind[kind]
-
-    def add(self, other: Totals) -> None:
-        for kind in Kind:
-            self.by_kind[kind].add(other[kind])
-
-    @property
-    def active(self) -> bool:
-        return any(t.sessions for t in self.by_kind.values())
 
 
 def week_start(day: date) -> date:
@@ -358,17 +324,6 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
         current_streak=current,
         longest_streak=longest,
     )
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Today's and this week's totals with the person's goals: what a log's reply shows and
-    what the voice's facts start from, read once per log."""
-
-    today: date
-    day: Totals
-    week: Totals
-    goals: dict[Kind, StoredGoal]
 
 
 def progress_of(db: Db, user_id: int, today: date) -> Progress:

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.commands.log import water_buttons
-from bot.domain import Kind, Period, Units
+from bot.domain import Kind, Period, Totals, Units
 from bot.interface import Button, Reply
 from bot.progress import formatting
-from bot.progress.stats import Totals
 from bot.reading import units as u
 from bot.reminders.scheduling import clock
 from bot.storage.rows import GoalLike

@@ -37,18 +37,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.core import Services
+from bot.context import NudgeAsk, Services
 from bot.delivery.outbox import Outgoing, enqueue_many
-from bot.domain import Kind, Units
+from bot.domain import Kind, KindTotals, Totals, Units
 from bot.interface import Destination
 from bot.ops import metrics
-from bot.progress.stats import KindTotals, Totals, sum_or_zero, week_start
+from bot.progress.stats import sum_or_zero, week_start
 from bot.reminders import nudges
 from bot.reminders.scheduling import Schedule, ScheduleError, in_window, next_fire
 from bot.storage import bulk
 from bot.storage.bulk import among
 from bot.storage.models import Account, Entry, Goal, NudgeState, OutboxMessage, Reminder, User
-from bot.voice.facts import NudgeAsk
 
 log = logging.getLogger("steady.dispatch")
 

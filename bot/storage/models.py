@@ -28,6 +28,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+# An outbox message's status, and an inbox event's state.
+PENDING, SENT, DEAD = "pending", "sent", "dead"
+WAITING, WORKING, DONE, FAILED = "waiting", "working", "done", "failed"
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -47,8 +47,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.domain import KINDS, Kind, Period
-from bot.progress.stats import REST_DAY_WINDOW, Progress, Totals, goal_done, streaks, week_start
+from bot.context import NudgeAsk, Progress
+from bot.domain import KINDS, Kind, Period, Totals
+from bot.progress.stats import REST_DAY_WINDOW, goal_done, streaks, week_start
 from bot.storage.accounts import Person
 from bot.storage.models import Entry, User
 from bot.storage.prepared import Db, Prepared
@@ -180,22 +181,6 @@ def sample(scope: Scope) -> Facts:
 
 def _zero(value: object) -> object:
     return type(value)()  # 0, 0.0, '' or False
-
-
-@dataclass(frozen=True, slots=True)
-class NudgeAsk:
-    """One nudge of a batch the voice is asked a line for, with what the dispatcher knows
-    already, so the voice need not read it again."""
-
-    user_id: int
-    name: str
-    units: str  # 'metric' or 'imperial'
-    encourage: bool  # False: the person turned encouragement lines off
-    kind: Kind  # what the nudge is about
-    local: datetime  # the nudge's moment in the person's zone: gives today, hour and weekday
-    day: Totals  # that local day's totals
-    week: Totals  # Monday up to that day
-    goals: Mapping[Kind, GoalLike]
 
 
 # --- after a log and in a nudge -----------------------------------------------------------

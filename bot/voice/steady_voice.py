@@ -21,24 +21,21 @@ import random
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock, SystemClock
+from bot.context import Context, NudgeAsk, Progress
 from bot.domain import Units
-from bot.progress.stats import Progress, progress_of
+from bot.progress.stats import progress_of
 from bot.storage.prepared import Db
 from bot.storage.rows import EntryLike
 from bot.voice import facts as f
 from bot.voice.checks import ConfigError, Problem, read_toml
 from bot.voice.encouragement import Library, choose, load_library
-from bot.voice.facts import Facts, NudgeAsk, Scope
+from bot.voice.facts import Facts, Scope
 from bot.voice.memory import Audience, Memory
 from bot.voice.rules import Rule, Rulebook, load_rulebook
-
-if TYPE_CHECKING:
-    from bot.core import Context
 
 log = logging.getLogger("steady.voice")
 

@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from adapters.telegram_adapter import SendLimits, TelegramAdapter
-from bot.app import build_services
 from bot.clock import FixedClock
 from bot.commands import MODULES
 from bot.commands.registry import Registry
-from bot.core import Context, Core
+from bot.context import Context, NudgeAsk
+from bot.core import Core
 from bot.delivery.outbox import OutboxSender
 from bot.intake.worker import Worker
+from bot.services import build_services
 from bot.settings import Settings
 from bot.storage.models import Entry
-from bot.voice.facts import NudgeAsk
 from tests.fakes.bot_api import TOKEN, FakeBotAPI, Sent
 from tests.telegram_adapter import extra_commands
 

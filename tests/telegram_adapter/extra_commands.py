@@ -8,7 +8,7 @@ import threading
 import time
 
 from bot.commands.registry import command
-from bot.core import Context
+from bot.context import Context
 from bot.interface import Attachment, Button, Reply, TargetKind
 
 # The smallest valid PNG: one transparent pixel.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.clock import FixedClock
-from bot.commands.registry import Where
+from bot.interface import Where
 from bot.storage.models import Entry
 from tests.fakes.bot_api import BOT_USERNAME, FakeBotAPI
 from tests.telegram_adapter import extra_commands

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import FixedClock
-from bot.core import APOLOGY, Core
+from bot.context import APOLOGY
+from bot.core import Core
 from bot.storage.models import Account, Entry
 from tests.fakes.bot_api import FakeBotAPI
 from tests.telegram_adapter.conftest import ANA, build_telegram_core, running
