@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from bot.context import APOLOGY
 from bot.core import Core
-from bot.interface import Attachment, ChatKind, Where
+from bot.interface import Attachment, ChatKind, Where, clean_text
 from bot.reading import units
 from bot.settings import Limits
 from bot.storage.models import Challenge, Entry, Goal, NudgeState
@@ -212,7 +212,8 @@ def test_plain_words_and_names_with_hostile_text_are_answered_safely(
     private = Chat(hostile_core, "ana", name=name)
     for line in (text, f"ran {text}", f"drank {text}", f"did {text}", f"/run 5k {text}"):
         replies = private.replies(line)
-        assert replies or not line.strip(), f"no reply to {line!r}"
+        # What is left once NUL bytes are cleaned away may be nothing: nothing to answer.
+        assert replies or not clean_text(line).strip(), f"no reply to {line!r}"
         assert_said_safely(replies, line, caplog)
     assert_nothing_implausible_stored(hostile_core)
 
