@@ -30,6 +30,17 @@ chat and command, never the text) and counted, the child is killed (it ignores S
 which belongs to the main process's orderly stop) and a new one started. The message is not
 tried again: its `handle_async` raises `Overran` at once. Messages queued behind it had not
 started, so they go to the new child, without using up their one more try.
+
+Why a socket of our own rather than the standard library's pools: a `ProcessPoolExecutor`
+or `multiprocessing.Pool` cannot replace the one worker that is stuck on one task (the
+watchdog's whole point) without ending every task in flight, and neither says when a task
+*starts*, which is when its budget must start; their queues also pickle through a feeder
+thread in this process, the very interpreter lock this module exists to avoid. Log records
+ride the same socket as frames for the same reason (a `QueueHandler` would need a queue and
+its thread beside it). Whether the process pays is measured, not assumed: on SQLite, with
+the inbox, `bench/intake.py --quick` gave 482–528 updates/s with it and 289–357 with the
+core in threads (same minutes, a loaded two-CPU machine), so `steady run` keeps it on by
+default there (`STEADY_CORE_PROCESS` overrides).
 """
 
 from __future__ import annotations
