@@ -129,7 +129,8 @@ async def run_forever(settings: Settings) -> int:
     from bot.ops.metrics_server import serve_metrics
 
     work.append(asyncio.ensure_future(serve_metrics(settings, core.services.db, role=core.role)))
-    log.info("steady run as %s", _ROLE_SAYS[role])
+    if role != "all":  # all-in-one is what `steady run` always was: nothing to say
+        log.info("steady run as %s", _ROLE_SAYS[role])
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait([*work, stopping], return_when=asyncio.FIRST_COMPLETED)
@@ -163,7 +164,6 @@ async def run_forever(settings: Settings) -> int:
 
 
 _ROLE_SAYS = {
-    "all": "all-in-one (receive and work)",
     "receive": "a receiver: platform events into the inbox only",
     "work": "a worker: the inbox, the minute tick and the outbox",
 }
