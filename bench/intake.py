@@ -8,6 +8,13 @@ the core in its own process (two or more CPUs), on PostgreSQL one worker with th
 threads. Telegram's flood limits are lifted (the echo bot has none). Targets: SQLite
 >= 0.9x the echo bot, PostgreSQL (one worker) >= 0.45x.
 
+On PostgreSQL it also runs the split deployment as separate processes: one `steady run
+--role receive` and 1 or 4 `steady run --role work`, each figure a median of 3 as well. Their
+CPU seconds (from /proc: the Steady processes, the database's backends serving them, and this
+process, which plays Telegram) say per event where the time goes, and from that what 4
+workers would need to reach 2x one worker on a machine with more cores. Target: 4 workers
+>= 1.3x one worker on this machine.
+
     python bench/intake.py                                  # SQLite
     python bench/intake.py --database-url postgresql+psycopg://...   # PostgreSQL
     python bench/intake.py --quick
@@ -20,10 +27,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,10 +47,140 @@ from bot.app import adapters_core, core_in_process, usable_cpus, use_core_thread
 from bot.intake.core_process import RemoteCore
 from bot.intake.worker import Worker
 from bot.settings import Settings
+from bot.storage.db import Database
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
+from tests.support import empty_all_tables
 
 ROUNDS = 3
 TARGETS = {"SQLite": 0.9, "PostgreSQL": 0.45}
+SCALE_TARGET = 1.3  # 4 workers against 1, on this machine
+REPO = Path(__file__).resolve().parent.parent
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * TICK_S
+
+
+def backends_of(database: str) -> list[int]:
+    """The PostgreSQL server processes serving `database` (their titles name it); the
+    server's own background processes are not counted."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {database} " in title:
+            found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Split:
+    """One round of the split deployment: its rate and CPU seconds per event, by part."""
+
+    rate: float
+    cpu_ms: dict[str, float]  # receiver, workers, database, telegram: CPU ms per event
+
+
+async def split_rate(count: int, database_url: str, workers: int) -> Split:
+    """One receiver and `workers` workers as `steady run` processes on an empty database."""
+    db = Database(database_url)
+    db.upgrade()
+    empty_all_tables(db.engine)
+    db.dispose()
+    fake = await FakeBotAPI().start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STEADY_")}
+    env.update(
+        STEADY_DATABASE_URL=database_url,
+        STEADY_TELEGRAM_TOKEN=TOKEN,
+        STEADY_TELEGRAM_BASE_URL=fake.base_url,
+        STEADY_TELEGRAM_FLOOD_LIMITS="false",
+        STEADY_LOG_LEVEL="ERROR",
+    )
+    roles = ["receive"] + ["work"] * workers
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            cwd=REPO,
+            env=env | {"STEADY_ROLE": role},
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for role in roles
+    ]
+    try:
+        # Warm up (imports, connections, the first statements prepared), then time.
+        await timed(fake, 50)
+        fake.sent.clear()
+        name = make_url(database_url).database or ""
+        steady = [cpu_seconds(p.pid) for p in processes]
+        server = {pid: cpu_seconds(pid) for pid in backends_of(name)}
+        here = time.process_time()
+        rate = await timed(fake, count)
+        here = time.process_time() - here
+        steady = [cpu_seconds(p.pid) - before for p, before in zip(processes, steady, strict=True)]
+        # Backends that were there before, and any opened since (counted from nothing).
+        server_s = sum(cpu_seconds(pid) - server.get(pid, 0.0) for pid in backends_of(name))
+        per_event = 1000 / count
+        return Split(
+            rate,
+            {
+                "receiver": steady[0] * per_event,
+                "workers": sum(steady[1:]) * per_event,
+                "database": server_s * per_event,
+                "telegram": here * per_event,
+            },
+        )
+    finally:
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                await asyncio.to_thread(process.wait, 15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                await asyncio.to_thread(process.wait)
+        await fake.close()
+
+
+def print_split(count: int, database_url: str, one: list[Split], four: list[Split]) -> None:
+    """The two split figures, and what 4 workers would need to reach 2x one worker."""
+    r1 = statistics.median(s.rate for s in one)
+    r4 = statistics.median(s.rate for s in four)
+    verdict = "meets" if r4 / r1 >= SCALE_TARGET else "misses"
+    print(f"  split, 1 receiver + 1 worker:       {r1:7.0f} updates/s")
+    print(f"  split, 1 receiver + 4 workers:      {r4:7.0f} updates/s")
+    print(f"  4 workers against 1:                {r4 / r1:7.2f} ({verdict} {SCALE_TARGET})")
+    print(
+        "  rounds:", {"1 worker": [round(s.rate) for s in one], "4": [round(s.rate) for s in four]}
+    )
+    for name, runs in (("1 worker", one), ("4 workers", four)):
+        parts = {k: statistics.median(s.cpu_ms[k] for s in runs) for k in runs[0].cpu_ms}
+        total = sum(parts.values())
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
+        print(f"  CPU ms per event, {name}: {shown}; all {total:.2f}")
+    parts = {k: statistics.median(s.cpu_ms[k] for s in four) for k in four[0].cpu_ms}
+    goal = 2 * r1
+    cores = goal * sum(parts.values()) / 1000
+    print(f"  to reach 2x one worker ({goal:.0f} updates/s) with 4 workers:")
+    print(f"    CPUs busy in all: {cores:.1f} (this machine has {usable_cpus()})")
+    print(f"    each worker: {goal / 4 * parts['workers'] / 1000:.2f} CPU (one process: at most 1)")
+    print(f"    the database: {goal * parts['database'] / 1000:.2f} CPU")
+    print(
+        f"    the one receiver: {goal * parts['receiver'] / 1000:.2f} CPU, "
+        "and Telegram's side (here the fake): "
+        f"{goal * parts['telegram'] / 1000:.2f} CPU (each one process: at most 1)"
+    )
 
 
 async def intake_rate(count: int, database_url: str | None, core_process: bool | None) -> float:
@@ -84,6 +227,11 @@ async def main() -> None:
         choices=("process", "thread"),
         help="where the core's work runs (default: where `steady run` would run it here)",
     )
+    parser.add_argument(
+        "--no-split",
+        action="store_true",
+        help="PostgreSQL: skip the receiver + 1 or 4 workers processes",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     count = 300 if args.quick else 1000
@@ -112,6 +260,13 @@ async def main() -> None:
     ratio = rate["steady"] / bare
     print(f"  ratio to the faster echo bot:       {ratio:7.2f} ({verdict} {target})")
     print("  rounds:", {name: [round(v) for v in values] for name, values in found.items()})
+    if args.database_url and not args.no_split:
+        one: list[Split] = []
+        four: list[Split] = []
+        for _ in range(ROUNDS):
+            one.append(await split_rate(count, args.database_url, 1))
+            four.append(await split_rate(count, args.database_url, 4))
+        print_split(count, args.database_url, one, four)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from bot.intake.core_process import CoreFactory, RemoteCore
 from bot.intake.worker import Worker
 from bot.interface import Adapter, Sender
 from bot.ops import metrics
+from bot.ops.locks import TELEGRAM_POLLER, Leadership
 from bot.services import build_services
 from bot.settings import Settings
 
@@ -55,18 +57,30 @@ async def run_forever(settings: Settings) -> int:
     """`steady run`: every adapter whose token is set, side by side on one event loop, with
     the worker that runs the core on what they store in the inbox. SIGTERM or SIGINT stops
     it within `STOP_GRACE_S` and a little: no new events are taken, what is in hand is
-    finished or left in the inbox for the next start."""
+    finished or left in the inbox for the next start.
+
+    `settings.role` splits it on PostgreSQL: "receive" runs the adapters' receiving only
+    (no worker, tick or outbox senders); "work" runs the worker, the tick and the outbox
+    senders, with adapters that send but do not receive."""
+    role = settings.role
+    receives, works = role in ("all", "receive"), role in ("all", "work")
     services = build_services(settings)
     core = adapters_core(services)
+    core.role = role
+    poller: Leadership | None = None
     adapters: list[Adapter] = []
     if settings.telegram_token is not None:
         from adapters.telegram_adapter import TelegramAdapter
 
-        adapters.append(TelegramAdapter(core, settings))
+        turn = None
+        if receives and services.db.is_postgres and not settings.telegram_webhook_url:
+            poller = Leadership(services.db.url, TELEGRAM_POLLER, settings.poll_takeover_s)
+            turn = _turn_of(poller)
+        adapters.append(TelegramAdapter(core, settings, receive=receives, poll_turn=turn))
     if settings.discord_token is not None:
         from adapters.discord_adapter import DiscordAdapter
 
-        adapters.append(DiscordAdapter(core, settings))
+        adapters.append(DiscordAdapter(core, settings, answers_here=works, receive=receives))
     if not adapters:
         log.error(
             "No platform token is set: set STEADY_TELEGRAM_TOKEN or STEADY_DISCORD_TOKEN, "
@@ -77,6 +91,7 @@ async def run_forever(settings: Settings) -> int:
     worker = Worker(
         core,
         adapters,
+        role=role,
         lease_s=settings.inbox_lease_s,
         take_back=not services.db.is_postgres,
     )
@@ -84,27 +99,28 @@ async def run_forever(settings: Settings) -> int:
         await core.start()
     else:
         use_core_threads(core)
-    scheduler = start_scheduler(core.services)
+    scheduler = start_scheduler(core.services) if works else None
     stop = asyncio.Event()
     signals = _on_signals(stop.set)
-    work = [
-        asyncio.ensure_future(job)
-        for job in (*(a.run() for a in adapters), *senders(core, adapters), worker.run())
-    ]
+    jobs: list[Coroutine[None, None, None]] = [a.run() for a in adapters]
+    if works:
+        jobs += [*senders(core, adapters), worker.run()]
+    work = [asyncio.ensure_future(job) for job in jobs]
     # The operator's view: /metrics and /healthz when STEADY_METRICS_PORT is set (bot/ops).
     from bot.ops.metrics_server import serve_metrics
 
     work.append(asyncio.ensure_future(serve_metrics(settings, core.services.db, role=core.role)))
+    if role != "all":  # all-in-one is what `steady run` always was: nothing to say
+        log.info("steady run as %s", _ROLE_SAYS[role])
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await asyncio.wait([*work, stopping], return_when=asyncio.FIRST_COMPLETED)
         if stop.is_set():
             log.info("stopping: no new events; finishing what is in hand")
         for adapter in adapters:
-            stop_receiving = getattr(adapter, "stop_receiving", None)
-            if stop_receiving is not None:
-                await stop_receiving()
-        await worker.stop(STOP_GRACE_S)
+            await adapter.stop_receiving()
+        if works:
+            await worker.stop(STOP_GRACE_S)
         for task in work:
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
@@ -115,12 +131,42 @@ async def run_forever(settings: Settings) -> int:
         for task in work:
             task.cancel()
         await asyncio.gather(*work, return_exceptions=True)
-        scheduler.shutdown(wait=False)
+        if poller is not None:
+            await poller.release()
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if isinstance(core, RemoteCore):
             await core.close()
         services.db.dispose()
         signals()
     return 0
+
+
+_ROLE_SAYS = {
+    "receive": "a receiver: platform events into the inbox only",
+    "work": "a worker: the inbox, the minute tick and the outbox",
+}
+
+
+def _turn_of(poller: Leadership) -> Callable[[], Awaitable[None]]:
+    """The Telegram poller's turn: returns at once while this process holds the lock (asked
+    of the database at most every `retry_s`, since a dropped connection loses it), else
+    once it has taken it (a standby tries every `retry_s`)."""
+    loop = asyncio.get_running_loop()
+    confirmed_at = -math.inf
+
+    async def turn() -> None:
+        nonlocal confirmed_at
+        if poller.held:
+            if loop.time() - confirmed_at < poller.retry_s:
+                return
+            if await poller.confirm():
+                confirmed_at = loop.time()
+                return
+        await poller.acquire()
+        confirmed_at = loop.time()
+
+    return turn
 
 
 CORE_THREADS = 12  # within the PostgreSQL pool's 20 connections

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.settings import Settings
+from bot.settings import ROLES, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="chat with the bot in this terminal (no token needed)")
     chat.add_argument("--user", help="who you are in the chat (default: your login name)")
-    sub.add_parser("run", help="run the bot on every platform whose token is set")
+    run = sub.add_parser("run", help="run the bot on every platform whose token is set")
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        help="all (default, or STEADY_ROLE): receive and work in one process; on PostgreSQL "
+        "`receive` only stores platform events and `work` only works through them",
+    )
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade", "revision"])
     db.add_argument("-m", "--message", help="with revision: what the new migration does")
@@ -41,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     from bot.ops.logs import configure_logging
 
     settings = Settings()
+    if getattr(args, "role", None) is not None:
+        settings = settings.model_copy(update={"role": args.role})
     redactor = configure_logging(settings)
     if args.command == "db":
         return _db(settings, args.action, args.message)
@@ -48,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         return _rules_check(settings, args.file)
     if args.command == "inbox":
         return _inbox(settings, args.action, args.target)
+    if args.command == "run" and not _role_fits(settings):
+        return 2
     if not _single_process(settings):
         return 2
     from bot.interface import TokenRejected
@@ -87,6 +97,22 @@ def _rules_check(settings: Settings, file: Path | None) -> int:
         return 1
     print(summary)
     return 0
+
+
+def _role_fits(settings: Settings) -> bool:
+    """A split role needs PostgreSQL: False (having said why) on SQLite, which is one process."""
+    from sqlalchemy.engine import make_url
+
+    backend = make_url(settings.resolved_database_url()).get_backend_name()
+    if settings.role == "all" or backend == "postgresql":
+        return True
+    print(
+        f"`steady run --role {settings.role}` needs PostgreSQL: SQLite is one process, so "
+        "run `steady run` (role all) on it, or set "
+        "STEADY_DATABASE_URL=postgresql://steady:pass@localhost/steady",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _single_process(settings: Settings) -> bool:

@@ -23,6 +23,9 @@ CONFIG_DIR = Path(
     os.environ.get("STEADY_CONFIG_DIR", Path(__file__).resolve().parent.parent / "config")
 )
 
+# `steady run`'s roles: all-in-one, or (PostgreSQL only) receivers and workers apart.
+ROLES = ("all", "receive", "work")
+
 
 class Limits(BaseModel):
     max_run_km: float = 250.0
@@ -104,6 +107,10 @@ class Settings(BaseSettings):
     metrics_port: int | None = None
     metrics_listen: str = "127.0.0.1"
     poll_takeover_s: float = 30.0
+    # What `steady run` does (`--role` says the same): "all" receives and works in one
+    # process; on PostgreSQL "receive" only stores platform events in the inbox and "work"
+    # only works through it (with the minute tick and the outbox senders), any number of each.
+    role: Literal["all", "receive", "work"] = "all"
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str = "https://api.telegram.org/bot"
@@ -160,6 +167,13 @@ class Settings(BaseSettings):
             dotenv_settings,
             TomlConfigSettingsSource(settings_cls),
         )
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in ROLES:
+            raise ValueError(f"STEADY_ROLE must be one of {', '.join(ROLES)}, e.g. work")
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("poll_takeover_s")
     @classmethod

@@ -249,3 +249,32 @@ async def test_two_workers_on_postgresql_handle_each_event_once_and_each_chat_in
         )
         assert totals == [1, 3, 6, 10, 15]  # each once, and each after the one before
     assert len(rows(first, Entry.id)) == 100
+
+
+async def test_on_postgresql_a_chats_next_event_waits_until_the_last_replies_went_out(
+    pg_url: str, clock: FixedClock
+) -> None:
+    """With several workers, the next event's replies must not overtake the last ones while
+    another worker is still sending them: it is claimable once they are marked sent (or,
+    should that worker have died holding them, after `ORDER_WAIT_S`)."""
+    core, platform = make_core(pg_url, clock), StandIn()
+    db = core.services.db
+
+    def claim() -> list[Taken]:
+        return inbox.claim(db, clock.now(), [PLATFORM], limit=5, lease_s=60)
+
+    try:
+        await core.accept_async([event("ana", f"/water {n}ml") for n in (100, 200, 300)])
+        [first] = claim()
+        core.handle_event(first, await platform.rebuild(first.payload))  # replies held
+        assert claim() == []  # the first one's reply is still being sent
+        inbox.mark_sent(db, [inbox.reply_key(PLATFORM, first.event_id, 0)], clock.now())
+        [second] = claim()
+        assert second.payload["text"] == "/water 200ml"
+        core.handle_event(second, await platform.rebuild(second.payload))
+        assert claim() == []
+        clock.advance(seconds=inbox.ORDER_WAIT_S + 1)  # its worker died holding them
+        [third] = claim()
+        assert third.payload["text"] == "/water 300ml"
+    finally:
+        db.dispose()

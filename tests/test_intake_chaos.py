@@ -137,8 +137,8 @@ def env_for(url: str, fake: FakeBotAPI, **more: str) -> dict[str, str]:
         STEADY_TELEGRAM_BASE_URL=fake.base_url,
         STEADY_TELEGRAM_FLOOD_LIMITS="false",
         STEADY_LOG_LEVEL="WARNING",
-        **more,
     )
+    env.update(more)  # which may say otherwise
     return env
 
 

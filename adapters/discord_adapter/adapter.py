@@ -155,14 +155,17 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         answers_here: bool = True,
+        receive: bool = True,
     ) -> None:
         """`answers_here`: a worker in this process answers the events this adapter stores.
-        A receive-only process defers every interaction at once instead of waiting."""
+        A receive-only process defers every interaction at once instead of waiting.
+        `receive`: join the gateway; False in a process that only works the inbox (REST only,
+        see `login`)."""
         if settings.discord_token is None:
             raise ValueError("STEADY_DISCORD_TOKEN is not set")
         self._token = settings.discord_token
         self.core, self.settings = core, settings
-        self.answers_here = answers_here
+        self.answers_here, self.receive = answers_here, receive
         options: dict[str, Any] = {
             "intents": intents_for(settings),
             "allowed_mentions": discord.AllowedMentions.none(),
@@ -190,6 +193,12 @@ class DiscordAdapter:
         """Connect and serve until cancelled; the client closes cleanly on the way out."""
         token = self._token.get_secret_value()
         try:
+            if not self.receive:
+                try:
+                    await self.login()
+                    await asyncio.Event().wait()
+                finally:
+                    await self.close()
             async with self.client:
                 await self.client.start(token)
         except discord.LoginFailure:

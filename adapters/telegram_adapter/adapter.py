@@ -144,7 +144,19 @@ class TelegramAdapter:
     open_dms_hint = None  # a private chat opens with /start, which the bot can't ask for
     pacing = PACING
 
-    def __init__(self, core: CorePort, settings: Settings, *, limits: SendLimits | None = None):
+    def __init__(
+        self,
+        core: CorePort,
+        settings: Settings,
+        *,
+        limits: SendLimits | None = None,
+        receive: bool = True,
+        poll_turn: Callable[[], Awaitable[None]] | None = None,
+    ):
+        """`receive`: poll or serve the webhook into the inbox; False in a process that only
+        works the inbox (it sends, and rebuilds stored updates). `poll_turn`: awaited before
+        each getUpdates, returning once this process may poll (Telegram takes one poller per
+        token; the caller keeps the others standing by)."""
         if settings.telegram_token is None:
             raise ValueError("STEADY_TELEGRAM_TOKEN is not set")
         base_url = settings.telegram_base_url.rstrip("/")
@@ -158,7 +170,9 @@ class TelegramAdapter:
                 "so that only Telegram can post updates"
             )
         self.core, self.settings = core, settings
-        self.ready = asyncio.Event()  # set once updates are being received
+        self.receive, self.poll_turn = receive, poll_turn
+        # Set once the adapter can send and rebuild, and receives (or stands by) if it does.
+        self.ready = asyncio.Event()
         self.webhook: WebhookServer | None = None
         self._flood = _FloodGate()
         self._polling: asyncio.Task[None] | None = None
@@ -180,14 +194,17 @@ class TelegramAdapter:
         which replies can still be sent until cancelled), then shut down cleanly."""
         try:
             await _retrying("reach the Telegram Bot API", self.bot.initialize)
-            await _retrying("publish the command menu", self._publish_commands)
-            if self.settings.telegram_webhook_url:
+            if not self.receive:
+                pass  # receivers publish the menu and own the webhook
+            elif self.settings.telegram_webhook_url:
+                await _retrying("publish the command menu", self._publish_commands)
                 await self._start_webhook(self.settings.telegram_webhook_url)
             else:
-                await _retrying("stop a webhook", self.bot.delete_webhook)
+                await _retrying("publish the command menu", self._publish_commands)
                 self._polling = asyncio.create_task(self._poll(), name="steady-telegram-poll")
             self.ready.set()
-            log.info("Telegram adapter running as @%s", self.bot.username)
+            how = "" if self.receive else " (sending only)"
+            log.info("Telegram adapter running as @%s%s", self.bot.username, how)
             if self._polling is not None:
                 await asyncio.wait({self._polling})
                 if not self._polling.cancelled():
@@ -213,8 +230,14 @@ class TelegramAdapter:
         call, whose offset confirms it; a failed store stops the offset where it was."""
         offset: int | None = None
         delay = 1.0
+        turn_taken = False
         while True:
             try:
+                if self.poll_turn is not None:
+                    await self.poll_turn()
+                if not turn_taken:  # a webhook would keep getUpdates from answering
+                    await self.bot.delete_webhook()
+                    turn_taken = True
                 data = await self._get_updates(offset)
                 updates = [u for u in data if isinstance(u.get("update_id"), int)]
                 if updates:

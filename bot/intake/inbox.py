@@ -56,24 +56,44 @@ _inbox = InboxEvent.__table__
 _older = _inbox.alias("older")
 
 
+ORDER_WAIT_S = 5.0  # PostgreSQL: a chat's next event waits this long at most for a reply
+
+
 def _claim_statement(postgres: bool) -> Prepared[tuple[Any, ...]]:
     """Only the oldest unfinished event of a chat can be taken, so a chat's events run one
     at a time, in arrival order, on whichever worker; a `working` row whose lease ran out
-    (its worker died) is taken again."""
+    (its worker died) is taken again.
+
+    On PostgreSQL, where several workers may run, a chat's next event also waits while the
+    last one's replies are still held by the worker sending them (not yet marked sent), so
+    that its replies cannot overtake them on another worker. Only for `ORDER_WAIT_S`: a
+    worker that died holding them would otherwise stop the chat until the hold ran out."""
+    outbox = OutboxMessage.__table__
+    conditions = [
+        _inbox.c.platform == bindparam("platform"),
+        or_(
+            _inbox.c.state == WAITING,
+            and_(_inbox.c.state == WORKING, _inbox.c.lease_until < bindparam("now")),
+        ),
+        ~exists().where(
+            _older.c.chat_key == _inbox.c.chat_key,
+            or_(_older.c.state == WAITING, _older.c.state == WORKING),
+            _older.c.id < _inbox.c.id,
+        ),
+    ]
+    if postgres:
+        conditions.append(
+            ~exists().where(
+                outbox.c.status == "pending",
+                outbox.c.created_at > bindparam("recent"),
+                outbox.c.claimed_until > bindparam("now"),
+                outbox.c.key.startswith("reply:"),
+                outbox.c.platform + ":" + outbox.c.chat_id == _inbox.c.chat_key,
+            )
+        )
     takeable = (
         select(_inbox.c.id)
-        .where(
-            _inbox.c.platform == bindparam("platform"),
-            or_(
-                _inbox.c.state == WAITING,
-                and_(_inbox.c.state == WORKING, _inbox.c.lease_until < bindparam("now")),
-            ),
-            ~exists().where(
-                _older.c.chat_key == _inbox.c.chat_key,
-                or_(_older.c.state == WAITING, _older.c.state == WORKING),
-                _older.c.id < _inbox.c.id,
-            ),
-        )
+        .where(*conditions)
         .order_by(_inbox.c.id)
         .limit(bindparam("limit", type_=Integer))
     )
@@ -109,6 +129,8 @@ def claim(
             if len(rows) >= limit:
                 break
             params = {"platform": platform, "now": now, "limit": limit - len(rows)}
+            if db.is_postgres:
+                params["recent"] = now - timedelta(seconds=ORDER_WAIT_S)
             rows += _CLAIM[db.is_postgres].all(connection, params | {"until": until})
     return sorted((Taken(*row) for row in rows), key=lambda t: t.id)
 

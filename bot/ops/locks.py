@@ -22,6 +22,10 @@ from sqlalchemy.engine import make_url
 
 log = logging.getLogger("steady.locks")
 
+# Advisory lock keys (PostgreSQL's one 64-bit key space, shared with anything else on the
+# database): fixed, so that every Steady process on a database agrees on them.
+TELEGRAM_POLLER = 0x5354_4541_4459_5447  # "STEADYTG": the one receiver polling getUpdates
+
 
 class AlreadyRunning(Exception):
     """Another process has the SQLite file; the message says what to do."""
