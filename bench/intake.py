@@ -5,7 +5,7 @@ python-telegram-bot echo bot in the same run.
 Each figure is the median of 3 rounds; each round measures every bot once, in turn, so a
 busy machine slows them alike. Steady runs as `steady run` would: on SQLite all-in-one with
 the core in its own process (two or more CPUs), on PostgreSQL one worker with the core in
-threads. Telegram's flood limits are lifted (the echo bot has none). Targets: SQLite
+two processes. Telegram's flood limits are lifted (the echo bot has none). Targets: SQLite
 >= 0.9x the echo bot, PostgreSQL (one worker) >= 0.45x.
 
 On PostgreSQL it also runs the split deployment as separate processes: one `steady run

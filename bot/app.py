@@ -33,17 +33,29 @@ log = logging.getLogger("steady.app")
 def adapters_core(services: Services, factory: CoreFactory = Core) -> Core:
     """The core the adapters talk to: a `RemoteCore` (to be started and closed) when
     `core_in_process` says so, else a `Core` working in threads."""
-    if core_in_process(services.settings, postgres=services.db.is_postgres):
-        return RemoteCore(services, factory=factory)
+    postgres = services.db.is_postgres
+    if core_in_process(services.settings, postgres=postgres):
+        processes = core_processes(services.settings, postgres=postgres)
+        return RemoteCore(services, factory=factory, processes=processes)
     return factory(services)
 
 
 def core_in_process(settings: Settings, *, postgres: bool) -> bool:
-    """As the settings say; unset, on SQLite on a machine with more than one CPU. SQLite
-    takes one message at a time anyway; PostgreSQL handles them side by side in threads."""
+    """As the settings say; unset, on a machine with more than one CPU. In threads the core
+    shares the interpreter lock with the event loop; on PostgreSQL that halved the rate."""
     if settings.core_process is not None:
         return settings.core_process
-    return not postgres and usable_cpus() > 1
+    return usable_cpus() > 1
+
+
+def core_processes(settings: Settings, *, postgres: bool) -> int:
+    """How many processes share the core's work: 1 on SQLite (one writer at a time); on
+    PostgreSQL as the settings say, unset 2 (a message mostly waits on the server's round
+    trips, so two overlap). The worker holds one event per chat at a time, so a chat's
+    messages keep their order whichever process handles them."""
+    if not postgres:
+        return 1
+    return settings.core_processes or 2
 
 
 def usable_cpus() -> int:

@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, PositiveFloat, SecretStr, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -136,9 +143,11 @@ class Settings(BaseSettings):
     discord_shards: str | None = None
 
     # The core's work in a process of its own, beside the adapters' event loop, so it uses a
-    # second CPU. Unset: yes on SQLite on a machine with more than one CPU (on PostgreSQL
-    # messages are handled side by side in threads instead).
+    # second CPU. Unset: yes on a machine with more than one CPU.
     core_process: bool | None = None
+    # How many such processes share the work on PostgreSQL (unset: 2). SQLite has one
+    # writer, so there it is always 1.
+    core_processes: PositiveInt | None = None
     # Seconds one message's handling may take before the watchdog steps in: it is logged
     # and counted, and where the core has a process of its own that process is replaced.
     handle_budget_s: PositiveFloat = 5.0

@@ -26,7 +26,7 @@ from bot.commands import MODULES, build_registry
 from bot.commands.registry import command
 from bot.context import APOLOGY, Context, Services
 from bot.core import Core, Overran
-from bot.intake.core_process import CoreGone, RemoteCore
+from bot.intake.core_process import CoreFactory, CoreGone, RemoteCore
 from bot.intake.worker import Worker
 from bot.interface import ChatKind, Incoming, Reply
 from bot.services import build_services
@@ -97,8 +97,10 @@ def said(text: str, n: int, *, chat_id: str = "1001", **kw: object) -> Incoming:
 
 
 @contextlib.asynccontextmanager
-async def remote(services: Services, factory: type[Core] = Core) -> AsyncIterator[RemoteCore]:
-    core = RemoteCore(services, factory=factory)
+async def remote(
+    services: Services, factory: CoreFactory = Core, processes: int = 1
+) -> AsyncIterator[RemoteCore]:
+    core = RemoteCore(services, factory=factory, processes=processes)
     await core.start()
     try:
         yield core
@@ -122,7 +124,7 @@ async def test_messages_are_handled_in_the_other_process_with_the_same_answers(
         assert again == logged
         with services.db.unit_of_work() as session:
             assert session.scalar(select(func.count()).select_from(Entry)) == 1
-        assert core._link is not None and core._link.process.pid != os.getpid()
+        assert core._links[0] is not None and core._links[0].process.pid != os.getpid()
 
         # Sent together, answered in the order sent.
         answers = await asyncio.gather(
@@ -188,15 +190,56 @@ def test_the_adapters_get_the_core_process_on_sqlite_with_two_cpus(
         services.db.dispose()
 
 
-def test_on_postgresql_the_adapters_keep_the_threads(
-    pg_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+def test_on_postgresql_the_adapters_get_two_core_processes_and_sqlite_one(
+    pg_url: str, sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(app, "usable_cpus", lambda: 2)
-    services = services_on(pg_url, clock)
-    try:
-        assert type(adapters_core(services)) is Core
-    finally:
-        services.db.dispose()
+    for url, settings, expected in (
+        (pg_url, {}, 2),
+        (pg_url, {"core_processes": 3}, 3),
+        (sqlite_url, {}, 1),
+        (sqlite_url, {"core_processes": 3}, 1),  # one writer: more would only wait
+    ):
+        services = services_on(url, clock, **settings)
+        try:
+            core = adapters_core(services)
+            assert isinstance(core, RemoteCore)
+            assert len(core._links) == expected
+        finally:
+            services.db.dispose()
+
+
+async def test_on_postgresql_two_processes_share_the_work_and_one_stuck_spares_the_other(
+    pg_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    services = services_on(pg_url, clock, handle_budget_s=2.0)
+    async with remote(services, stalling_core, processes=2) as core:
+        first, second = core._links
+        assert first is not None and second is not None
+        assert first.process.pid != second.process.pid
+        # Six chats at once: each piece of work goes to the process with less in hand.
+        chats = [said("/water 100ml", 1, chat_id=str(2000 + n)) for n in range(6)]
+        answers = asyncio.gather(*(core.handle_async(m) for m in chats))
+        await asyncio.sleep(0)
+        assert (first.in_hand, second.in_hand) == (3, 3)
+        assert all("Logged water 100 ml" in r.text for [r] in await answers)
+
+        # Ana's message stalls its process; Ben's goes to the other one.
+        slow = asyncio.ensure_future(core.handle_async(said(f"/stall {tmp_path / 'x'}", 2)))
+        await asyncio.sleep(0)
+        assert first.in_hand == 1
+        ben = Incoming("telegram", "1002", "Ben", "1002", text="/water 250ml", message_id="3")
+        [logged] = await core.handle_async(ben)
+        assert "Logged water 250 ml" in logged.text
+        with pytest.raises(Overran):
+            await asyncio.wait_for(slow, 60)
+        assert first.gone and not second.gone
+        await core.start()  # the stuck one is replaced; the other is kept
+        replaced, kept = core._links
+        assert kept is second and replaced is not None and replaced is not first
+        later = dataclasses.replace(ben, text="/water 50ml", message_id="4")
+        [again] = await core.handle_async(later)
+        assert "Logged water 50 ml" in again.text
 
 
 async def test_telegram_events_run_in_the_other_process_with_admin_status_asked_here(
@@ -270,8 +313,9 @@ async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_an
         assert overruns("telegram") == counted
 
         for n, how in ((1, ""), (2, "stubborn")):
-            assert core._link is not None
-            stuck = core._link.process
+            [link] = core._links
+            assert link is not None
+            stuck = link.process
             slow = asyncio.ensure_future(core.handle_async(said(f"/stall {trail} {how}", n)))
             # Ben's message waits behind Ana's in the same process; it is answered by the next.
             ben = Incoming("telegram", "1002", "Ben", "1002", text="/water 250ml")
@@ -282,7 +326,8 @@ async def test_a_message_that_overruns_its_budget_is_stopped_with_its_process_an
             [logged] = await asyncio.wait_for(queued, 60)
             assert "Logged water 250 ml" in logged.text
             assert stuck.exitcode == -signal.SIGKILL
-            assert core._link.process.pid != stuck.pid
+            [link] = core._links
+            assert link is not None and link.process.pid != stuck.pid
     assert trail.read_text() == "1\n2\n"  # each slow message ran once: not tried again
     assert overruns("telegram") == counted + 2
     lines = [r.getMessage() for r in caplog.records if "overran" in r.getMessage()]

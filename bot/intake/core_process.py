@@ -7,7 +7,9 @@ and the core for the loop. `RemoteCore` is a `Core` whose `handle_async` and
 the outbox senders, `Core.handle` called directly) stays in the main process, on the same
 database. The child takes one message at a time, in the order they were sent, which is
 what SQLite's one writer allows anyway; the main process keeps sending while it works, so
-the two overlap.
+the two overlap. On PostgreSQL a message mostly waits on the server, so several children
+(`processes`) work side by side, each piece of work going to the one with least in hand;
+the watchdog and the one more try are each child's own.
 
 The two talk over a socket pair: each frame is a 4-byte length and a pickle.
 
@@ -86,38 +88,42 @@ class RemoteCore(Core):
     move there, so tests that move time use a plain `Core`. `start` starts the child (the
     first piece of work does it if nothing did); `close` stops it."""
 
-    def __init__(self, services: Services, *, factory: CoreFactory = Core) -> None:
+    def __init__(
+        self, services: Services, *, factory: CoreFactory = Core, processes: int = 1
+    ) -> None:
         super().__init__(services)
         self._factory = factory
-        self._link: _Link | None = None
+        self._links: list[_Link | None] = [None] * processes
         self._starting: asyncio.Lock | None = None
         self._replacing: asyncio.Task[None] | None = None
         self._closed = False
 
     async def start(self) -> None:
-        """Starts the core's process (again, if the last one ended) and waits until it is
+        """Starts the core's processes (again, those that ended) and waits until they are
         ready for work."""
         if self._starting is None:
             self._starting = asyncio.Lock()
         async with self._starting:
             self._closed = False
-            if self._link is not None and not self._link.gone:
-                return
-            if self._link is not None:
-                await self._link.close()
-                log.warning("starting the core's process again")
-            self._link = await _Link.open(
-                self.services.settings, self.services.clock, self._factory
-            )
+            for n, link in enumerate(self._links):
+                if link is not None and not link.gone:
+                    continue
+                if link is not None:
+                    await link.close()
+                    log.warning("starting the core's process again")
+                self._links[n] = await _Link.open(
+                    self.services.settings, self.services.clock, self._factory
+                )
 
     async def close(self) -> None:
-        """Stops the process; work that comes later fails with `CoreGone` until `start`."""
+        """Stops the processes; work that comes later fails with `CoreGone` until `start`."""
         if self._replacing is not None:  # a replacement under way, to be closed in turn
             await asyncio.wait({self._replacing})
         self._closed = True
-        link, self._link = self._link, None
-        if link is not None:
-            await link.close()
+        links, self._links = self._links, [None] * len(self._links)
+        for link in links:
+            if link is not None:
+                await link.close()
 
     async def handle_async(self, incoming: Incoming) -> list[Reply]:
         """As `Core.handle_async`, in the core's process. A message whose handling there
@@ -140,10 +146,13 @@ class RemoteCore(Core):
         while True:
             if self._closed:
                 raise CoreGone("the core's process was closed")
-            if self._link is None or self._link.gone:
-                await self.start()
-            link = self._link
-            assert link is not None
+            live = [link for link in self._links if link is not None and not link.gone]
+            if len(live) < len(self._links):
+                if not live:
+                    await self.start()
+                    continue
+                self._replace()  # the others work on meanwhile
+            link = min(live, key=lambda link: link.in_hand)
             try:
                 # What `work` returned in the child, unpickled: pickle keeps no types.
                 return cast(T, await link.call(work.__name__, *args))
@@ -159,7 +168,7 @@ class RemoteCore(Core):
                 log.warning("the core's process ended during %s; trying once more", work.__name__)
 
     def _replace(self) -> None:
-        """A new process now, rather than when the next message comes."""
+        """New processes now, rather than when the next message comes."""
         if self._replacing is None or self._replacing.done():
             self._replacing = asyncio.create_task(self._start_again(), name="steady-core-replace")
 
@@ -220,6 +229,11 @@ class _Link:
             raise
         link._listening = asyncio.create_task(link._listen(), name="steady-core-link")
         return link
+
+    @property
+    def in_hand(self) -> int:
+        """Pieces of work sent and not yet answered: the least busy process gets the next."""
+        return len(self._waiting)
 
     async def call(self, method: str, *args: Any) -> Any:
         self._ids += 1
