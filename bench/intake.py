@@ -236,10 +236,7 @@ async def main() -> None:
     logging.basicConfig(level=logging.ERROR)
     count = 300 if args.quick else 1000
     database = "PostgreSQL" if args.database_url else "SQLite"
-    if args.core is None:
-        in_process = core_in_process(Settings(), postgres=args.database_url is not None)
-    else:
-        in_process = args.core == "process"
+    in_process = core_in_process(Settings()) if args.core is None else args.core == "process"
     where = "the core in a process of its own" if in_process else "the core in threads"
     print(
         f"{count} updates a round, median of {ROUNDS}; Steady on {database}, {where}; "

@@ -275,10 +275,7 @@ async def main() -> None:
     count, trip_count = (300, 60) if args.quick else (1000, 300)
     rounds = 3
     database = "PostgreSQL" if args.database_url else "SQLite"
-    if args.core is None:
-        core_process = core_in_process(Settings(), postgres=args.database_url is not None)
-    else:
-        core_process = args.core == "process"
+    core_process = core_in_process(Settings()) if args.core is None else args.core == "process"
     where = "in a process of its own" if core_process else "in a worker thread"
     print(f"Updates from {USERS} people, best of {rounds} rounds; Steady on {database},")
     print(f"the core's work {where}; {usable_cpus()} CPUs, load {os.getloadavg()[0]:.1f}")

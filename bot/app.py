@@ -33,14 +33,13 @@ log = logging.getLogger("steady.app")
 def adapters_core(services: Services, factory: CoreFactory = Core) -> Core:
     """The core the adapters talk to: a `RemoteCore` (to be started and closed) when
     `core_in_process` says so, else a `Core` working in threads."""
-    postgres = services.db.is_postgres
-    if core_in_process(services.settings, postgres=postgres):
-        processes = core_processes(services.settings, postgres=postgres)
+    if core_in_process(services.settings):
+        processes = core_processes(services.settings, postgres=services.db.is_postgres)
         return RemoteCore(services, factory=factory, processes=processes)
     return factory(services)
 
 
-def core_in_process(settings: Settings, *, postgres: bool) -> bool:
+def core_in_process(settings: Settings) -> bool:
     """As the settings say; unset, on a machine with more than one CPU. In threads the core
     shares the interpreter lock with the event loop; on PostgreSQL that halved the rate."""
     if settings.core_process is not None:
