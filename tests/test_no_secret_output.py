@@ -17,8 +17,8 @@ from tests.fakes.discord_api import FakeDiscord
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shaped like real tokens, and unknown to the fakes, which answer 401.
-TELEGRAM_TOKEN = "7123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ"
-DISCORD_TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0Mw.GhIjKl.abcdefghijklmnopqrstuvwxyz0123456789AB"
+TELEGRAM_TOKEN = "123456789:FAKE-telegram-token-for-tests-00000"
+DISCORD_TOKEN = "FAKE.discord-token.for-tests-only-0000000000000000000000"
 
 
 async def run_steady(tmp_path: Path, code: str | None, **env: str) -> tuple[int, str]:
