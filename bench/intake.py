@@ -31,7 +31,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +39,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.telegram_adapter import TelegramAdapter
-from adapters.telegram_adapter.adapter import NO_LIMITS
-from bench.telegram_e2e import echo_rate, fresh_services, timed
-from bot.app import adapters_core, core_in_process, usable_cpus, use_core_threads
-from bot.intake.core_process import RemoteCore
-from bot.intake.worker import Worker
+from bench.telegram_e2e import echo_rate, steady_rate, timed
+from bot.app import core_in_process, usable_cpus
 from bot.settings import Settings
 from bot.storage.db import Database
 from tests.fakes.bot_api import TOKEN, FakeBotAPI
@@ -183,41 +178,6 @@ def print_split(count: int, database_url: str, one: list[Split], four: list[Spli
     )
 
 
-async def intake_rate(count: int, database_url: str | None, core_process: bool | None) -> float:
-    """Steady's adapter and one worker on an empty database, timed like the echo bot."""
-    fake = await FakeBotAPI().start()
-    with tempfile.TemporaryDirectory() as folder:
-        services = fresh_services(
-            folder,
-            database_url,
-            telegram_token=TOKEN,
-            telegram_base_url=fake.base_url,
-            core_process=core_process,
-        )
-        core = adapters_core(services)
-        if isinstance(core, RemoteCore):
-            await core.start()
-        else:
-            use_core_threads(core)
-        adapter = TelegramAdapter(core, services.settings, limits=NO_LIMITS)
-        worker = Worker(core, [adapter])
-        tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(worker.run())]
-        try:
-            await adapter.ready.wait()
-            return await timed(fake, count)
-        finally:
-            await worker.stop(1.0)
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            if isinstance(core, RemoteCore):
-                await core.close()
-            services.db.dispose()
-            await fake.close()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer updates a round")
@@ -246,7 +206,7 @@ async def main() -> None:
     for _ in range(ROUNDS):
         found["echo"].append(await echo_rate(count, False, 0.0))
         found["echo8"].append(await echo_rate(count, True, 0.0))
-        found["steady"].append(await intake_rate(count, args.database_url, in_process))
+        found["steady"].append(await steady_rate(count, args.database_url, 0.0, in_process))
     rate = {name: statistics.median(values) for name, values in found.items()}
     bare = max(rate["echo"], rate["echo8"])
     target = TARGETS[database]

@@ -45,8 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from adapters.telegram_adapter import SendLimits, TelegramAdapter
-from bot.app import adapters_core, core_in_process, usable_cpus
+from adapters.telegram_adapter import TelegramAdapter
+from adapters.telegram_adapter.adapter import NO_LIMITS
+from bot.app import adapters_core, core_in_process, usable_cpus, use_core_threads
 from bot.clock import FixedClock
 from bot.context import Services
 from bot.core import HOLD_S, Core
@@ -140,6 +141,8 @@ async def steady_rate(
     *,
     canned: bool = False,
 ) -> float:
+    """Steady as `steady run` runs it (the adapter storing updates, one worker answering
+    them) on an empty database, timed like the echo bot."""
     fake = await FakeBotAPI(latency_s=latency_s).start()
     with tempfile.TemporaryDirectory() as folder:
         services = fresh_services(
@@ -152,8 +155,9 @@ async def steady_rate(
         core = adapters_core(services, CannedCore if canned else Core)
         if isinstance(core, RemoteCore):
             await core.start()
-        limits = SendLimits(per_second=0, per_group=0)
-        adapter = TelegramAdapter(core, services.settings, limits=limits)
+        else:
+            use_core_threads(core)  # as `steady run` does
+        adapter = TelegramAdapter(core, services.settings, limits=NO_LIMITS)
         worker = Worker(core, [adapter])
         tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(worker.run())]
         try:
