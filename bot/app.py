@@ -203,8 +203,8 @@ def _on_signals(callback: Callable[[], None]) -> Callable[[], None]:
     for sig in (signal.SIGTERM, signal.SIGINT):
         try:
             loop.add_signal_handler(sig, callback)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
-            continue
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # a loop outside the main thread (tests) takes no signals: nothing to undo
         handled.append(sig)
 
     def undo() -> None:

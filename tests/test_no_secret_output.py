@@ -17,7 +17,7 @@ from tests.fakes.discord_api import FakeDiscord
 
 ROOT = Path(__file__).resolve().parent.parent
 # Shaped like real tokens, and unknown to the fakes, which answer 401.
-TELEGRAM_TOKEN = "123456789:FAKE-telegram-token-for-tests-00000"
+TELEGRAM_TOKEN = "42:fake-token"
 DISCORD_TOKEN = "FAKE.discord-token.for-tests-only-0000000000000000000000"
 
 

@@ -17,7 +17,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.interface import Event, Reply, Taken, reply_to_dict
 from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import DONE, FAILED, WAITING, WORKING, InboxEvent, OutboxMessage
+from bot.storage.models import (
+    DONE,
+    FAILED,
+    PENDING,
+    SENT,
+    WAITING,
+    WORKING,
+    InboxEvent,
+    OutboxMessage,
+)
 from bot.storage.prepared import Prepared
 
 
@@ -84,7 +93,7 @@ def _claim_statement(postgres: bool) -> Prepared[tuple[Any, ...]]:
     if postgres:
         conditions.append(
             ~exists().where(
-                outbox.c.status == "pending",
+                outbox.c.status == PENDING,
                 outbox.c.created_at > bindparam("recent"),
                 outbox.c.claimed_until > bindparam("now"),
                 outbox.c.key.startswith("reply:"),
@@ -169,7 +178,7 @@ def _held_insert(postgres: bool) -> Any:
     by another worker whose lease it outlived) is left as it is."""
     given = ("key", "platform", "chat_id", "user_id", "reply", "next_attempt_at")
     values = {c: bindparam(c) for c in given} | {
-        "status": "pending",
+        "status": PENDING,
         "attempts": 0,
         "claimed_until": bindparam("until"),
         "created_at": bindparam("next_attempt_at"),
@@ -295,23 +304,20 @@ def failed_try(
 
 def mark_sent(db: Database, keys: Sequence[str], now: datetime) -> None:
     """Replies the worker delivered itself, in one statement for a batch."""
-    if not keys:
-        return
-    with db.engine.begin() as connection:
-        connection.execute(
-            update(_outbox)
-            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
-            .values(status="sent", sent_at=now, claimed_until=None)
-        )
+    _update_held(db, keys, status=SENT, sent_at=now, claimed_until=None)
 
 
 def release(db: Database, keys: Sequence[str]) -> None:
     """Replies the worker could not deliver: the outbox sender takes them from here."""
+    _update_held(db, keys, claimed_until=None)
+
+
+def _update_held(db: Database, keys: Sequence[str], **values: object) -> None:
     if not keys:
         return
     with db.engine.begin() as connection:
         connection.execute(
             update(_outbox)
-            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == "pending")
-            .values(claimed_until=None)
+            .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == PENDING)
+            .values(**values)
         )
