@@ -112,7 +112,7 @@ async def run_forever(settings: Settings) -> int:
         use_core_threads(core)
     scheduler = start_scheduler(core.services) if works else None
     stop = asyncio.Event()
-    signals = _on_signals(stop.set)
+    signals = on_signals(stop.set)
     jobs: list[Coroutine[None, None, None]] = [a.run() for a in adapters]
     if works:
         jobs += [*senders(core, adapters), worker.run()]
@@ -145,7 +145,7 @@ async def run_forever(settings: Settings) -> int:
         if poller is not None:
             await poller.release()
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
         if isinstance(core, RemoteCore):
             await core.close()
         services.db.dispose()
@@ -196,7 +196,7 @@ def use_core_threads(core: Core) -> None:
 STOP_GRACE_S = 5.0  # for what is in hand when asked to stop (Docker waits 10 s)
 
 
-def _on_signals(callback: Callable[[], None]) -> Callable[[], None]:
+def on_signals(callback: Callable[[], None]) -> Callable[[], None]:
     """SIGTERM and SIGINT call `callback` on the loop; returns what undoes that."""
     loop = asyncio.get_running_loop()
     handled = []
@@ -248,6 +248,19 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     )
     scheduler.start()
     return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Stop the tick without a traceback. `shutdown` cancels the tick tasks it has made; one
+    cancelled before its first step never reaches `run_tick`'s guard, and APScheduler logs
+    that as the job's failure. So: no new ticks, one turn of the loop for a tick just made
+    to step into `run_tick` (where a cancel ends it quietly), then shutdown, then a turn
+    for the cancelled tick to end and its done-callback to run."""
+    scheduler.pause()
+    await asyncio.sleep(0)
+    scheduler.shutdown(wait=False)
+    for _ in range(3):
+        await asyncio.sleep(0)
 
 
 async def run_tick(services: Services) -> None:

@@ -12,6 +12,7 @@ from bot.domain import Units
 from bot.groups.group import group_of, set_group_tz
 from bot.interface import Param
 from bot.reminders.tick import reschedule
+from bot.storage.accounts import mark_tz_chosen
 
 SECTION = "Settings"
 
@@ -61,6 +62,7 @@ def tz(ctx: Context, args: str) -> str:
         return f"Your time zone is {ctx.user.tz}. Change it with /tz Europe/Berlin."
     zone = find_zone(args)
     ctx.user.change(ctx.connection, tz=zone)
+    mark_tz_chosen(ctx.connection, ctx.user.id)
     reschedule(ctx.session, ctx.user.id, zone, ctx.now)  # reminders follow the new zone
     local = ctx.now.astimezone(ZoneInfo(zone))
     return f"🕒 Time zone set to {zone}. It's {local:%H:%M} on {local:%a %d %b} there."

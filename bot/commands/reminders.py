@@ -14,6 +14,7 @@ from bot.domain import Kind
 from bot.interface import Param, Where
 from bot.reading import timeparsing
 from bot.reminders.scheduling import Schedule, next_fire, window_text
+from bot.storage.accounts import tz_chosen
 from bot.storage.models import PENDING, NudgeState, OutboxMessage, Reminder
 
 SECTION = "Reminders"
@@ -138,7 +139,7 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
         per_day = (schedule.window[1] - schedule.window[0]) // schedule.every + 1
         if per_day > cap:
             lines.append(f"I send at most {cap} nudges a day, so some of these will stay quiet.")
-    if ctx.user.tz == "UTC":
+    if ctx.user.tz == "UTC" and not tz_chosen(ctx.connection, ctx.user.id):
         lines.append(
             "Times are in UTC for now: set your time zone with /tz Europe/Berlin "
             "(or yours) and I'll follow it."

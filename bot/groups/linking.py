@@ -158,6 +158,7 @@ def merge_users(session: Session, *, keep: int, gone: int) -> None:
     target = session.get(User, keep)
     assert source is not None and target is not None
     target.tz, target.units, target.encourage = source.tz, source.units, source.encourage
+    target.tz_chosen = source.tz_chosen
     target.display_name = source.display_name
     session.flush()
     session.expunge(source)

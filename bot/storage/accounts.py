@@ -36,6 +36,16 @@ class Person:
             setattr(self, name, value)
 
 
+def mark_tz_chosen(db: Db, user_id: int) -> None:
+    """The person picked a zone with /tz (even UTC): Steady stops suggesting one."""
+    db.execute(update(User).where(User.id == user_id).values(tz_chosen=True))
+
+
+def tz_chosen(db: Db, user_id: int) -> bool:
+    """Read only where a hint depends on it, not with every message's person."""
+    return bool(db.execute(select(User.tz_chosen).where(User.id == user_id)).scalar())
+
+
 @dataclass(frozen=True, slots=True)
 class Who:
     """The account a message came from and its person; `answered` holds the replies the
@@ -84,6 +94,7 @@ _NEW_USER = Prepared(
     .values(
         display_name=bindparam("name"),
         tz="UTC",
+        tz_chosen=False,
         units="metric",
         encourage=True,
         created_at=bindparam("now", type_=User.created_at.type),

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,6 +90,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # A zone picked with /tz (even UTC), so Steady stops suggesting one.
+    tz_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     units: Mapped[str] = mapped_column(String(10), default="metric")
     encourage: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
