@@ -173,18 +173,19 @@ def test_the_first_entry_of_a_week_puts_things_in_perspective(chat, clock):
     assert category_in(chat.say("/water 500ml")) in {"results_vary", "progress_not_perfection"}
 
 
-def test_no_line_repeats_while_among_the_last_ten_of_its_category(chat):
+def test_a_day_of_many_logs_hears_three_generic_lines_then_plain_replies(chat, clock):
     chat.core.services.voice.rng.seed(3)  # the same picks on every run
+    at(clock, MONDAY + timedelta(days=1))
     chat.say("/water 250ml yesterday")
-    shown: dict[str, list[str]] = {}
-    for _ in range(60):
-        reply = chat.say("/water 250ml")
-        category = category_in(reply)
-        assert category in ORDINARY
-        seen = shown.setdefault(category, [])
-        assert line_of(reply) not in seen[-10:]
-        seen.append(line_of(reply))
-    assert all(len(set(lines)) == 12 for lines in shown.values())  # every line got its turn
+    replies = [chat.say("/water 250ml") for _ in range(12)]
+    lines = [line_of(reply) for reply in replies]
+    assert [category_of(line) in ORDINARY for line in lines] == [True] * 3 + [False] * 9
+    assert lines[3:] == [None] * 9  # the factual confirmation alone
+    assert all("250 ml" in reply.splitlines()[0] for reply in replies)
+    assert len(set(lines[:3])) == 3
+    at(clock, MONDAY + timedelta(days=2))  # a new local day: the voice speaks again
+    assert category_in(chat.say("/water 250ml")) == "streak_milestone"  # a moment: 3 days
+    assert category_in(chat.say("/water 250ml")) in ORDINARY
 
 
 def test_encouragement_can_be_turned_off_and_on(chat):

@@ -3,8 +3,8 @@
 Each top-level table of the file is a category with an `about` line and its `messages`.
 Messages may hold placeholders such as {name}, {streak} or {week_distance}; `PLACEHOLDERS`
 says what each shows and in which scopes it has a value. Figures are rendered in the
-person's units. `choose` picks a message the audience has not seen lately: never the one
-shown last, nor any of the last ten when the category has more.
+person's units. `choose` picks a message the audience has not seen lately: none shown in the
+last seven days, nor any of the last ten when the category has more.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from bot.domain import Kind, Units
@@ -24,6 +25,12 @@ from bot.voice.checks import Problem, read_toml, suggest
 from bot.voice.facts import GROUP, LOG, PERSON, Facts, Scope
 
 NO_REPEAT = 10  # a message is not shown again while it is among the last ten shown
+NO_REPEAT_DAYS = 7  # nor within seven days of being shown
+REMEMBER_DAYS = 8  # what is kept of a category: a day more than the window, for the zones
+MAX_REMEMBERED = 64  # and never more entries than this in one row
+DAY_S = 86_400
+# What an audience was shown: (message id, unix seconds, the audience's local day or "").
+Shown = tuple[str, int, str]
 MAX_CHARS = 280
 CATEGORY_NAME = re.compile(r"[a-z][a-z_]{0,39}")
 MARKUP = ("_", "*", "\n")  # would break the italic line a reply wraps around a message
@@ -302,33 +309,43 @@ def _message(
 # --- choosing ---------------------------------------------------------------------------
 
 
-def avoided(messages: Sequence[Message], recent: Sequence[str]) -> set[str]:
-    """The ids not to show now: the last ten shown, or as many as the category can spare
-    while keeping one to show (so a category of two alternates)."""
+def avoided(messages: Sequence[Message], recent: Sequence[Shown], now: datetime) -> set[str]:
+    """The ids not to show now: those shown within seven days, and the last ten shown (or
+    as many as the category can spare while keeping one to show, so a category of two
+    alternates)."""
+    since = now.timestamp() - NO_REPEAT_DAYS * DAY_S
+    avoid = {shown[0] for shown in recent if shown[1] > since}
     keep = min(NO_REPEAT, len(messages) - 1)
-    return set(recent[-keep:]) if keep > 0 else set()
+    if keep > 0:
+        avoid.update(shown[0] for shown in recent[-keep:])
+    return avoid
 
 
 def choose(
     messages: Sequence[Message],
-    recent: Sequence[str],
+    recent: Sequence[Shown],
     facts: Facts,
     units: Units,
     rng: random.Random,
+    now: datetime,
+    *,
+    stale: bool = True,
 ) -> tuple[Message, str] | None:
     """A fresh message that renders now, with its text; a stale one only when no fresh one
-    renders (the least recently shown first); None when nothing renders.
+    renders (the least recently shown first), and only if `stale`; None when nothing renders.
 
     Fresh messages are drawn at random one at a time until one renders, which picks as a
     shuffle would without shuffling the whole category for every line of a fan-out."""
-    avoid = avoided(messages, recent)
+    avoid = avoided(messages, recent, now)
     fresh = [m for m in messages if m.id not in avoid]
     while fresh:
         message = fresh.pop(rng.randrange(len(fresh)))
         text = message.render(facts, units)
         if text is not None:
             return message, text
-    order = {mid: i for i, mid in enumerate(recent)}
+    if not stale:
+        return None
+    order = {shown[0]: i for i, shown in enumerate(recent)}
     for message in sorted((m for m in messages if m.id in avoid), key=lambda m: order[m.id]):
         text = message.render(facts, units)
         if text is not None:
@@ -336,5 +353,12 @@ def choose(
     return None
 
 
-def remember(recent: Sequence[str], shown: str) -> list[str]:
-    return [*[mid for mid in recent if mid != shown], shown][-NO_REPEAT:]
+def remember(recent: Sequence[Shown], shown: str, now: datetime, day: str) -> list[Shown]:
+    """`recent` with `shown` added as the newest: what fell out of `REMEMBER_DAYS` goes,
+    though the last ten always stay, and never more than `MAX_REMEMBERED`."""
+    at = int(now.timestamp())
+    kept = [*[s for s in recent if s[0] != shown], (shown, at, day)]
+    since = at - REMEMBER_DAYS * DAY_S
+    cut = len(kept) - NO_REPEAT
+    kept = [s for i, s in enumerate(kept) if i >= cut or s[1] > since]
+    return kept[-MAX_REMEMBERED:]

@@ -127,6 +127,9 @@ class SteadyVoice:
         render) is logged and gets None; the others still get theirs."""
         matched = self.rulebook.matching_many(scope, moments)
         categories: set[str] = set()
+        cap = self.rulebook.daily_cap
+        if cap is not None and scope is Scope.AFTER_LOG:
+            categories.update(cap.categories)  # counted even when this rule says none of them
         limited: dict[int, tuple[Rule, ...]] = {}  # the limited rules of each distinct match
         for rules in {id(rules): rules for rules in matched}.values():  # shared when equal
             categories.update(c for rule in rules for c in rule.say)
@@ -142,7 +145,7 @@ class SteadyVoice:
         lines: list[str | None] = []
         for facts, audience, rules in zip(moments, audiences, matched, strict=True):
             try:
-                lines.append(self._say(rules, facts, audience, memory, now))
+                lines.append(self._say(scope, rules, facts, audience, memory, now))
             except Exception:
                 who = audience.key if audience else "an audience"
                 log.exception("no %s line for %s: choosing one failed", scope.value, who)
@@ -152,6 +155,7 @@ class SteadyVoice:
 
     def _say(
         self,
+        scope: Scope,
         rules: Sequence[Rule],
         facts: Facts,
         audience: Audience | None,
@@ -159,22 +163,41 @@ class SteadyVoice:
         now: datetime,
     ) -> str | None:
         units = UNITS.get(str(facts.get("units")), Units.METRIC)
+        day = str(facts.get("today") or now.date().isoformat())
+        held = self._held_back(scope, audience, memory, day)
         for rule in rules:
             key = rule.once_key(facts)
             if rule.limited and not rule.may_speak(memory.fired(audience, rule.name, key), now):
                 continue
-            say = rule.say if len(rule.say) == 1 else self.rng.sample(rule.say, len(rule.say))
-            for category in say:  # one, picked at random
-                recent = memory.recent(audience, category)
-                chosen = choose(self.library.categories[category], recent, facts, units, self.rng)
-                if chosen is None:
-                    continue  # nothing in it renders now: another category, or the next rule
-                message, text = chosen
-                log.debug("rule %s says %s message %s", rule.name, category, message.id)
-                firing = (rule.name, key) if rule.limited else None
-                memory.note(audience, category, message.id, now, firing)
-                return text
+            say = [c for c in rule.say if c not in held]
+            if len(say) > 1:
+                say = self.rng.sample(say, len(say))  # one, picked at random
+            # A fresh line from any of the rule's categories before a stale one from any.
+            for stale in (False, True):
+                for category in say:
+                    messages = self.library.categories[category]
+                    recent = memory.recent(audience, category)
+                    chosen = choose(messages, recent, facts, units, self.rng, now, stale=stale)
+                    if chosen is None:
+                        continue  # nothing in it renders now: another category, or the next rule
+                    message, text = chosen
+                    log.debug("rule %s says %s message %s", rule.name, category, message.id)
+                    firing = (rule.name, key) if rule.limited else None
+                    memory.note(audience, category, message.id, now, firing, day)
+                    return text
         return None
+
+    def _held_back(
+        self, scope: Scope, audience: Audience | None, memory: Memory, day: str
+    ) -> frozenset[str]:
+        """The generic categories a log may not draw on now: all of them once the person has
+        had their day's share. Nudges and digests are never held back."""
+        cap = self.rulebook.daily_cap
+        if cap is None or scope is not Scope.AFTER_LOG:
+            return frozenset()
+        if memory.shown_on(audience, cap.categories, day) < cap.per_day:
+            return frozenset()
+        return cap.categories
 
 
 # --- loading ----------------------------------------------------------------------------
