@@ -50,8 +50,8 @@ def rules_with(tmp_path: Path, cap: str) -> Path:
         ),
         (
             '[daily_cap]\ncategories = ["patience", "rest_day"]\nper_day = 3\n',
-            'daily_cap: "rest_day" has 6 messages; at 3 a day it needs 21 so that none comes back within '
-            "7 days",
+            'daily_cap: "rest_day" has 6 messages; at 3 a day it needs 21 so that none comes '
+            "back within 7 days",
         ),
         (
             '[daily_cap]\ncategories = ["patience"]\nper_day = 4\n',
