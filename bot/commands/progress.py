@@ -12,10 +12,12 @@ from bot.context import Context, UserError
 from bot.domain import Kind, Period, Units
 from bot.interface import Attachment, Param, Reply
 from bot.progress import charts, formatting
-from bot.progress.charts import CHART_SPANS
+from bot.progress.charts import CHART_SPANS, DAY_BARS_MAX
 from bot.progress.records import PACE_DISTANCES_M, RunRecord, records
 from bot.progress.stats import (
+    ROLLING_MAX,
     SPAN_NAMES,
+    SpanTooLong,
     Streak,
     Summary,
     active_dates,
@@ -23,6 +25,7 @@ from bot.progress.stats import (
     first_day,
     goals_of,
     live_entries,
+    rolling_name,
     streaks,
     summarise,
     totals_between,
@@ -34,6 +37,11 @@ from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
 
 SECTION = "Progress"
+# Offered as choices where a platform lists them (Discord's slash commands); typed, any
+# rolling span within the bounds works.
+STATS_ROLLING = ("7d", "30d", "90d", "4w", "12w", "52w")
+CHART_ROLLING = ("30d", "7d", "90d", "12w", "26w", "52w")
+DEFAULT_CHART = "30d"  # not the calendar month: on the 4th that is three days of bars
 
 
 _BETWEEN = Prepared(
@@ -144,13 +152,27 @@ def streak(ctx: Context, args: str) -> str:
 
 
 def _span_arg(args: str, allowed: tuple[str, ...], default: str, name: str) -> str:
+    """A calendar span's name, or a rolling one's as '30d' or '4w'."""
     word = args.strip().lower()
     if not word:
         return default
     if word in allowed:
         return word
+    days, weeks = ROLLING_MAX["d"], ROLLING_MAX["w"]
+    try:
+        rolling = rolling_name(word)
+    except SpanTooLong:
+        raise UserError(
+            f"A rolling span runs from 1 to {days} days or 1 to {weeks} weeks, "
+            f"e.g. /{name} 90d or /{name} 12w."
+        ) from None
+    if rolling is not None:
+        return rolling
     choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
-    raise UserError(f"Choose {choices}, e.g. /{name} {allowed[1]}.")
+    raise UserError(
+        f"Choose {choices}, or the last days or weeks like 30d or 4w, e.g. /{name} {allowed[1]} "
+        f"or /{name} 30d."
+    )
 
 
 def _plural(n: int, noun: str) -> str:
@@ -228,18 +250,20 @@ def _summary_lines(summary: Summary, units: Units) -> list[str]:
 @command(
     "stats",
     "Totals, pace, goals hit, best week and streaks",
-    examples=("/stats", "/stats week", "/stats year", "/stats all"),
+    examples=("/stats", "/stats week", "/stats year", "/stats all", "/stats 4w", "/stats 30d"),
     section=SECTION,
     params=(
         Param(
             "period",
-            "week, month (the default), year or all",
+            "week, month (the default), year, all, or the last days or weeks: 30d, 4w",
             required=False,
-            choices=SPAN_NAMES,
+            choices=(*SPAN_NAMES, *STATS_ROLLING),
         ),
     ),
     details="Periods are the calendar week (Monday to Sunday), month and year that hold "
-    "today, or all time. Goal hit rates count finished days or weeks, and today or this week "
+    "today, or all time; or rolling, ending today: 30d is the last 30 days, 4w the last "
+    f"4 weeks (up to {ROLLING_MAX['d']} days or {ROLLING_MAX['w']} weeks). Goal hit rates "
+    "count finished days or weeks, and today or this week "
     "once the goal is met; a week counts whole if it touches the period. The best week is "
     "the one you showed up on most days (more distance breaks a tie). Streaks follow the "
     "rule in /help streak.",
@@ -311,17 +335,25 @@ def records_(ctx: Context, args: str) -> str:
 @command(
     "chart",
     "A picture of your runs, strength work and water",
-    examples=("/chart", "/chart week", "/chart year"),
+    examples=("/chart", "/chart week", "/chart month", "/chart year", "/chart 90d", "/chart 12w"),
     section=SECTION,
     params=(
-        Param("period", "week, month (the default) or year", required=False, choices=CHART_SPANS),
+        Param(
+            "period",
+            "the last 30 days (the default), week, month, year, or the last days or weeks: 90d",
+            required=False,
+            choices=(*CHART_ROLLING, *CHART_SPANS),
+        ),
     ),
-    details="Run distance as bars (per day, or per week in a year), strength sessions as "
-    "diamonds, water a day against your water goal, and the trend as a line. Days are your "
-    "local days; figures are in your units.",
+    details="Without a period, the last 30 days. Week, month and year are the calendar ones "
+    "that hold today; 90d or 12w are the days or weeks up to today (up to "
+    f"{ROLLING_MAX['d']} days or {ROLLING_MAX['w']} weeks). Run distance as bars (per day, or "
+    f"per week in a year or past {DAY_BARS_MAX} days), strength sessions as diamonds, water a "
+    "day against your water goal, and the trend as a line. Days are your local days; "
+    "figures are in your units.",
 )
 def chart(ctx: Context, args: str) -> Reply:
-    span = _span_arg(args, CHART_SPANS, "month", "chart")
+    span = _span_arg(args, CHART_SPANS, DEFAULT_CHART, "chart")
     data = charts.chart_data(
         ctx.session,
         ctx.user.id,

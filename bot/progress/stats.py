@@ -7,6 +7,7 @@ person changes time zone, and an entry made at 23:30 local time belongs to that 
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -129,6 +130,33 @@ def streaks(days: Sequence[date], today: date) -> tuple[Streak, Streak]:
 # Periods a summary or a chart covers. "week", "month" and "year" are the calendar ones
 # that hold today (weeks start on Monday); "all" runs from the first entry to today.
 SPAN_NAMES = ("week", "month", "year", "all")
+# Rolling spans end today: "30d" is the last 30 days, today included; "4w" the last 28.
+ROLLING_UNITS = {"d": 1, "w": 7}
+ROLLING_MAX = {"d": 366, "w": 52}
+_ROLLING = re.compile(r"(\d{1,4}) ?(d|days?|w|weeks?)")
+
+
+class SpanTooLong(ValueError):
+    """A rolling span of no days, or of more than a year's."""
+
+
+def rolling_name(text: str) -> str | None:
+    """'30d', '30 days' or '30days' as '30d'; '4w', '4 weeks' as '4w'; None for anything
+    else. SpanTooLong for 0 or beyond ROLLING_MAX."""
+    match = _ROLLING.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    count, unit = int(match[1]), match[2][0]
+    if not 0 < count <= ROLLING_MAX[unit]:
+        raise SpanTooLong(text)
+    return f"{count}{unit}"
+
+
+def rolling_days(name: str) -> int | None:
+    """How many days a rolling span's name ('30d', '4w') covers; None for a calendar one."""
+    if len(name) < 2 or name[-1] not in ROLLING_UNITS or not name[:-1].isdigit():
+        return None
+    return int(name[:-1]) * ROLLING_UNITS[name[-1]]
 
 
 @dataclass(frozen=True)
@@ -142,7 +170,13 @@ class Span:
 
 
 def span_for(name: str, today: date, first_day: date | None = None) -> Span:
-    """The span `name` (one of SPAN_NAMES) that holds `today`."""
+    """The span `name` (one of SPAN_NAMES, or a rolling one: '30d', '4w') that holds `today`."""
+    if (days := rolling_days(name)) is not None:
+        start = today - timedelta(days=days - 1)
+        count, unit = int(name[:-1]), "day" if name[-1] == "d" else "week"
+        what = f"{count} {unit}s" if count != 1 else unit
+        shown = f"{start:%d %b %Y} – {today:%d %b %Y}" if start.year != today.year else None
+        return Span(name, start, today, f"Last {what} ({shown or _day_range(start, today)})")
     if name == "week":
         start = week_start(today)
         end = start + timedelta(days=6)
