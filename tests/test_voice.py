@@ -217,6 +217,34 @@ def test_the_voice_remembers_on_both_databases(make_core, any_db_url):
     assert category_in(chat.say("/run 5k 30:00")) != "welcome"
 
 
+def test_memory_kept_as_bare_ids_is_still_honoured(make_core, any_db_url, clock):
+    """Rows written before times were kept hold bare ids: those lines stay among the last
+    shown, and the row is written back in the new shape."""
+    from sqlalchemy import select, update
+
+    from bot.storage.models import ShownMessages
+    from tests.voice_lines import shipped_library
+
+    chat = Chat(make_core(any_db_url))
+    at(clock, MONDAY + timedelta(days=1))
+    chat.say("/water 250ml yesterday")
+    chat.say("/water 250ml")  # a generic line: its category's row exists now
+    lines = [m for m in shipped_library().messages() if m.category in ORDINARY]
+    old = {c: [m.id for m in lines if m.category == c][:10] for c in ORDINARY}
+    db = chat.core.services.db
+    with db.engine.begin() as connection:
+        for category, ids in old.items():
+            connection.execute(
+                update(ShownMessages).where(ShownMessages.category == category).values(recent=ids)
+            )
+    texts = {m.text for m in lines if m.id in old[m.category]}
+    said = line_of(chat.say("/water 250ml"))
+    assert said is not None and said not in texts  # none of the last ten, though no times
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(ShownMessages.recent)).scalars().all()
+    assert any(isinstance(item, list) and len(item) == 3 for row in rows for item in row)
+
+
 # --- digests, as the challenges call them (nudges: tests/test_nudge_lines.py) ----------
 
 

@@ -353,8 +353,10 @@ class RuleFiring(Base):
 
 
 class ShownMessages(Base):
-    """The ids of the last messages an audience saw in one category, newest last, so that
-    no line comes back too soon. One small row per audience and category."""
+    """What an audience saw lately in one category, newest last, so that no line comes back
+    within a week and generic lines keep to their daily cap: `[id, unix seconds, local day]`
+    each (bot/voice/memory.py; older rows hold bare ids). One small row per audience and
+    category."""
 
     __tablename__ = "shown_messages"
     __table_args__ = (UniqueConstraint("audience", "category"),)
@@ -365,7 +367,7 @@ class ShownMessages(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(40))
-    recent: Mapped[list[str]] = mapped_column(JSON)
+    recent: Mapped[list[list[str | int] | str]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column()
 
 
