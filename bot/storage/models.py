@@ -255,12 +255,17 @@ class Group(Base):
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column()
+    # Who may start challenges here: "everyone" or "admins" (/challenge who).
+    challenge_starters: Mapped[str] = mapped_column(
+        String(10), default="everyone", server_default="everyone"
+    )
 
 
 class Challenge(Base):
-    """A challenge in a group: a metric, a target for each member, a window of local days
-    (the group's time zone). `ends_at` is the UTC moment the window closes (or when it was
-    ended early); the summary is posted once, after it."""
+    """A challenge in a group: a metric, a target for each member ("each") or one shared by
+    all of them ("together"), a window of local days (the group's time zone). `ends_at` is
+    the UTC moment the window closes (or when it was ended early); the summary is posted
+    once, after it."""
 
     __tablename__ = "challenges"
     __table_args__ = (
@@ -276,6 +281,7 @@ class Challenge(Base):
     metric: Mapped[str] = mapped_column(String(20))
     target: Mapped[float] = mapped_column(Float)  # metres, runs, sessions or days
     units: Mapped[str] = mapped_column(String(10), default="metric")  # how distances read
+    mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     ends_at: Mapped[datetime] = mapped_column()
