@@ -135,8 +135,9 @@ def _may_start(ctx: Context, group: Group) -> None:
     most = ctx.settings.challenges.max_running
     running = ch.running_in(ctx.session, group, ctx.now)
     if len(running) >= most:
+        plural = "s" if len(running) != 1 else ""
         raise UserError(
-            f"This group already runs {len(running)} challenges, the most at once: "
+            f"This group already runs {len(running)} challenge{plural}, the most at once: "
             f"{ch.running_list(running)}. A new one can start when one of them is over; its "
             "creator or an admin can end one early with /challenge end <name>."
         )

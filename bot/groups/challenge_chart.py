@@ -107,9 +107,9 @@ def _draw_together(
     group = [sum(column) for column in zip(*bands, strict=True)] if bands else [0.0] * len(days)
     if bands:
         axes.stackplot(days, *bands, labels=labels, alpha=0.75)  # type: ignore[arg-type]
-    axes.plot(days, group, lw=2.5, color="black", label="together")  # type: ignore[arg-type]
+    axes.plot(days, group, lw=2.5, color="black", label="the group")  # type: ignore[arg-type]
     top = max([target or 0.0, *group])
-    return _finish(figure, axes, f"{title} · together", days, target, unit, whole, top, True)
+    return _finish(figure, axes, title, days, target, unit, whole, top, True)
 
 
 def _finish(

@@ -364,7 +364,6 @@ def _together_outcome(challenge: Challenge, rows: list[ch.Standing], total: floa
     """Whether the group made its goal, said kindly either way, and everyone's share."""
     if not rows:
         return ["No one took part this time."]
-    metric, units = ch.Metric(challenge.metric), Units(challenge.units)
     figures = ch.together_figures(challenge, total)
     pct = ch.percent_of(total, challenge.target)
     if total >= challenge.target:
@@ -372,7 +371,7 @@ def _together_outcome(challenge: Challenge, rows: list[ch.Standing], total: floa
     elif total > 0:
         outcome = (
             f"**Together: {figures} ({pct:.0f}%).** Not the whole way this time, and every "
-            f"bit of it counted: {ch.figure(metric, total, units)} you did as a group."
+            "bit of it counted."
         )
     else:
         outcome = (
