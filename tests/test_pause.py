@@ -218,3 +218,15 @@ def test_a_pause_running_at_the_upgrade_joins_the_history(tmp_path):
         assert (pause.starts_on, pause.ends_on) == (now.date(), (now + timedelta(days=5)).date())
         assert s.get(NudgeState, 1).paused_open is False  # type: ignore[union-attr]
     db.dispose()
+
+
+def test_a_pause_covers_the_days_from_its_first_up_to_the_one_it_ends_on(chat, clock):
+    clock.set(MONDAY)  # 09:00
+    chat.say("/pause 2h")  # over by 11:00: no day was paused
+    clock.set(MONDAY.replace(hour=22))
+    chat.say("/pause 12h")  # until Tuesday 10:00: Monday is paused
+    assert pauses(chat.core) == [("2026-11-23", "2026-11-23"), ("2026-11-23", "2026-11-24")]
+    clock.advance(days=2)
+    chat.say("/pause")
+    chat.say("/resume")  # the same day: nothing paused
+    assert pauses(chat.core)[-1] == ("2026-11-25", "2026-11-25")

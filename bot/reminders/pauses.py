@@ -51,7 +51,7 @@ def start_pause(
     """Pause from now until `until` (None: until /resume). A pause already running is
     changed rather than a second one begun, so it keeps its first day."""
     today = now.astimezone(zone).date()
-    ends_on = None if until is None else max(until.astimezone(zone).date(), _next(today))
+    ends_on = None if until is None else until.astimezone(zone).date()
     pause = current_pause(session, user_id, now)
     if pause is None:
         pause = Pause(
@@ -77,17 +77,13 @@ def end_pause(session: Session, user_id: int, now: datetime, today: date) -> boo
     return True
 
 
-def _next(day: date) -> date:
-    return day + timedelta(days=1)
-
-
 def check_in_reply(name: str) -> Reply:
     """Patience, and no catching up to do: coming back whenever is fine."""
     return Reply(
         f"🌿 Hi {name}, just checking in. It has been two weeks since you paused, and "
-        "that's fine: breaks are part of it, and there is nothing to catch up on. "
-        "Whenever you feel like coming back, this week or much later, it's one tap. "
-        "Until then I'll stay quiet.",
+        "that's fine: take the time you need, progress is patient work and nothing needs "
+        "catching up. Whenever you feel like coming back, this week or much later, it's "
+        "one tap. Until then I'll stay quiet.",
         buttons=(RESUME_BUTTON,),
     )
 

@@ -11,7 +11,7 @@ from the day of the migration (when it began was never kept).
 Create Date: 2026-12-04 21:40:00
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -82,7 +82,7 @@ def _running_pauses_into_history(pauses: sa.Table) -> None:
                 {
                     "user_id": user_id,
                     "starts_on": now.date(),
-                    "ends_on": max(until.date(), now.date() + timedelta(days=1)),
+                    "ends_on": until.date(),
                     "started_at": now,
                     "ends_at": until,
                     "created_at": now,
