@@ -115,6 +115,7 @@ def test_a_pause_longer_than_the_cap_says_so(chat, clock):
         reply
     )
     assert "only 30 days" not in chat.say("/pause 2w")
+    assert "your streak is frozen until Mon 07 Dec 09:00." in chat.say("/streak")
 
 
 def test_streak_says_when_a_long_pause_has_used_up_the_freeze(chat, clock):

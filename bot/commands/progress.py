@@ -161,7 +161,10 @@ def _paused_line(ctx: Context, freeze: Freeze) -> str | None:
             f"in any {FREEZE_WINDOW}), so since {past[0]:%a %d %b} paused days count as "
             "normal days. Log anything to keep the streak going, or /resume when you're back."
         )
-    return "⏸ You're paused: no nudges, and your streak is frozen until you /resume."
+    if pause.ends_at is None:
+        return "⏸ You're paused: no nudges, and your streak is frozen until you /resume."
+    ends = pause.ends_at.astimezone(ctx.tz)
+    return f"⏸ You're paused: no nudges, and your streak is frozen until {ends:%a %d %b %H:%M}."
 
 
 def _span_arg(args: str, allowed: tuple[str, ...], default: str, name: str) -> str:
