@@ -15,7 +15,7 @@ from bot.interface import Destination, PlatformLimits, Reply
 from bot.reminders.tick import tick
 from bot.storage.db import Database, upgrade
 from bot.storage.models import NudgeState, OutboxMessage, Pause
-from tests.support import Chat
+from tests.support import Chat, postgres_database
 from tests.voice_lines import category_in, line_of
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -196,7 +196,13 @@ def test_no_check_in_for_a_timed_pause_or_one_already_over(chat, clock):
 def test_a_pause_running_at_the_upgrade_joins_the_history(tmp_path):
     """Before 0008 only `paused_until` was kept: a pause still running becomes a history
     row from the day of the upgrade; one that is over leaves none."""
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    with postgres_database() as pg_url:
+        for url in (f"sqlite:///{tmp_path / 'old.db'}", pg_url):
+            _check_upgrade(url)
+
+
+def _check_upgrade(url: str) -> None:
+    db = Database(url)
     upgrade(db.engine, "0007_finite_amounts")
     now = datetime.now(UTC)
     with db.engine.begin() as c:
