@@ -203,7 +203,7 @@ def test_a_pause_running_at_the_upgrade_joins_the_history(tmp_path):
 
 def _check_upgrade(url: str) -> None:
     db = Database(url)
-    upgrade(db.engine, "0007_finite_amounts")
+    upgrade(db.engine, "0008_together")
     now = datetime.now(UTC)
     with db.engine.begin() as c:
         for user_id, until in ((1, now + timedelta(days=5)), (2, now - timedelta(days=1))):

@@ -1,7 +1,7 @@
 """pause: a history of pauses (the streak freezes their days) and open-ended pauses
 
-Revision ID: 0008_pause
-Revises: 0007_finite_amounts
+Revision ID: 0009_pause
+Revises: 0008_together
 
 `nudge_state.paused_open` is an open-ended pause (until /resume), a state of its own; an
 empty `paused_until` still means "no timed pause". `pauses` keeps every pause, past ones
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_pause"
-down_revision = "0007_finite_amounts"
+revision = "0009_pause"
+down_revision = "0008_together"
 branch_labels = None
 depends_on = None
 
