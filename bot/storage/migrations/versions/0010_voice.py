@@ -1,7 +1,7 @@
 """voice: whether a person chose their time zone
 
-Revision ID: 0008_voice
-Revises: 0007_finite_amounts
+Revision ID: 0010_voice
+Revises: 0009_pause
 
 `users.tz_chosen` tells a zone picked on purpose (even UTC) from the UTC every person
 starts with, so Steady stops suggesting /tz once someone has used it. People whose zone is
@@ -13,8 +13,8 @@ Create Date: 2026-12-04 21:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_voice"
-down_revision = "0007_finite_amounts"
+revision = "0010_voice"
+down_revision = "0009_pause"
 branch_labels = None
 depends_on = None
 
