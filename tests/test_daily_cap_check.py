@@ -80,7 +80,15 @@ def test_the_shipped_cap_holds_a_week_without_repeats():
         assert len(voice.library.categories[category]) >= 7 * cap.per_day
 
 
+def test_the_check_says_the_cap_it_found(capsys, monkeypatch):
+    monkeypatch.setenv("STEADY_CONFIG_DIR", str(CONFIG))
+    assert main(["rules", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "Generic lines (consistency, patience): at most 3 a day. No problems." in out
+
+
 def test_without_a_cap_every_log_may_speak(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("STEADY_CONFIG_DIR", str(CONFIG))
     path = rules_with(tmp_path, "")
     assert main(["rules", "check", str(path)]) == 0
+    assert "Generic lines" not in capsys.readouterr().out

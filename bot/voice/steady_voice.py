@@ -235,8 +235,14 @@ def check_files(config_dir: Path, file: Path | None = None) -> tuple[list[Proble
     problems += rule_problems
     if problems or rulebook is None or library is None:
         return problems, ""
+    cap = rulebook.daily_cap
+    capped = (
+        f" Generic lines ({', '.join(sorted(cap.categories))}): at most {cap.per_day} a day."
+        if cap is not None
+        else ""
+    )
     summary = (
         f"{rules_path}: {len(rulebook.rules)} rules; {messages_path}: {len(library)} messages "
-        f"in {len(library.categories)} categories. No problems."
+        f"in {len(library.categories)} categories.{capped} No problems."
     )
     return [], summary
