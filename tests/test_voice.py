@@ -220,7 +220,7 @@ def test_the_voice_remembers_on_both_databases(make_core, any_db_url):
 def test_memory_kept_as_bare_ids_is_still_honoured(make_core, any_db_url, clock):
     """Rows written before times were kept hold bare ids: those lines stay among the last
     shown, and the row is written back in the new shape."""
-    from sqlalchemy import select, update
+    from sqlalchemy import insert, select, update
 
     from bot.storage.models import ShownMessages
     from tests.voice_lines import shipped_library
@@ -233,10 +233,27 @@ def test_memory_kept_as_bare_ids_is_still_honoured(make_core, any_db_url, clock)
     old = {c: [m.id for m in lines if m.category == c][:10] for c in ORDINARY}
     db = chat.core.services.db
     with db.engine.begin() as connection:
+        # The log before made rows for the categories it spoke from; the other category gets one too,
+        # so both hold bare ids whichever category the next line comes from.
+        row = connection.execute(
+            select(ShownMessages.audience, ShownMessages.user_id, ShownMessages.updated_at)
+        ).first()
+        assert row is not None
+        audience, user_id, updated_at = row
         for category, ids in old.items():
-            connection.execute(
+            done = connection.execute(
                 update(ShownMessages).where(ShownMessages.category == category).values(recent=ids)
             )
+            if not done.rowcount:
+                connection.execute(
+                    insert(ShownMessages).values(
+                        audience=audience,
+                        user_id=user_id,
+                        category=category,
+                        recent=ids,
+                        updated_at=updated_at,
+                    )
+                )
     texts = {m.text for m in lines if m.id in old[m.category]}
     said = line_of(chat.say("/water 250ml"))
     assert said is not None and said not in texts  # none of the last ten, though no times
