@@ -92,6 +92,10 @@ class User(Base):
     units: Mapped[str] = mapped_column(String(10), default="metric")
     encourage: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
+    # The language they chose with /lang (None: not chosen), and the one their app last
+    # reported, which speaks for them until they choose (and in nudges, with no message).
+    language: Mapped[str | None] = mapped_column(String(8))
+    app_language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Account(Base):
@@ -255,6 +259,8 @@ class Group(Base):
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column()
+    # Chosen by an admin with /lang; None: the language most of its members speak.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Challenge(Base):
