@@ -34,9 +34,9 @@ def find_language(ctx: Context, text: str) -> str:
 
 
 def _choices(ctx: Context, current: str) -> str:
-    lines = [f"**{ctx._('Languages')}**"]
+    lines = ["**" + ctx._("Languages") + "**"]
     for lang in LANGUAGES:
-        mark = f" — {ctx._('current')}" if lang == current else ""
+        mark = " — " + ctx._("current") if lang == current else ""
         lines.append(f"{lang}: {native_name(lang)}{mark}")
     return "\n".join(lines)
 

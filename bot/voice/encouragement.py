@@ -164,7 +164,7 @@ def _goal(f: Mapping[str, object], units: Units, lang: str) -> str | None:
         figure = figures(lang).distance(amount * 1000, units)
     else:
         figure = figures(lang).volume(amount, units)
-    per = translate(lang, "{amount} a week" if week else "{amount} a day")
+    per = translate(lang, "{amount} a week") if week else translate(lang, "{amount} a day")
     return per.format(amount=figure)
 
 

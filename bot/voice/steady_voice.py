@@ -134,8 +134,9 @@ class SteadyVoice:
         """For each moment (in its language: English unless `langs` says), the first
         matching rule, by priority, that may speak and has a message that renders; its
         firing and the message are remembered for the audience (none for None). Two
-        queries read the memory the moments need, one upsert per table writes it back. A moment whose line cannot be chosen (a message that fails to
-        render) is logged and gets None; the others still get theirs."""
+        queries read the memory the moments need, one upsert per table writes it back.
+        A moment whose line cannot be chosen (a message that fails to render) is logged and
+        gets None; the others still get theirs."""
         matched = self.rulebook.matching_many(scope, moments)
         categories: set[str] = set()
         limited: dict[int, tuple[Rule, ...]] = {}  # the limited rules of each distinct match
