@@ -19,6 +19,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
+from bot.commands import build_registry
 from bot.i18n.catalogs import DOMAIN, read_catalog
 from bot.i18n.languages import DEFAULT, LANGUAGES
 from bot.interface import CommandList
@@ -77,8 +78,6 @@ def update(registry: CommandList) -> None:
 
 
 def main() -> int:
-    from bot.commands import build_registry  # the tool's wiring, not the library's
-
     update(build_registry())
     return 0
 

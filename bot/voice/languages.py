@@ -65,9 +65,15 @@ def compare(library: Library, english: Library) -> list[Problem]:
 
 
 def load_libraries(config_dir: Path, english: Library) -> tuple[dict[str, Library], list[Problem]]:
-    """Every language's library (English included), or the problems found in them."""
+    """Every language's library (English included), or the problems found in them.
+
+    A config folder with no encouragement/ folder at all (an operator's own English
+    library) speaks English lines to everyone; once the folder is there, every language
+    must be in it."""
     libraries = {DEFAULT: english}
     problems: list[Problem] = []
+    if not (config_dir / FOLDER).is_dir():
+        return libraries, problems
     for lang in LANGUAGES:
         if lang == DEFAULT:
             continue
