@@ -45,6 +45,9 @@ class Figures:
         self._numbers: dict[int, NumberPattern] = {}
         self._units: dict[tuple[str, str], str] = {}
         self._percent: NumberPattern | None = None
+        self._decimal = str(numbers.get_decimal_symbol(self.locale))
+        self._plurals: dict[str, str] = {}
+        self._days: dict[date, str] = {}
         skeleton = self.locale.datetime_skeletons.get("MMMEd")
         self._day: DateTimePattern = dates.parse_pattern(
             str(skeleton) if skeleton is not None else "EEE, d MMM"
@@ -54,7 +57,13 @@ class Figures:
         )  # Monday first, as Steady's weeks are
 
     def number(self, value: float, digits: int = 0) -> str:
-        """5.5 with 2 digits: "5,50" in German, "5.50" in English."""
+        """5.5 with 2 digits: "5,50" in German, "5.50" in English.
+
+        Below 1,000 no grouping applies, so the figure is Python's own with the locale's
+        decimal sign (a tenth of Babel's time); larger and negative ones go through Babel."""
+        if 0 <= value < 999.5:
+            text = f"{value:.{digits}f}"
+            return text if self._decimal == "." else text.replace(".", self._decimal)
         pattern = self._numbers.get(digits)
         if pattern is None:
             pattern = numbers.parse_pattern("#,##0" + ("." + "0" * digits if digits else ""))
@@ -73,8 +82,13 @@ class Figures:
 
     def unit(self, value: float, unit: str, digits: int = 0) -> str:
         """`value` with the unit's short name, in the form its number takes: "5,50 км"."""
-        pattern = self._unit_pattern(unit, self.plural(Decimal(f"{value:.{digits}f}")))
-        return pattern.replace("{0}", self.number(value, digits))
+        shown = f"{value:.{digits}f}"
+        category = self._plurals.get(shown)
+        if category is None:
+            category = self.plural(Decimal(shown))
+            if len(self._plurals) < 10_000:  # figures repeat; the cache stays small anyway
+                self._plurals[shown] = category
+        return self._unit_pattern(unit, category).replace("{0}", self.number(value, digits))
 
     def _unit_pattern(self, unit: str, category: str) -> str:
         key = (unit, category)
@@ -89,7 +103,12 @@ class Figures:
 
     def day(self, when: date) -> str:
         """A day as a reply names it: "Fr., 4. Dez.", "пт, 4 дек.", "Fri, Dec 4"."""
-        return self._day.apply(when, self.locale)
+        shown = self._days.get(when)
+        if shown is None:
+            shown = str(self._day.apply(when, self.locale))
+            if len(self._days) < 4_000:  # a few years of days
+                self._days[when] = shown
+        return shown
 
     def weekday(self, index: int) -> str:
         """The weekday's name, 0 for Monday."""
