@@ -14,9 +14,10 @@ import math
 import random
 import re
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bot.domain import Kind, Units
 from bot.i18n.catalogs import N_, translate, translate_plural
@@ -33,8 +34,12 @@ MARKUP = ("_", "*", "\n")  # would break the italic line a reply wraps around a 
 
 # --- placeholders -----------------------------------------------------------------------
 
-# Facts, the person's units and their language.
-Render = Callable[[Mapping[str, object], Units, str], "str | None"]
+
+class Render(Protocol):
+    """Fills a placeholder from the facts, in the person's units and language (English
+    unless told)."""
+
+    def __call__(self, f: Mapping[str, object], units: Units, lang: str = ..., /) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,11 @@ def _num(f: Mapping[str, object], key: str) -> float:
 
 
 def _distance(key: str) -> Render:
-    return lambda f, units, lang: figures(lang).distance(_num(f, key) * 1000, units)
+    return lambda f, units, lang=DEFAULT: figures(lang).distance(_num(f, key) * 1000, units)
 
 
 def _volume(key: str) -> Render:
-    return lambda f, units, lang: figures(lang).volume(_num(f, key), units)
+    return lambda f, units, lang=DEFAULT: figures(lang).volume(_num(f, key), units)
 
 
 def _plain(text: str) -> str:
@@ -63,23 +68,23 @@ def _plain(text: str) -> str:
 
 
 def _text(key: str) -> Render:
-    return lambda f, units, lang: _plain(str(f[key])) or None
+    return lambda f, units, lang=DEFAULT: _plain(str(f[key])) or None
 
 
 def _count(key: str) -> Render:
-    return lambda f, units, lang: str(f[key])
+    return lambda f, units, lang=DEFAULT: str(f[key])
 
 
 def _positive(key: str) -> Render:
     """A count that only makes sense above zero (a group's size, days left)."""
-    return lambda f, units, lang: str(f[key]) if _num(f, key) > 0 else None
+    return lambda f, units, lang=DEFAULT: str(f[key]) if _num(f, key) > 0 else None
 
 
 def _days(key: str, *, positive: bool = False) -> Render:
     """A number of days with its noun in the form the number takes ("1 день", "3 дня",
     "5 дней"), so no language has to write "{streak} days" around a bare number."""
 
-    def render(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+    def render(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
         n = int(_num(f, key))
         if positive and n <= 0:
             return None
@@ -89,14 +94,14 @@ def _days(key: str, *, positive: bool = False) -> Render:
 
 
 def _runs(key: str) -> Render:
-    def render(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+    def render(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
         n = int(_num(f, key))
         return translate_plural(lang, "{n} run", "{n} runs", n).format(n=n)
 
     return render
 
 
-def _figure(which: str, value: float, units: Units, lang: str) -> str | None:
+def _figure(which: str, value: float, units: Units, lang: str = DEFAULT) -> str | None:
     if which == "longest_run":
         return figures(lang).distance(value * 1000, units)
     if which == "fastest_5k":
@@ -107,7 +112,7 @@ def _figure(which: str, value: float, units: Units, lang: str) -> str | None:
 
 
 def _record(key: str) -> Render:
-    return lambda f, units, lang: _figure(str(f["new_record"]), _num(f, key), units, lang)
+    return lambda f, units, lang=DEFAULT: _figure(str(f["new_record"]), _num(f, key), units, lang)
 
 
 RECORD_NAMES = {
@@ -117,7 +122,7 @@ RECORD_NAMES = {
 }
 
 
-def _record_name(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _record_name(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     name = RECORD_NAMES.get(str(f["new_record"]))
     if name is None:
         return None
@@ -125,22 +130,22 @@ def _record_name(f: Mapping[str, object], units: Units, lang: str) -> str | None
     return translate(lang, name).format(exercise=exercise)
 
 
-def _entry_distance(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _entry_distance(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     if f["kind"] != Kind.RUN:
         return None
     return figures(lang).distance(_num(f, "amount") * 1000, units)
 
 
-def _entry_water(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _entry_water(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     return figures(lang).volume(_num(f, "amount"), units) if f["kind"] == Kind.WATER else None
 
 
-def _weight(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _weight(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     kg = _num(f, "weight_kg")
     return figures(lang).weight(kg, units) if kg > 0 else None
 
 
-def _goal(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _goal(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     if not f["has_goal"]:
         return None
     amount = _num(f, "goal_amount")
@@ -168,18 +173,18 @@ def _goal(f: Mapping[str, object], units: Units, lang: str) -> str | None:
     return per.format(amount=figure)
 
 
-def _goal_percent(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _goal_percent(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     if not f["has_goal"]:
         return None
     return figures(lang).percent(math.floor(_num(f, "goal_percent")))
 
 
-def _water_goal(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _water_goal(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     goal = _num(f, "water_goal_ml")
     return figures(lang).volume(goal, units) if goal > 0 else None
 
 
-def _water_to_go(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _water_to_go(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     left = _num(f, "water_goal_ml") - _num(f, "today_water_ml")
     if _num(f, "water_goal_ml") > 0 and left > 0:
         return figures(lang).volume(left, units)
@@ -189,7 +194,7 @@ def _water_to_go(f: Mapping[str, object], units: Units, lang: str) -> str | None
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _weekday(f: Mapping[str, object], units: Units, lang: str) -> str | None:
+def _weekday(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     day = str(f["weekday"])
     return figures(lang).weekday(WEEKDAYS.index(day)) if day in WEEKDAYS else None
 
