@@ -380,3 +380,17 @@ def test_after_a_log_the_voice_speaks_the_persons_language(core: Core) -> None:
         assert line is not None, reply
         starts = welcomes[supported(code) or "en"]
         assert any(line.startswith(s) for s in starts if s), line
+
+
+def test_a_nudge_carries_a_line_in_the_persons_language(core: Core, clock) -> None:
+    from tests.test_nudge_lines import at, line_in, minute
+
+    ru = dict(translated_libraries())["ru"]
+    hydration = [m.text.split("{")[0][:15] for m in ru.categories["hydration"]]
+    ana = Chat(core, "ana", language="ru")
+    ana.say("/remind water every 2h 09:00-21:00")
+    at(clock, "2026-11-25 13:00")
+    [nudge] = minute(core).values()
+    line = line_in(nudge)
+    assert line is not None, nudge
+    assert any(line.startswith(start) for start in hydration if start), line

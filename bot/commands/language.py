@@ -27,10 +27,15 @@ def find_language(ctx: Context, text: str) -> str:
     if lang is None:
         raise UserError(
             ctx._("I don't speak “{wanted}” yet. I speak: {choices}. For example: /lang de").format(
-                wanted=wanted[:40], choices=", ".join(LANGUAGES)
+                wanted=_shown(wanted), choices=", ".join(LANGUAGES)
             )
         )
     return lang
+
+
+def _shown(text: str) -> str:
+    """What was typed, short and without markup characters, to quote it back."""
+    return " ".join(text.replace("*", " ").replace("_", " ").split())[:40]
 
 
 def _choices(ctx: Context, current: str) -> str:
