@@ -101,9 +101,7 @@ class Voice(Protocol):
         self, session: Session, asks: Sequence[NudgeAsk], now: datetime
     ) -> list[str | None]: ...
 
-    def group_line(
-        self, session: Session, facts: dict[str, object], lang: str = "en"
-    ) -> str | None: ...
+    def group_line(self, session: Session, facts: dict[str, object]) -> str | None: ...
 
 
 class SilentVoice:
@@ -117,9 +115,7 @@ class SilentVoice:
     ) -> list[str | None]:
         return [None] * len(asks)
 
-    def group_line(
-        self, session: Session, facts: dict[str, object], lang: str = "en"
-    ) -> str | None:
+    def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
         return None
 
 

@@ -394,3 +394,19 @@ def test_a_nudge_carries_a_line_in_the_persons_language(core: Core, clock) -> No
     line = line_in(nudge)
     assert line is not None, nudge
     assert any(line.startswith(start) for start in hydration if start), line
+
+
+def test_a_groups_digest_line_speaks_the_groups_language(core: Core) -> None:
+    facts = {"group": "Morgenrunde", "group_key": "telegram:-1", "members": 5}
+    facts |= {"moved_today": 3, "days_left": 4, "lang": "de"}
+    given = {**facts_for_digest(facts), "units": "metric"}
+    german = dict(translated_libraries())["de"].categories["group_cheer"]
+    possible = {m.render(given, Units.METRIC, "de") for m in german} - {None}
+    with core.services.db.unit_of_work() as session:
+        lines = [core.services.voice.group_line(session, facts) for _ in range(5)]
+    assert all(line in possible for line in lines), lines
+    assert "Noch 4 Tage. Beständige Schritte von allen tragen die ganze Gruppe." in possible
+
+
+def facts_for_digest(given: dict[str, object]) -> dict[str, object]:
+    return dict(facts.for_digest(given))

@@ -99,12 +99,11 @@ class SteadyVoice:
             lines[i] = line
         return lines
 
-    def group_line(
-        self, session: Session, facts: dict[str, object], lang: str = DEFAULT
-    ) -> str | None:
-        """The line in a group's digest, in the group's language. Pass `group_key` (e.g.
-        "telegram:-100123") so the group doesn't hear the same line again soon; the digest
-        facts are in bot/voice/facts.py."""
+    def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
+        """The line in a group's digest, in the group's language (`lang` among the facts
+        given; English without). Pass `group_key` (e.g. "telegram:-100123") so the group
+        doesn't hear the same line again soon; the digest facts are in bot/voice/facts.py."""
+        lang = str(facts.get("lang") or DEFAULT)
         given = f.for_digest(facts)
         key = str(given["group_key"] or given["group"])
         audience = Audience(f"group:{key}") if key else None
