@@ -410,3 +410,28 @@ def test_a_groups_digest_line_speaks_the_groups_language(core: Core) -> None:
 
 def facts_for_digest(given: dict[str, object]) -> dict[str, object]:
     return dict(facts.for_digest(given))
+
+
+@pytest.mark.parametrize(
+    ("env", "heading"),
+    [
+        ({"LANG": "es_ES.UTF-8"}, "Idiomas"),
+        ({"LANG": "en_US.UTF-8", "LC_ALL": "ru_RU.UTF-8"}, "Языки"),
+        ({"LANG": "C"}, "Languages"),
+        ({}, "Languages"),
+    ],
+)
+def test_the_console_speaks_the_terminals_language(core: Core, monkeypatch, env, heading) -> None:
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    console = ConsoleAdapter(core, user="ana", out=out)
+    for reply in core.handle(console.incoming("/lang")):
+        console.show(reply)
+    assert out.getvalue().startswith(heading)
