@@ -435,3 +435,14 @@ def test_the_console_speaks_the_terminals_language(core: Core, monkeypatch, env,
     for reply in core.handle(console.incoming("/lang")):
         console.show(reply)
     assert out.getvalue().startswith(heading)
+
+
+def test_export_holds_the_language_chosen_and_the_apps(core: Core) -> None:
+    import json
+
+    ana = Chat(core, "ana", language="pt-BR")
+    ana.say("/lang de")
+    [reply] = ana.replies("/export")
+    [document] = [a for a in reply.attachments if a.filename.endswith(".json")]
+    profile = json.loads(document.data)["profile"]
+    assert (profile["language"], profile["app_language"]) == ("de", "pt")
