@@ -252,10 +252,12 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
 
 async def run_tick(services: Services) -> None:
     """One tick: reminders, then group digests, then the summaries of challenges that have
-    ended, then pruning what is past keeping. Each runs its database work in a worker thread
-    so the adapters keep answering, and one failing never holds up the others."""
+    ended, then the check-in on long open-ended pauses, then pruning what is past keeping.
+    Each runs its database work in a worker thread so the adapters keep answering, and one
+    failing never holds up the others."""
     from bot.groups.digests import run_due_digests, run_due_endings
     from bot.ops.retention import prune_due
+    from bot.reminders.pauses import run_due_checkins
     from bot.reminders.tick import tick
 
     now = services.clock.now()
@@ -263,6 +265,7 @@ async def run_tick(services: Services) -> None:
         ("reminders", lambda: tick(services, now=now)),
         ("digests", lambda: run_due_digests(services, now)),
         ("challenge summaries", lambda: run_due_endings(services, now)),
+        ("pause check-ins", lambda: run_due_checkins(services, now)),
         ("retention", lambda: prune_due(services, now)),
     )
     started = asyncio.get_running_loop().time()

@@ -234,6 +234,9 @@ def test_deleteme_asks_first_then_leaves_nothing_behind(make_core, any_db_url, c
         chat.say("/goal water 2l/day")
         chat.say("/water 500ml")
         chat.say("/undo")
+        chat.say("/pause 3d")  # pauses are kept as a history: hers go with her
+        chat.say("/resume")
+        chat.say("/pause")
     Chat(core, ANA, chat_id="group-7", platform="telegram", kind=ChatKind.GROUP).say("/stats")
     db = core.services.db
     with db.unit_of_work() as s:
@@ -253,7 +256,8 @@ def test_deleteme_asks_first_then_leaves_nothing_behind(make_core, any_db_url, c
                 now=now,
                 user_id=user_id,
             )
-    assert rows_pointing_at(db, ana_id, account_ids)  # the check sees her data
+    before = rows_pointing_at(db, ana_id, account_ids)  # the check sees her data
+    assert any(row.startswith("pauses: 2 row(s)") for row in before), before
 
     [ask] = ana.replies("/deleteme")
     assert "1 entry, 1 goal" in ask.text and "can't be undone" in ask.text

@@ -13,22 +13,23 @@ from bot.domain import Kind, Period, Units
 from bot.interface import Attachment, Param, Reply
 from bot.progress import charts, formatting
 from bot.progress.charts import CHART_SPANS
+from bot.progress.freeze import FREEZE_CAP, FREEZE_WINDOW, Freeze
 from bot.progress.records import PACE_DISTANCES_M, RunRecord, records
 from bot.progress.stats import (
     SPAN_NAMES,
     Streak,
     Summary,
-    active_dates,
     day_and_week_totals,
     first_day,
     goals_of,
     live_entries,
-    streaks,
+    streaks_of,
     summarise,
     totals_between,
     week_start,
 )
 from bot.reading import units as u
+from bot.reminders.pauses import current_pause
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
@@ -133,14 +134,37 @@ def history(ctx: Context, args: str) -> str:
 
 @command("streak", "Days in a row you've shown up", examples=("/streak",), section=SECTION)
 def streak(ctx: Context, args: str) -> str:
-    current, longest = streaks(active_dates(ctx.connection, ctx.user.id), ctx.today)
+    current, longest, freeze = streaks_of(ctx.connection, ctx.user.id, ctx.today)
     if current.length == 0:
         head = "No streak running right now. Log anything today and day one begins."
     else:
-        head = f"🔥 Current streak: {current.length} day{'s' if current.length != 1 else ''}."
-    return (
-        f"{head}\nLongest: {longest.length} day{'s' if longest.length != 1 else ''}.\n{STREAK_RULE}"
-    )
+        head = f"🔥 Current streak: {_plural(current.length, 'day')}"
+        if current.frozen:
+            head += f" ({_plural(current.frozen, 'day')} frozen while paused)"
+        head += "."
+    lines = [head, f"Longest: {_plural(longest.length, 'day')}."]
+    if (paused := _paused_line(ctx, freeze)) is not None:
+        lines.append(paused)
+    lines.append(STREAK_RULE)
+    return "\n".join(lines)
+
+
+def _paused_line(ctx: Context, freeze: Freeze) -> str | None:
+    """While paused: whether the pause still freezes the streak, or has gone past the cap."""
+    pause = current_pause(ctx.session, ctx.user.id, ctx.now)
+    if pause is None:
+        return None
+    past = sorted(d for d in freeze.past_cap if d >= pause.starts_on)
+    if past:
+        return (
+            f"⏸ You're paused: no nudges, as asked. The freeze is used up ({FREEZE_CAP} days "
+            f"in any {FREEZE_WINDOW}), so since {past[0]:%a %d %b} paused days count as "
+            "normal days. Log anything to keep the streak going, or /resume when you're back."
+        )
+    if pause.ends_at is None:
+        return "⏸ You're paused: no nudges, and your streak is frozen until you /resume."
+    ends = pause.ends_at.astimezone(ctx.tz)
+    return f"⏸ You're paused: no nudges, and your streak is frozen until {ends:%a %d %b %H:%M}."
 
 
 def _span_arg(args: str, allowed: tuple[str, ...], default: str, name: str) -> str:

@@ -12,7 +12,9 @@ from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.domain import Kind
 from bot.interface import Param, Where
+from bot.progress.freeze import FREEZE_CAP, FREEZE_RULE, FREEZE_WINDOW
 from bot.reading import timeparsing
+from bot.reminders.pauses import end_pause, start_pause
 from bot.reminders.scheduling import Schedule, next_fire, window_text
 from bot.storage.models import PENDING, NudgeState, OutboxMessage, Reminder
 
@@ -205,7 +207,9 @@ def status_line(ctx: Context) -> str:
         parts.append(f"Quiet hours {window_text(state.quiet_start, state.quiet_end)}")
     if state.snoozed_until is not None and state.snoozed_until > ctx.now:
         parts.append(f"snoozed until {local_when(ctx, state.snoozed_until)}")
-    if state.paused_until is not None and state.paused_until > ctx.now:
+    if state.paused_open:
+        parts.append("paused until you /resume")
+    elif state.paused_until is not None and state.paused_until > ctx.now:
         parts.append(f"paused until {local_when(ctx, state.paused_until)}")
     if not parts:
         return ""
@@ -268,24 +272,49 @@ def snooze(ctx: Context, args: str) -> str:
 
 @command(
     "pause",
-    "No nudges for some days",
-    examples=("/pause 3d", "/pause 2w"),
+    "No nudges for some days, or until /resume",
+    examples=("/pause 3d", "/pause 2w", "/pause"),
     section=SECTION,
-    params=(Param("for", "How long: 3d, 2w (up to a year)"),),
+    params=(
+        Param("for", "How long: 3d, 2w (up to a year); nothing: until /resume", required=False),
+    ),
+    details="With no length, the pause lasts until you /resume; after two weeks I check in "
+    f"once, and only once. {FREEZE_RULE}",
     ephemeral=True,
 )
 def pause(ctx: Context, args: str) -> str:
-    if not args.strip():
-        raise UserError("For how long? Try /pause 3d or /pause 2w; /resume ends it early.")
-    length = timeparsing.duration(
-        args, "/pause 30d", longest=MAX_PAUSE, too_long="A pause lasts up to a year."
-    )
+    until = None
+    if args.strip():
+        length = timeparsing.duration(
+            args, "/pause 30d", longest=MAX_PAUSE, too_long="A pause lasts up to a year."
+        )
+        until = ctx.now + length
     state = nudge_state(ctx)
-    state.paused_until = ctx.now + length
-    return (
-        f"⏸ Nudges paused until {local_when(ctx, state.paused_until)}. "
-        "Rest is part of it. /resume whenever you like."
+    state.paused_until, state.paused_open = until, until is None
+    start_pause(
+        ctx.session,
+        user_id=ctx.user.id,
+        account_id=ctx.account_id,
+        now=ctx.now,
+        zone=ctx.tz,
+        until=until,
     )
+    if until is None:
+        return (
+            "⏸ Nudges paused until you /resume, however long that is. Rest is part of it. "
+            f"Your streak is frozen meanwhile (up to {FREEZE_CAP} days in any {FREEZE_WINDOW}). "
+            "In two weeks I'll check in once, and that's all."
+        )
+    lines = [
+        f"⏸ Nudges paused until {local_when(ctx, until)}. Rest is part of it. "
+        "Your streak is frozen meanwhile. /resume whenever you like."
+    ]
+    if until - ctx.now > timedelta(days=FREEZE_CAP):
+        lines.append(
+            f"Nudges stay off for all of it, but only {FREEZE_CAP} days in any "
+            f"{FREEZE_WINDOW} freeze your streak."
+        )
+    return "\n".join(lines)
 
 
 @command(
@@ -297,8 +326,12 @@ def pause(ctx: Context, args: str) -> str:
 )
 def resume(ctx: Context, args: str) -> str:
     state = nudge_state(ctx)
-    was_off = any(t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until))
+    was_off = state.paused_open or any(
+        t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until)
+    )
+    end_pause(ctx.session, ctx.user.id, ctx.now, ctx.today)
     state.snoozed_until = state.paused_until = None
+    state.paused_open = False
     return "▶️ Nudges are back on." if was_off else "Nudges are already on."
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.context import Progress
 from bot.domain import KINDS, Kind, KindTotals, Period, Totals
+from bot.progress.freeze import NO_FREEZE, Calendar, Freeze, freeze, pauses_of
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import GoalLike, StoredGoal
@@ -86,44 +87,63 @@ def active_dates(db: Db, user_id: int) -> list[date]:
 
 @dataclass(frozen=True)
 class Streak:
-    length: int  # calendar days from the first to the last active day of the run
+    length: int  # days from the first to the last active day of the run, frozen days left out
     start: date | None
     end: date | None
+    frozen: int = 0  # paused days it was frozen over (for the current streak: up to today)
 
 
-def _runs(days: Sequence[date]) -> Iterable[Streak]:
-    """Split sorted active days into streaks: a gap of one day is forgiven when no other gap
-    falls within the same seven days; two missing days in a row end a streak."""
+def _runs(days: Sequence[date], calendar: Calendar) -> Iterable[tuple[date, date]]:
+    """Split sorted active days into streaks (first and last day): a gap of one day is
+    forgiven when no other gap falls within the same seven days; two missing days in a row
+    end a streak. Days are counted on `calendar`, where frozen days do not exist."""
     if not days:
         return
     start = prev = days[0]
-    last_gap: date | None = None
+    prev_n = calendar.number(prev)
+    last_gap: int | None = None
     for day in days[1:]:
-        missing = (day - prev).days - 1
-        gap = prev + timedelta(days=1)
+        n = calendar.number(day)
+        missing = n - prev_n - 1
+        gap = prev_n + 1
         if missing == 0:
             pass
-        elif missing == 1 and (last_gap is None or (gap - last_gap).days >= REST_DAY_WINDOW):
+        elif missing == 1 and (last_gap is None or gap - last_gap >= REST_DAY_WINDOW):
             last_gap = gap
         else:
-            yield Streak((prev - start).days + 1, start, prev)
+            yield start, prev
             start, last_gap = day, None
-        prev = day
-    yield Streak((prev - start).days + 1, start, prev)
+        prev, prev_n = day, n
+    yield start, prev
 
 
-def streaks(days: Sequence[date], today: date) -> tuple[Streak, Streak]:
+def _streak(start: date, end: date, calendar: Calendar, freeze: Freeze, upto: date) -> Streak:
+    length = calendar.number(end) - calendar.number(start) + 1
+    return Streak(length, start, end, freeze.frozen_between(start, upto))
+
+
+def streaks(days: Sequence[date], today: date, freeze: Freeze = NO_FREEZE) -> tuple[Streak, Streak]:
     """(current, longest). Today is still open, so it counts as active for deciding whether
-    the current streak is alive; its length runs to the last day actually logged."""
-    runs = list(_runs(days))
+    the current streak is alive; its length runs to the last day actually logged. Frozen
+    days (bot/progress/freeze.py) are left out of the calendar."""
+    calendar = Calendar(freeze.frozen)
+    runs = [_streak(a, b, calendar, freeze, b) for a, b in _runs(days, calendar)]
     longest = max(runs, key=lambda s: s.length, default=Streak(0, None, None))
     if not days:
         return Streak(0, None, None), longest
     last_day = days[-1]
-    with_today = list(_runs([*days, today] if last_day < today else days))[-1]
-    if with_today.start is None or with_today.start > last_day:
+    start, _ = list(_runs([*days, today] if last_day < today else days, calendar))[-1]
+    if start > last_day:
         return Streak(0, None, None), longest
-    return Streak((last_day - with_today.start).days + 1, with_today.start, last_day), longest
+    return _streak(start, last_day, calendar, freeze, today), longest
+
+
+def streaks_of(db: Db, user_id: int, today: date) -> tuple[Streak, Streak, Freeze]:
+    """The person's (current, longest) streaks with their pauses frozen, and the freeze."""
+    days = active_dates(db, user_id)
+    pauses = pauses_of(db, user_id)
+    found = freeze(pauses, set(days), today) if pauses else NO_FREEZE
+    return *streaks(days, today, found), found
 
 
 # Periods a summary or a chart covers. "week", "month" and "year" are the calendar ones
@@ -314,7 +334,7 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
     goals = goals_of(session, user_id)
     rates = [goal_rate(goals[k], days, span, today, since) for k in Kind if k in goals]
     mondays = weeks_touching(span, today, since)
-    current, longest = streaks(active_dates(session, user_id), today)
+    current, longest, _ = streaks_of(session, user_id, today)
     return Summary(
         span=span,
         totals=sum_totals(in_span),

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -259,14 +260,19 @@ class Group(Base):
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column()
+    # Who may start challenges here: "everyone" or "admins" (/challenge who).
+    challenge_starters: Mapped[str] = mapped_column(
+        String(10), default="everyone", server_default="everyone"
+    )
     # Chosen by an admin with /lang; None: the language most of its members speak.
     language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Challenge(Base):
-    """A challenge in a group: a metric, a target for each member, a window of local days
-    (the group's time zone). `ends_at` is the UTC moment the window closes (or when it was
-    ended early); the summary is posted once, after it."""
+    """A challenge in a group: a metric, a target for each member ("each") or one shared by
+    all of them ("together"), a window of local days (the group's time zone). `ends_at` is
+    the UTC moment the window closes (or when it was ended early); the summary is posted
+    once, after it."""
 
     __tablename__ = "challenges"
     __table_args__ = (
@@ -282,6 +288,7 @@ class Challenge(Base):
     metric: Mapped[str] = mapped_column(String(20))
     target: Mapped[float] = mapped_column(Float)  # metres, runs, sessions or days
     units: Mapped[str] = mapped_column(String(10), default="metric")  # how distances read
+    mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     ends_at: Mapped[datetime] = mapped_column()
@@ -427,7 +434,42 @@ class NudgeState(Base):
     quiet_start: Mapped[int | None] = mapped_column(Integer)  # local minutes after midnight
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     snoozed_until: Mapped[datetime | None] = mapped_column()
-    paused_until: Mapped[datetime | None] = mapped_column()
+    paused_until: Mapped[datetime | None] = mapped_column()  # a timed pause (/pause 7d)
+    # An open-ended pause (/pause alone) lasts until /resume: a state of its own, since an
+    # empty paused_until means "not paused".
+    paused_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Pause(Base):
+    """One pause, kept after it ends: the streak freezes the local days it covered.
+
+    The paused days run from `starts_on` (the local day /pause was sent) up to, not
+    including, `ends_on` (the local day it ended or /resume came); `ends_on` is NULL while an
+    open-ended pause lasts. Local days are fixed when written, as an entry's are, so a later
+    time-zone change moves nothing. `checked_in_at` marks the one check-in an open-ended
+    pause gets after two weeks; `account_id` is where it goes."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()  # NULL: until /resume
+    checked_in_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+# The check-in job looks only at open pauses not yet checked in on: a quiet minute reads an
+# empty index, whatever the history holds.
+Index(
+    "ix_pauses_open_unchecked",
+    Pause.started_at,
+    sqlite_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
+    postgresql_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
+)
 
 
 # The daily cap counts a person's recent nudges in the outbox.

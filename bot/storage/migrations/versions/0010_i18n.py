@@ -1,7 +1,7 @@
 """languages: the language a person chose and the one their app reports; a group's choice
 
-Revision ID: 0008_i18n
-Revises: 0007_finite_amounts
+Revision ID: 0010_i18n
+Revises: 0009_pause
 
 All three are NULL until set: a person without a choice speaks their app's language (or
 English), a group without one the language most of its members speak.
@@ -12,8 +12,8 @@ Create Date: 2026-12-04 21:45:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_i18n"
-down_revision = "0007_finite_amounts"
+revision = "0010_i18n"
+down_revision = "0009_pause"
 branch_labels = None
 depends_on = None
 
