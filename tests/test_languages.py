@@ -446,3 +446,19 @@ def test_export_holds_the_language_chosen_and_the_apps(core: Core) -> None:
     [document] = [a for a in reply.attachments if a.filename.endswith(".json")]
     profile = json.loads(document.data)["profile"]
     assert (profile["language"], profile["app_language"]) == ("de", "pt")
+
+
+def test_rules_check_takes_one_translation_against_the_english(tmp_path) -> None:
+    config = copy_config(tmp_path)
+    path = config / "encouragement" / "pt.toml"
+    problems, summary = check_files(config, path)
+    assert not problems and "No problems" in summary
+    path.write_text(path.read_text().replace("Um copo d'água.", "A glass of water."))
+    path.write_text(
+        path.read_text().replace(
+            "Água também faz parte do plano. Que tal um copo agora mesmo?",
+            "Water is part of the plan too. How about a glass right now?",
+        )
+    )
+    problems, _ = check_files(config, path)
+    assert [p.where for p in problems] == ['category "hydration", message 5']

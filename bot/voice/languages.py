@@ -26,6 +26,31 @@ def library_path(config_dir: Path, lang: str, english: Path) -> Path:
     return english if lang == DEFAULT else config_dir / FOLDER / f"{lang}.toml"
 
 
+def translation_of(path: Path) -> str | None:
+    """The language a library file translates into (…/encouragement/ru.toml: "ru")."""
+    lang = path.stem
+    if path.parent.name == FOLDER and lang in LANGUAGES and lang != DEFAULT:
+        return lang
+    return None
+
+
+def check_translation(path: Path, english_path: Path) -> tuple[list[Problem], str]:
+    """One translated library, checked on its own and against the English one."""
+    english, problems = load_library(english_path)
+    library, found = load_library(path)
+    problems += found
+    if english is None or library is None:
+        return problems, ""
+    problems += compare(library, english)
+    if problems:
+        return problems, ""
+    summary = (
+        f"{path}: {len(library)} messages in {len(library.categories)} categories, "
+        f"against {english_path} ({len(english)}). No problems."
+    )
+    return [], summary
+
+
 def _runs(text: str) -> set[tuple[str, ...]]:
     """Every run of ENGLISH_RUN words in the text, placeholders taken out."""
     words = _WORD.findall(re.sub(r"\{[^}]*\}", " ", text).casefold())

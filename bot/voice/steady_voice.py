@@ -35,7 +35,7 @@ from bot.voice import facts as f
 from bot.voice.checks import ConfigError, Problem, read_toml
 from bot.voice.encouragement import Library, choose, load_library
 from bot.voice.facts import Facts, Scope
-from bot.voice.languages import load_libraries
+from bot.voice.languages import check_translation, load_libraries, translation_of
 from bot.voice.memory import Audience, Memory
 from bot.voice.rules import Rule, Rulebook, load_rulebook
 
@@ -216,12 +216,15 @@ def check_files(config_dir: Path, file: Path | None = None) -> tuple[list[Proble
     """Problems in the voice files, and a summary when there are none.
 
     With `file`, that file is checked in place of the configured one of its type (a rules
-    file has [[rule]] tables), against the configured other file."""
+    file has [[rule]] tables), against the configured other file; a translated library
+    (encouragement/<lang>.toml) against the configured English one."""
     rules_path, messages_path = config_dir / RULES_FILE, config_dir / MESSAGES_FILE
     if file is not None:
         data, problems = read_toml(file)
         if data is None:
             return problems, ""
+        if translation_of(file) is not None:
+            return check_translation(file, messages_path)
         if "rule" in data or "streak_milestones" in data:
             rules_path = file
         else:
