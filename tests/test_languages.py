@@ -156,7 +156,8 @@ def test_lang_answers_in_each_language_through_the_console(
     assert ana.say("/lang").startswith(heading)
 
 
-def test_lang_takes_a_code_or_a_native_name_and_auto_goes_back(core: Core) -> None:
+def test_lang_takes_a_code_or_a_native_name_and_auto_goes_back(make_core, any_db_url) -> None:
+    core = make_core(any_db_url)
     ana = Chat(core, "ana", language="pt-BR")
     assert ana.say("/language Deutsch").startswith("Erledigt")
     assert ana.say("/lang español").startswith("Hecho")
@@ -186,7 +187,11 @@ def test_without_a_hint_the_stored_app_language_still_speaks(core: Core) -> None
     assert ana.say("/lang").startswith("**Idiomas**")
 
 
-def test_a_group_speaks_its_admins_choice_else_what_most_members_speak(core: Core) -> None:
+def test_a_group_speaks_its_admins_choice_else_what_most_members_speak(
+    make_core, any_db_url: str
+) -> None:
+    core = make_core(any_db_url)
+
     def member(user: str, language: str, *, admin: bool = False) -> Chat:
         return Chat(
             core, user, chat_id="grp", kind=ChatKind.GROUP, language=language, is_admin=admin
