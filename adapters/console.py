@@ -41,6 +41,16 @@ class CannotAttach(Exception):
     """A file named in a command could not be read; the message says which and why."""
 
 
+def console_language() -> str | None:
+    """The terminal's language, as a platform's hint: LC_ALL, then LC_MESSAGES, then LANG
+    (the order POSIX gives them); the core reads "de_DE.UTF-8" as German."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
 def read_upload(path: Path, max_kb: int, example: str) -> bytes:
     """The bytes of the regular file at `path`, at most `max_kb` KB.
 
@@ -152,6 +162,7 @@ class ConsoleAdapter:
             chat_kind=ChatKind.PRIVATE,
             text=text,
             attachments=attachments,
+            language=console_language(),
         )
 
     def show(self, reply: Reply) -> None:

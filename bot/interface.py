@@ -112,7 +112,16 @@ class _Surrogates(dict[int, str]):
 _SURROGATES = _Surrogates()
 
 # The fields of an Incoming that come from the platform as text.
-_TEXT_FIELDS = ("user_id", "display_name", "chat_id", "text", "payload", "message_id", "server_id")
+_TEXT_FIELDS = (
+    "user_id",
+    "display_name",
+    "chat_id",
+    "text",
+    "payload",
+    "message_id",
+    "server_id",
+    "language",
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,10 @@ class Incoming:
     # Discord: the server (guild) a channel belongs to, so all its channels share one group's
     # challenges; None elsewhere, where a group is its chat.
     server_id: str | None = None
+    # The language the person's app reports (Telegram's language_code, a Discord
+    # interaction's locale, the console's LANG), as the platform spells it; None when the
+    # platform said nothing (a plain Discord message). The core reads it as a hint.
+    language: str | None = None
 
     def __post_init__(self) -> None:
         """Every adapter builds an Incoming, so cleaning here cleans every platform's text at

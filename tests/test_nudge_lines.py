@@ -198,10 +198,10 @@ def test_a_line_that_fails_for_one_person_leaves_the_others_theirs(
         person.say("/remind water every 2h 09:00-21:00")
     real = encouragement.Message.render
 
-    def render(message, facts, units):
+    def render(message, facts, units, lang="en"):
         if facts["name"] == "Ana":
             raise ValueError("a placeholder tripped")
-        return real(message, facts, units)
+        return real(message, facts, units, lang)
 
     monkeypatch.setattr(encouragement.Message, "render", render)
     at(clock, "2026-11-25 13:00")

@@ -233,8 +233,8 @@ def test_memory_kept_as_bare_ids_is_still_honoured(make_core, any_db_url, clock)
     old = {c: [m.id for m in lines if m.category == c][:10] for c in ORDINARY}
     db = chat.core.services.db
     with db.engine.begin() as connection:
-        # The log before made rows for the categories it spoke from; the other category gets one too,
-        # so both hold bare ids whichever category the next line comes from.
+        # Rows for the categories the log before spoke from; the other category gets one
+        # too, so both hold bare ids whichever category the next line comes from.
         row = connection.execute(
             select(ShownMessages.audience, ShownMessages.user_id, ShownMessages.updated_at)
         ).first()

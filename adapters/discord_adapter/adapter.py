@@ -139,6 +139,7 @@ class Stored(TypedDict, total=False):
     addressed: bool
     manages_server: bool | None
     payload: str | None  # a button's command line
+    language: str | None  # an interaction's locale ("es-ES"); a message has none
     interaction: dict[str, Any] | None
     attachments: list[dict[str, str]]
 
@@ -235,8 +236,10 @@ class DiscordAdapter:
             self._files = None
 
     async def setup(self) -> None:
-        """After login, before the gateway: buttons and slash commands."""
+        """After login, before the gateway: buttons and slash commands (described in every
+        language Steady speaks)."""
         self.client.add_dynamic_items(PayloadButton)
+        await self.tree.set_translator(slash.CatalogTranslator())
         await self._sync_commands()
         self._logged_in.set()
 
@@ -330,6 +333,7 @@ class DiscordAdapter:
             manages=interaction.permissions.manage_guild if in_server else None,
         )
         data["payload"] = payload
+        data["language"] = str(interaction.locale.value)
         data["interaction"] = {
             "id": str(interaction.id),
             "token": interaction.token,
@@ -453,6 +457,7 @@ class DiscordAdapter:
             attachments=tuple(files),
             interaction=stored.get("interaction"),
             manages_server=manages,
+            language=stored.get("language"),
         )
 
     async def _download(self, url: str) -> bytes | None:

@@ -17,6 +17,8 @@ from typing import Any, Concatenate
 import discord
 from discord import app_commands
 
+from bot.i18n.catalogs import translated
+from bot.i18n.languages import supported
 from bot.interface import CommandInfo, CommandList, Param, Where
 
 DESCRIPTION_LIMIT = 100  # characters, for a command and for an option
@@ -39,6 +41,40 @@ def command_line(command: CommandInfo, values: list[object | None]) -> str:
 def _short(text: str) -> str:
     text = text.strip() or "…"
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _described(text: str) -> app_commands.locale_str:
+    """A description Discord shows, with its full English text kept as the catalogs' msgid
+    (the shown one may be cut to the limit)."""
+    return app_commands.locale_str(_short(text), source=text)
+
+
+# What Discord shows in the person's language; names stay English everywhere.
+_TRANSLATED = {
+    app_commands.TranslationContextLocation.command_description,
+    app_commands.TranslationContextLocation.parameter_description,
+    app_commands.TranslationContextLocation.choice_name,
+}
+
+
+class CatalogTranslator(app_commands.Translator):
+    """discord.py's translator from Steady's catalogs: each command's description, its
+    options' descriptions and their choices, for every locale of a language Steady speaks
+    ("es-ES" and "es-419" both Spanish, "pt-BR" Portuguese)."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        if context.location not in _TRANSLATED:
+            return None
+        lang = supported(locale.value)
+        if lang is None:
+            return None
+        text = translated(lang, str(string.extras.get("source", string.message)))
+        return _short(text) if text is not None else None
 
 
 def _annotation(param: Param) -> Any:
@@ -74,11 +110,13 @@ def _callback(command: CommandInfo, handler: LineHandler) -> SlashCallback:
     callback.__name__ = callback.__qualname__ = f"slash_{command.name}"
     named = list(zip(names, command.params, strict=True))
     callback = app_commands.rename(**{n: p.name for n, p in named})(callback)
-    callback = app_commands.describe(**{n: _short(p.description) for n, p in named})(callback)
+    callback = app_commands.describe(**{n: _described(p.description) for n, p in named})(callback)
     return app_commands.choices(
         **{
             n: [
-                app_commands.Choice(name=c, value=int(c) if p.kind is int else c)
+                app_commands.Choice(
+                    name=app_commands.locale_str(c), value=int(c) if p.kind is int else c
+                )
                 for c in p.choices[:CHOICE_LIMIT]
             ]
             for n, p in named
@@ -100,7 +138,7 @@ _CONTEXTS = {
 def slash_command(command: CommandInfo, handler: LineHandler) -> SlashCommand:
     slash: SlashCommand = app_commands.Command(
         name=command.name,
-        description=_short(command.summary),
+        description=_described(command.summary),
         callback=_callback(command, handler),
     )
     slash.allowed_contexts = _CONTEXTS.get(command.where)

@@ -51,6 +51,8 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
+from bot.i18n import catalogs
+from bot.i18n.languages import DEFAULT, LANGUAGES
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -307,15 +309,25 @@ class TelegramAdapter:
         groups what works in groups, and group admins the admin commands too."""
         registry = self.core.registry
         bot = self.bot
-        await bot.set_my_commands(
-            menu(registry, Where.PRIVATE), scope=BotCommandScopeAllPrivateChats()
-        )
-        await bot.set_my_commands(
-            menu(registry, Where.GROUP, admin=False), scope=BotCommandScopeAllGroupChats()
-        )
-        await bot.set_my_commands(
-            menu(registry, Where.GROUP, admin=True), scope=BotCommandScopeAllChatAdministrators()
-        )
+        # English for everyone, then each other language for the people whose app uses it
+        # (Telegram picks the menu by the person's language_code; names stay English).
+        for lang in LANGUAGES:
+            code = None if lang == DEFAULT else lang
+            await bot.set_my_commands(
+                menu(registry, Where.PRIVATE, lang=lang),
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=code,
+            )
+            await bot.set_my_commands(
+                menu(registry, Where.GROUP, admin=False, lang=lang),
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=code,
+            )
+            await bot.set_my_commands(
+                menu(registry, Where.GROUP, admin=True, lang=lang),
+                scope=BotCommandScopeAllChatAdministrators(),
+                language_code=code,
+            )
 
     # ------------------------------------------------------------ for the worker
 
@@ -511,10 +523,13 @@ class TelegramAdapter:
         )
 
 
-def menu(registry: CommandList, where: Where, *, admin: bool = True) -> list[BotCommand]:
-    """The commands for one kind of chat, as Telegram's menu wants them."""
+def menu(
+    registry: CommandList, where: Where, *, admin: bool = True, lang: str = DEFAULT
+) -> list[BotCommand]:
+    """The commands for one kind of chat, as Telegram's menu wants them, described in
+    `lang` (from the catalogs, where the registry's summaries are msgids)."""
     return [
-        BotCommand(cmd.name, cmd.summary[:256])
+        BotCommand(cmd.name, catalogs.translate(lang, cmd.summary)[:256])
         for cmd in registry
         if cmd.where in (Where.ANY, where)
         and (admin or not cmd.admin)

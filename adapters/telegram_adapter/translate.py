@@ -63,6 +63,7 @@ def from_message(
         message_id=str(message.message_id),
         addressed=addressed,
         attachments=attachments,
+        language=sender.language_code,
     )
 
 
@@ -95,4 +96,5 @@ def from_callback(query: CallbackQuery) -> Incoming | None:
         payload=query.data,
         message_id=query.id,
         addressed=True,
+        language=query.from_user.language_code,
     )

@@ -17,6 +17,7 @@ MODULES = (
     "bot.commands.data",
     "bot.commands.encourage",
     "bot.commands.reminders",
+    "bot.commands.language",
 )
 
 

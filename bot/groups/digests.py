@@ -27,7 +27,7 @@ from bot.delivery.outbox import enqueue
 from bot.domain import Units
 from bot.groups import challenges as ch
 from bot.groups.challenge_chart import progress_chart, together_chart
-from bot.groups.group import next_digest_at
+from bot.groups.group import group_language, next_digest_at
 from bot.interface import Attachment, Destination, Reply
 from bot.reading.units import distance_amount
 from bot.storage.models import Challenge, Group
@@ -206,6 +206,7 @@ def compose_digest(
         "most_improved": improved_names[0] if improved_names else "",
         "days_left": min((c.end_date - day).days for c in running),
     }
+    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     return Reply("\n".join(lines))
@@ -342,6 +343,7 @@ def compose_summary(
         else sum(1 for r in rows if r.value >= challenge.target),
         "leader": rows[0].name if rows and rows[0].value > 0 else "",
     }
+    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     days, totals = _running_totals(activity, metric, units, ids, names, start, end)

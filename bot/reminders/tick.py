@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from bot.context import NudgeAsk, Services
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.domain import Kind, KindTotals, Totals, Units
+from bot.i18n.languages import resolve
 from bot.interface import Destination
 from bot.ops import metrics
 from bot.progress.stats import sum_or_zero, week_start
@@ -185,6 +186,8 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> Seque
             User.tz,
             User.units,
             User.encourage,
+            User.language,
+            User.app_language,
             NudgeState.quiet_start,
             NudgeState.quiet_end,
             NudgeState.snoozed_until,
@@ -336,6 +339,7 @@ def _decide(
             day=known.day,
             week=known.week,
             goals=known.goals,
+            lang=resolve(c.row.language, c.row.app_language),
         )
         for c, kind, known in nudged
     ]

@@ -95,6 +95,10 @@ class User(Base):
     units: Mapped[str] = mapped_column(String(10), default="metric")
     encourage: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
+    # The language they chose with /lang (None: not chosen), and the one their app last
+    # reported, which speaks for them until they choose (and in nudges, with no message).
+    language: Mapped[str | None] = mapped_column(String(8))
+    app_language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Account(Base):
@@ -262,6 +266,8 @@ class Group(Base):
     challenge_starters: Mapped[str] = mapped_column(
         String(10), default="everyone", server_default="everyone"
     )
+    # Chosen by an admin with /lang; None: the language most of its members speak.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Challenge(Base):

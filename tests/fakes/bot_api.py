@@ -91,6 +91,8 @@ class FakeBotAPI:
     sent: list[Sent] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # scope -> menu
+    # (scope, language_code or "") -> menu: each language's own menus too
+    menus: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
     files: dict[str, bytes] = field(default_factory=dict)
     answered_callbacks: list[str] = field(default_factory=list)
@@ -175,10 +177,18 @@ class FakeBotAPI:
 
     # --------------------------------------------------------------- updates
 
-    def user(self, user_id: int, first_name: str = "Ana", last_name: str | None = None) -> dict:
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Ana",
+        last_name: str | None = None,
+        language_code: str | None = None,
+    ) -> dict:
         found = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             found["last_name"] = last_name
+        if language_code:
+            found["language_code"] = language_code
         return found
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -406,7 +416,10 @@ class FakeBotAPI:
 
     def _api_setMyCommands(self, params: dict) -> bool:
         scope = (params.get("scope") or {}).get("type", "default")
-        self.commands[scope] = params["commands"]
+        language = params.get("language_code") or ""
+        self.menus[(scope, language)] = params["commands"]
+        if not language:  # the menu for everyone without a menu in their language
+            self.commands[scope] = params["commands"]
         return True
 
     def _api_getChatMember(self, params: dict) -> dict:

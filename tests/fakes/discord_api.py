@@ -313,9 +313,11 @@ class FakeDiscord:
         *,
         dm: bool = False,
         channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         """A person runs a slash command, as Discord's client sends it: only commands the bot
-        synced exist, and each option carries the type the bot declared."""
+        synced exist, and each option carries the type the bot declared. `locale` is the
+        language the person's Discord app is set to."""
         command = self._synced_command(name)
         declared = {o["name"]: o for o in command.get("options", [])}
         given = []
@@ -324,10 +326,18 @@ class FakeDiscord:
                 raise AssertionError(f"/{name} has no option {key!r}")
             given.append({"name": key, "type": declared[key]["type"], "value": value})
         data = {"id": command["id"], "name": name, "type": 1, "options": given}
-        return await self._interaction(user_id, 2, data, dm=dm, channel_id=channel_id)
+        return await self._interaction(
+            user_id, 2, data, dm=dm, channel_id=channel_id, locale=locale
+        )
 
     async def slash_line(
-        self, user_id: int, line: str, *, dm: bool = False, channel_id: int = CHANNEL_ID
+        self,
+        user_id: int,
+        line: str,
+        *,
+        dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         """A person fills in a slash command's form from a line such as `/run 5k 28:30`:
         word by word into its options in order, the last option taking the rest."""
@@ -340,7 +350,7 @@ class FakeDiscord:
             option["name"]: int(word) if option["type"] == 4 else word
             for option, word in zip(declared, words, strict=False)
         }
-        return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id)
+        return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id, locale=locale)
 
     async def click(self, user_id: int, posted: Posted, custom_id: str) -> int:
         """A person presses a button on a message the bot posted."""
@@ -361,6 +371,7 @@ class FakeDiscord:
         dm: bool,
         message: dict[str, Any] | None = None,
         channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         interaction_id = self._new_id()
         token = f"interaction-token-{interaction_id}"
@@ -373,7 +384,7 @@ class FakeDiscord:
             "version": 1,
             "data": data,
             "channel_id": str(channel),
-            "locale": "en-US",
+            "locale": locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 1 if dm else 0,
