@@ -3,18 +3,22 @@ entry, and an edited message changing the entry it logged."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+import pytest
 from alembic import command
 from sqlalchemy import select, text
 
+from bot.domain import Units
+from bot.progress import entries
 from bot.storage.db import Database, alembic_config
 from bot.storage.models import Entry
 from tests.group_support import private
-from tests.support import Chat
+from tests.support import Chat, postgres_database
 from tests.test_link import code_in
 
 
@@ -212,30 +216,51 @@ def test_two_logs_of_one_person_at_once_get_different_numbers(make_core, pg_url)
     assert numbers == list(range(1, 32))
 
 
-def test_the_migration_numbers_existing_entries_per_person_in_order(tmp_path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    config = alembic_config(db.engine)
-    command.upgrade(config, "0007_finite_amounts")
-    now = datetime(2026, 11, 25, 12, tzinfo=UTC).isoformat()
-    with db.engine.begin() as connection:
-        for user in (1, 2):
-            connection.execute(
-                text(
-                    "INSERT INTO users (id, display_name, tz, units, encourage, created_at) "
-                    "VALUES (:id, 'x', 'UTC', 'metric', 1, :now)"
-                ),
-                {"id": user, "now": now},
-            )
-        for user, day, ml in ((1, "2026-11-25", 1), (2, "2026-11-20", 2), (1, "2026-11-21", 3)):
-            connection.execute(
-                text(
-                    "INSERT INTO entries (user_id, kind, local_date, logged_at, volume_ml) "
-                    "VALUES (:user, 'water', :day, :now, :ml)"
-                ),
-                {"user": user, "day": day, "now": now, "ml": ml},
-            )
-    command.upgrade(config, "head")
-    with db.engine.begin() as connection:
-        rows = connection.execute(text("SELECT user_id, volume_ml, number FROM entries"))
-        assert sorted(rows) == [(1, 1.0, 2), (1, 3.0, 1), (2, 2.0, 1)]
-    db.dispose()
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_migration_numbers_existing_entries_per_person_in_order(tmp_path, database) -> None:
+    with contextlib.ExitStack() as stack:
+        url = (
+            f"sqlite:///{tmp_path / 'old.db'}"
+            if database == "sqlite"
+            else stack.enter_context(postgres_database())
+        )
+        db = Database(url)
+        stack.callback(db.dispose)
+        config = alembic_config(db.engine)
+        command.upgrade(config, "0007_finite_amounts")
+        now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+        with db.engine.begin() as connection:
+            for user in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, display_name, tz, units, encourage, created_at) "
+                        "VALUES (:id, 'x', 'UTC', 'metric', :yes, :now)"
+                    ),
+                    {"id": user, "now": now, "yes": True},
+                )
+            rows = ((1, "2026-11-25", 1), (2, "2026-11-20", 2), (1, "2026-11-21", 3))
+            for user, day, ml in rows:
+                connection.execute(
+                    text(
+                        "INSERT INTO entries (user_id, kind, local_date, logged_at, volume_ml) "
+                        "VALUES (:user, 'water', :day, :now, :ml)"
+                    ),
+                    {"user": user, "day": date.fromisoformat(day), "now": now, "ml": ml},
+                )
+        command.upgrade(config, "head")
+        with db.engine.begin() as connection:
+            found = connection.execute(text("SELECT user_id, volume_ml, number FROM entries"))
+            assert sorted(found) == [(1, 1.0, 2), (1, 3.0, 1), (2, 2.0, 1)]
+
+
+def test_recent_entries_for_a_picker_are_the_latest_live_ones(chat: Chat) -> None:
+    for line in ("/run 5k 28:30", "/water 500ml", "/strength 30min", "/water 250ml"):
+        chat.say(line)
+    chat.say("/delete 2")
+    with chat.core.services.db.engine.connect() as connection:
+        user_id = connection.scalar(select(Entry.user_id))
+        labels = entries.recent(connection, user_id, Units.METRIC, limit=2)
+    assert [str(label) for label in labels] == [
+        "#4 · Wed 25 Nov · water 250 ml",
+        "#3 · Wed 25 Nov · strength 30 min",
+    ]
