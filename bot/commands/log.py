@@ -40,8 +40,8 @@ def store(ctx: Context, new: NewEntry) -> StoredEntry:
     """Insert the entry with a plain INSERT (the ORM's flush costs several times more on the
     hottest path), numbered in the same statement, and return the stored row for the reply.
 
-    An edited message that logged nothing before is stored under the message's own id, so a
-    later edit of it finds this entry."""
+    An edit of a message that logged nothing is stored under the edited message's id, so a
+    later edit of that message finds this entry."""
     incoming = ctx.incoming
     values = entries.figures_of(new) | {
         "user_id": ctx.user.id,
