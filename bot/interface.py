@@ -121,6 +121,7 @@ _TEXT_FIELDS = (
     "message_id",
     "server_id",
     "language",
+    "edits_message_id",
 )
 
 
@@ -147,6 +148,10 @@ class Incoming:
     # interaction's locale, the console's LANG), as the platform spells it; None when the
     # platform said nothing (a plain Discord message). The core reads it as a hint.
     language: str | None = None
+    # An edit of an earlier message: that message's id (`message_id` is then the edit's own
+    # key, the id with the edit's time, so the same edit sent again changes nothing while a
+    # later edit is new). The core changes the entry the message logged (bot/commands/log.py).
+    edits_message_id: str | None = None
 
     def __post_init__(self) -> None:
         """Every adapter builds an Incoming, so cleaning here cleans every platform's text at
