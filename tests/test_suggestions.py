@@ -3,6 +3,8 @@ as an adapter asks them, and the buttons a bare /tz or /remind off offers instea
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import func, select
 
@@ -10,6 +12,7 @@ from bot.core import Core
 from bot.interface import ChatKind, Choice, Typing
 from bot.storage.models import Account, HandledMessage, User
 from tests.support import Chat
+from tests.test_core_process import remote, said, services_on, stalling_core
 
 
 def typing(chat: Chat, command: str, param: str, typed: str, **filled: str) -> list[Choice]:
@@ -153,3 +156,22 @@ def test_on_postgresql_asking_is_read_only(
     assert values(typing(chat, "strength", "exercise", "sq"))[0] == "squats"
     assert values(typing(chat, "remind", "when", "", kind="off")) == ["1"]
     assert rows(core, HandledMessage) == 2
+
+
+async def test_with_the_core_in_its_own_process_suggestions_do_not_wait_for_messages(
+    sqlite_url: str, clock
+) -> None:
+    """A `RemoteCore`'s child takes one message at a time; suggestions are read in the main
+    process instead, so a slow message there does not hold them past Discord's 3 seconds."""
+    services = services_on(sqlite_url, clock)
+    async with remote(services, stalling_core) as core:
+        busy = asyncio.create_task(core.handle_async(said("/dawdle 2", 1)))
+        await asyncio.sleep(0.5)  # the child is dawdling
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        found = await core.suggest_async(Typing(said("", 2), "tz", "zone", "ber"))
+        took = loop.time() - started
+        assert not busy.done()
+        assert "Done dawdling." in (await busy)[0].text
+    assert found[0].value == "Europe/Berlin"
+    assert took < 1.0
