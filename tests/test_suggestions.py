@@ -175,3 +175,15 @@ async def test_with_the_core_in_its_own_process_suggestions_do_not_wait_for_mess
         assert "Done dawdling." in (await busy)[0].text
     assert found[0].value == "Europe/Berlin"
     assert took < 1.0
+
+
+def test_a_language_hint_puts_its_region_first() -> None:
+    """For when the platform says which language the person's app uses."""
+    from bot.commands.profile import zone_buttons
+
+    assert [b.payload for b in zone_buttons("UTC", "pt-BR")][:2] == [
+        "/tz America/Sao_Paulo",
+        "/tz America/New_York",
+    ]
+    assert [b.label for b in zone_buttons("Asia/Tokyo", "de")][:3] == ["Berlin", "London", "Paris"]
+    assert [b.label for b in zone_buttons("Asia/Tokyo", "xx")][:2] == ["Shanghai", "Kolkata"]

@@ -53,12 +53,12 @@ def suggest_zones(ask: Asking, typed: str) -> list[Choice]:
     return [Choice(z, z) for z in zones.matching(typed)]
 
 
-def zone_buttons(current: str) -> tuple[Button, ...]:
-    """A bare /tz's offer: one press sets a zone near the one the person has (or, once the
-    platform tells, near their app's language), so few people type a zone out whole."""
-    return tuple(
-        Button(z.split("/")[-1].replace("_", " "), f"/tz {z}") for z in zones.near(current)
-    )
+def zone_buttons(current: str, language: str | None = None) -> tuple[Button, ...]:
+    """A bare /tz's offer: one press sets a zone near the one the person has, or near the
+    one their app's language suggests when the platform says which (`language`, e.g. "de"),
+    so few people type a zone out whole."""
+    near = zones.near(current, language)
+    return tuple(Button(z.split("/")[-1].replace("_", " "), f"/tz {z}") for z in near)
 
 
 @command(
