@@ -44,6 +44,8 @@ class CommandSpec(CommandInfo, Protocol):
 
     @property
     def handler(self) -> Handler: ...
+    @property
+    def follows_edits(self) -> bool: ...
 
 
 class Commands(Protocol):

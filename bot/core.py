@@ -38,6 +38,7 @@ from bot.interface import (
     reply_to_dict,
 )
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
+from bot.progress import entries
 from bot.reading import parsing
 from bot.storage.accounts import account_for, known_person
 from bot.storage.models import HandledMessage
@@ -283,7 +284,8 @@ class Core:
         return f"/{command.name}" if command is not None else "an unknown command"
 
     def _route(self, incoming: Incoming, line: str) -> Route | None:
-        """Which command a message is for; None when it is not for us at all."""
+        """Which command a message is for; None when it is not for us at all. An edited
+        message is routed as it reads now; `_run` runs it only if that is a log."""
         typed = _typed_command(line)
         if typed is not None:
             name, args = typed
@@ -348,6 +350,8 @@ class Core:
 
     def _run(self, ctx: Context, route: Route) -> Result:
         command = route.command
+        if ctx.incoming.edits_message_id is not None and not (command and command.follows_edits):
+            return entries.edit_not_followed(ctx)
         if command is None:
             return self._unknown(route.name) if route.name else _not_understood(ctx)
         if command.where is Where.GROUP and not ctx.in_group:

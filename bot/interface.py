@@ -132,7 +132,16 @@ class _Surrogates(dict[int, str]):
 _SURROGATES = _Surrogates()
 
 # The fields of an Incoming that come from the platform as text.
-_TEXT_FIELDS = ("user_id", "display_name", "chat_id", "text", "payload", "message_id", "server_id")
+_TEXT_FIELDS = (
+    "user_id",
+    "display_name",
+    "chat_id",
+    "text",
+    "payload",
+    "message_id",
+    "server_id",
+    "edits_message_id",
+)
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,10 @@ class Incoming:
     # Discord: the server (guild) a channel belongs to, so all its channels share one group's
     # challenges; None elsewhere, where a group is its chat.
     server_id: str | None = None
+    # An edit of an earlier message: that message's id (`message_id` is then the edit's own
+    # key, the id with the edit's time, so the same edit sent again changes nothing while a
+    # later edit is new). The core changes the entry the message logged (bot/commands/log.py).
+    edits_message_id: str | None = None
 
     def __post_init__(self) -> None:
         """Every adapter builds an Incoming, so cleaning here cleans every platform's text at

@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, cast
 
 import aiohttp
@@ -75,6 +75,10 @@ class _Hooks:
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # The raw event, since `on_message_edit` only fires for messages still in the cache.
+        await self.adapter.on_message_edit(payload.message)
 
 
 class SteadyClient(_Hooks, discord.Client):
@@ -136,6 +140,7 @@ class Stored(TypedDict, total=False):
     chat_id: str
     server_id: str | None
     message_id: str
+    edits_message_id: str | None  # an edit: the edited message's id (`message_id` is the edit's)
     text: str
     addressed: bool
     manages_server: bool | None
@@ -266,7 +271,17 @@ class DiscordAdapter:
 
     # -- receiving: into the inbox -----------------------------------------------------------
 
-    async def on_message(self, message: discord.Message) -> None:
+    async def on_message_edit(self, message: discord.Message) -> None:
+        """A person edited a message: stored as an event of its own, keyed by the message and
+        the edit's time, so the same edit sent again is stored once and a later one is new.
+        An update without an edit time (Discord adding a link's preview) is no edit."""
+        if message.edited_at is None:
+            return
+        await self.on_message(message, edited_at=message.edited_at)
+
+    async def on_message(
+        self, message: discord.Message, *, edited_at: datetime | None = None
+    ) -> None:
         if message.author.bot or self.client.user is None:
             return
         private = isinstance(message.channel, discord.DMChannel)
@@ -303,6 +318,10 @@ class DiscordAdapter:
             manages=None if private else manages,
         )
         payload["attachments"] = files
+        if edited_at is not None:  # files are never read again from an edit
+            payload["attachments"] = []
+            payload["edits_message_id"] = str(message.id)
+            payload["message_id"] = f"{message.id}:edited:{edited_at.timestamp():.6f}"
         if not await self._accept(payload, message.channel.id, author.id):
             with contextlib.suppress(discord.HTTPException):
                 await message.channel.send(APOLOGY)
@@ -452,6 +471,7 @@ class DiscordAdapter:
             is_admin=None if private or manages is None else bool(manages),
             payload=stored.get("payload"),
             message_id=stored["message_id"],
+            edits_message_id=stored.get("edits_message_id"),
             addressed=stored.get("addressed", True),
             attachments=tuple(files),
             interaction=stored.get("interaction"),
@@ -496,7 +516,7 @@ class DiscordAdapter:
         try:
             if info is None:
                 reference = discord.MessageReference(
-                    message_id=int(incoming.message_id or 0),
+                    message_id=int(incoming.edits_message_id or incoming.message_id or 0),
                     channel_id=int(incoming.chat_id),
                     guild_id=int(incoming.server_id) if incoming.server_id else None,
                     fail_if_not_exists=False,

@@ -74,7 +74,8 @@ from bot.settings import Settings
 log = logging.getLogger("steady.telegram")
 
 PLATFORM = translate.PLATFORM
-ALLOWED_UPDATES = ["message", "callback_query"]
+# An edited message is read again: it changes the entry the message logged.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ADMIN_CHECK_TIMEOUT_S = 15.0
 POLL_TIMEOUT_S = 30
@@ -334,7 +335,7 @@ class TelegramAdapter:
             return None
         if update.callback_query is not None:
             return translate.from_callback(update.callback_query)
-        message = update.message
+        message = update.message or update.edited_message
         if message is None:
             return None
         if message.migrate_to_chat_id or message.migrate_from_chat_id:
@@ -344,7 +345,12 @@ class TelegramAdapter:
         if incoming is None:
             return None
         # Fetched only for a message that will run something: a caption addressed to us.
-        if message.document is not None and incoming.addressed and incoming.text.strip():
+        if (
+            message.document is not None
+            and incoming.addressed
+            and incoming.text.strip()
+            and incoming.edits_message_id is None  # an edit's files are never read again
+        ):
             attachments = await self._download(message)
             if attachments is None:
                 return None
@@ -530,11 +536,11 @@ def event_of(data: dict[str, Any]) -> Event | None:
     update_id = data.get("update_id")
     if not isinstance(update_id, int):
         return None
-    if "message" not in data and "callback_query" not in data:
+    if not any(kind in data for kind in ALLOWED_UPDATES):
         return None
     user: dict[str, Any] = {}
     chat_id = None
-    if isinstance(message := data.get("message"), dict):
+    if isinstance(message := data.get("message") or data.get("edited_message"), dict):
         user = _object(message.get("from"))
         chat_id = _object(message.get("chat")).get("id")
     elif isinstance(query := data.get("callback_query"), dict):

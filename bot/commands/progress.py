@@ -13,6 +13,7 @@ from bot.domain import Kind, Period, Units
 from bot.interface import Attachment, Param, Reply
 from bot.progress import charts, formatting
 from bot.progress.charts import CHART_SPANS
+from bot.progress.entries import EDIT_ARGUMENTS
 from bot.progress.records import PACE_DISTANCES_M, RunRecord, records
 from bot.progress.stats import (
     SPAN_NAMES,
@@ -23,6 +24,7 @@ from bot.progress.stats import (
     first_day,
     goals_of,
     live_entries,
+    progress_of,
     streaks,
     summarise,
     totals_between,
@@ -61,9 +63,17 @@ def _goal_lines(ctx: Context) -> list[str]:
     return [formatting.goal_progress(goals[k], day, week, ctx.units) for k in Kind if k in goals]
 
 
-@command("today", "What you've logged today", examples=("/today",), section=SECTION)
+@command(
+    "today",
+    "What you've logged today, with totals and goals",
+    examples=("/today",),
+    section=SECTION,
+)
 def today(ctx: Context, args: str) -> str:
+    """Today's entries with their numbers, then the totals and goals a log's reply shows (read
+    the same way: `progress_of`), so /today answers what a log's reply would."""
     entries = _entries(ctx, ctx.today, ctx.today)
+    progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     if not entries:
         lines = [
             f"Nothing logged yet today ({ctx.today:%a %d %b}). "
@@ -71,8 +81,25 @@ def today(ctx: Context, args: str) -> str:
         ]
     else:
         lines = [f"**Today, {ctx.today:%a %d %b}**"]
-        lines += [f"• {formatting.describe(e, ctx.units)}" for e in entries]
-    return "\n".join(lines + _goal_lines(ctx))
+        lines += [f"• {formatting.describe(e, ctx.units)} · #{e.number}" for e in entries]
+        totals = [
+            f"{k.value} {formatting.amount(k, progress.day[k], ctx.units)}"
+            + (
+                f" ({formatting.amount(k, progress.day[k], ctx.units, sessions=True)})"
+                if k is Kind.RUN
+                else ""
+            )
+            for k in Kind
+            if progress.day[k].sessions
+        ]
+        lines.append("Totals: " + " · ".join(totals))
+    goals = progress.goals
+    lines += [
+        formatting.goal_progress(goals[k], progress.day, progress.week, ctx.units)
+        for k in Kind
+        if k in goals
+    ]
+    return "\n".join(lines)
 
 
 @command("week", "This week so far, day by day", examples=("/week",), section=SECTION)
@@ -127,7 +154,14 @@ def history(ctx: Context, args: str) -> str:
             "No entries yet. Log one with /run 5k 28:30, /strength 30min or /water 500ml."
         )
     lines = [f"**Your last {len(rows)} entries**"]
-    lines += [f"{e.local_date:%a %d %b} · {formatting.describe(e, ctx.units)}" for e in rows]
+    lines += [
+        f"#{e.number} · {e.local_date:%a %d %b} · {formatting.describe(e, ctx.units)}" for e in rows
+    ]
+    last = rows[0]
+    lines.append(
+        f"Change one: /edit {last.number} {EDIT_ARGUMENTS[last.kind]} · "
+        f"remove one: /delete {last.number}"
+    )
     return "\n".join(lines)
 
 

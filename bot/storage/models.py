@@ -23,8 +23,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    select,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -114,6 +117,8 @@ class Entry(Base):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("source_platform", "source_chat_id", "source_message_id"),
+        # One number per entry of a person: `/edit 12`, `/delete 12` (bot/progress/entries.py).
+        UniqueConstraint("user_id", "number"),
         Index("ix_entries_user_day", "user_id", "local_date"),
         *(finite(c) for c in ENTRY_FIGURES),
         CheckConstraint("kind <> 'run' OR distance_m IS NOT NULL", name="run_has_distance"),
@@ -138,6 +143,25 @@ class Entry(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     # /undo hides an entry rather than deleting it, so a redelivered message stays deduplicated.
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # The person's own count of their entries (1, 2, 3...), given once and never changed; a
+    # log's plain INSERT gives it itself (bot/commands/log.py), other inserts get `_next_number`.
+    number: Mapped[int] = mapped_column(Integer, default=lambda c: _next_number(c))
+
+
+def _next_number(context: DefaultExecutionContext) -> int:
+    """The next number of the entry's person, for an insert that gives none (an import, a
+    benchmark's rows). Rows of one statement count on from each other, since none of them is
+    in the table yet when the others' numbers are chosen."""
+    user_id = context.get_current_parameters()["user_id"]  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it unannotated
+    counted: dict[int, int] = context.__dict__.setdefault("steady_entry_numbers", {})
+    if user_id not in counted:
+        table = Entry.__table__
+        highest = select(func.coalesce(func.max(table.c.number), 0)).where(
+            table.c.user_id == user_id
+        )
+        counted[user_id] = int(context.connection.execute(highest).scalar_one())
+    counted[user_id] += 1
+    return counted[user_id]
 
 
 class Goal(Base):

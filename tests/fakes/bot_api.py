@@ -228,6 +228,17 @@ class FakeBotAPI:
             message["reply_to_message"] = self._as_message(reply_to)
         return {"update_id": next(self._update_ids), "message": message}
 
+    def edited(self, update: dict[str, Any], text: str, *, edit_date: int) -> dict[str, Any]:
+        """An update (not queued) for the person editing the message of `update` to `text`:
+        the same message id, the edit's time in `edit_date`."""
+        message = {**update["message"], "edit_date": edit_date}
+        for key in ("text", "entities", "caption", "caption_entities"):
+            message.pop(key, None)
+        message["text"] = text
+        if entities := _entities(text):
+            message["entities"] = entities
+        return {"update_id": next(self._update_ids), "edited_message": message}
+
     def send_text(self, user: dict, text: str, **kw: Any) -> dict[str, Any]:
         """A person writes to the bot: the update is queued for getUpdates."""
         return self.push(self.message_update(user, text, **kw))
@@ -394,6 +405,8 @@ class FakeBotAPI:
                 break
         if self.down:  # the outage began during the long poll
             raise ApiError(502, "Bad Gateway")
+        if allowed := params.get("allowed_updates"):  # Telegram never sends the other kinds
+            self._updates = [u for u in self._updates if any(k in u for k in allowed)]
         return self._updates[:limit]
 
     def _api_deleteWebhook(self, params: dict) -> bool:

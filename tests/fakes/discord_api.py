@@ -161,6 +161,7 @@ class FakeDiscord:
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction
         self._last_id = 0
         self._files: dict[str, bytes] = {}  # attachments people sent, by file name
+        self._said: dict[int, dict[str, Any]] = {}  # people's messages by id, to edit
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -303,8 +304,21 @@ class FakeDiscord:
         if not dm:
             message["guild_id"] = str(self.guild_of(channel_id))
             message["member"] = {k: v for k, v in self.member(user_id).items() if k != "user"}
+        self._said[message_id] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return message_id
+
+    async def edit(self, message_id: int, content: str, *, at: str) -> dict[str, Any]:
+        """The person edits a message they posted to say `content`, at the ISO time `at`:
+        Discord sends MESSAGE_UPDATE with the whole message and its `edited_timestamp`.
+        Returns the event's data, to send again with `dispatch`."""
+        message = self._said[message_id] = {
+            **self._said[message_id],
+            "content": content,
+            "edited_timestamp": at,
+        }
+        await self.dispatch("MESSAGE_UPDATE", message)
+        return message
 
     async def slash(
         self,
@@ -487,7 +501,7 @@ class FakeDiscord:
         emptied, unless it mentions the bot; DMs always carry theirs."""
         data = frame["d"]
         if (
-            frame["t"] == "MESSAGE_CREATE"
+            frame["t"] in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
             and "guild_id" in data
             and not session.intents & MESSAGE_CONTENT
             and not any(m["id"] == str(BOT_ID) for m in data["mentions"])
