@@ -108,3 +108,21 @@ async def test_only_options_with_a_provider_are_declared_with_autocomplete(
     assert synced["strength"]["exercise"]["autocomplete"] is True
     assert not synced["water"]["amount"].get("autocomplete")
     assert "choices" in synced["remind"]["kind"]  # listed choices stay as they were
+
+
+async def test_edit_suggests_the_persons_entries_as_numbers(core: Core, fake: FakeDiscord) -> None:
+    async with running(core, fake):
+        await fake.slash(ANA, "run", {"distance": "5k", "time": "28:30"}, dm=True)
+        await fake.slash(ANA, "water", {"amount": "500ml"}, dm=True)
+        await fake.until(lambda: count(core, HandledMessage) == 2)
+        offered = await fake.autocomplete(ANA, "edit", "number", "", dm=True)
+        deleting = await fake.autocomplete(ANA, "delete", "number", "1")
+        # the number picked runs as the slash command it fills in
+        await fake.slash(ANA, "edit", {"number": offered[0][1], "entry": "750ml"})
+        [*_, edited] = await answers(fake, CHANNEL_ID, 1)
+    assert offered == [
+        ("#2 · Wed 25 Nov · water 500 ml", 2),
+        ("#1 · Wed 25 Nov · run 5.00 km in 28:30 (5:42 /km)", 1),
+    ]
+    assert deleting == [("#1 · Wed 25 Nov · run 5.00 km in 28:30 (5:42 /km)", 1)]
+    assert "#2" in edited.content and "750 ml" in edited.content

@@ -187,3 +187,42 @@ def test_a_language_hint_puts_its_region_first() -> None:
     ]
     assert [b.label for b in zone_buttons("Asia/Tokyo", "de")][:3] == ["Berlin", "London", "Paris"]
     assert [b.label for b in zone_buttons("Asia/Tokyo", "xx")][:2] == ["Shanghai", "Kolkata"]
+
+
+def test_edit_and_delete_suggest_the_persons_latest_entries(chat: Chat) -> None:
+    chat.say("/run 5k 28:30")
+    chat.say("/water 500ml")
+    chat.say("/strength squats 3x10")
+    Chat(chat.core, "ben").say("/water 1l")  # someone else's
+    offered = typing(chat, "edit", "number", "")
+    assert [c.value for c in offered] == ["3", "2", "1"]
+    assert offered[1].label == "#2 · Wed 25 Nov · water 500 ml"
+    assert values(typing(chat, "delete", "number", "")) == ["3", "2", "1"]
+    assert values(typing(chat, "edit", "number", "2")) == ["2"]
+    assert values(typing(chat, "edit", "number", "squat")) == ["3"]
+    chat.say("/delete 2")
+    assert values(typing(chat, "edit", "number", "")) == ["3", "1"]
+    assert typing(chat, "edit", "number", "2") == []
+    assert typing(Chat(chat.core, "zed"), "edit", "number", "") == []
+
+
+def test_an_older_entry_is_found_by_its_whole_number(chat: Chat) -> None:
+    for n in range(30):
+        chat.say(f"/water {100 + n}ml")
+    assert "1" not in values(typing(chat, "edit", "number", ""))  # only the latest 25
+    assert values(typing(chat, "edit", "number", "1"))[0] == "1"
+
+
+def test_a_bare_edit_or_delete_offers_the_latest_entries_as_buttons(chat: Chat) -> None:
+    assert "no entries to edit yet" in chat.say("/edit")
+    chat.say("/run 5k 28:30")
+    chat.say("/water 500ml")
+    (reply,) = chat.replies("/edit")
+    assert [(b.label, b.payload) for b in reply.buttons] == [
+        ("#2 · Wed 25 Nov · water 500 ml", "/edit 2"),
+        ("#1 · Wed 25 Nov · run 5.00 km in 28:30 (5:42 /km)", "/edit 1"),
+    ]
+    assert "What should #2 say?" in chat.say(payload="/edit 2")
+    (reply,) = chat.replies("/delete")
+    assert reply.buttons[1].payload == "/delete 1"
+    assert "Removed #1" in chat.say(payload=reply.buttons[1].payload)

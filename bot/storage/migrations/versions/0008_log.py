@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_log"
-down_revision = "0007_finite_amounts"
+down_revision = "0008_together"  # chained after main's, for this branch
 branch_labels = None
 depends_on = None
 
