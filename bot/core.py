@@ -189,7 +189,9 @@ class Core:
                     self.services.clock.now(),
                     dict(typing.filled),
                 )
-                found = list(param.suggest(asking, typing.typed.strip()))
+                # No choice is longer than CHOICE_TEXT_MAX, so neither need be what is matched.
+                typed = typing.typed.strip()[:CHOICE_TEXT_MAX]
+                found = list(param.suggest(asking, typed))
                 connection.rollback()
         except Exception:
             log.exception("suggesting for /%s %s failed", typing.command, typing.param)

@@ -226,3 +226,13 @@ def test_a_bare_edit_or_delete_offers_the_latest_entries_as_buttons(chat: Chat) 
     (reply,) = chat.replies("/delete")
     assert reply.buttons[1].payload == "/delete 1"
     assert "Removed #1" in chat.say(payload=reply.buttons[1].payload)
+
+
+def test_hostile_typing_gets_no_error_and_changes_nothing(chat: Chat) -> None:
+    chat.say("/strength squats 3x10")
+    for typed in ("\x00ber\ud800", "b" * 100_000, "%", "_", "'; DROP TABLE entries; --", "9" * 40):
+        for command, param in (("tz", "zone"), ("strength", "exercise"), ("edit", "number")):
+            for choice in typing(chat, command, param, typed):
+                assert 0 < len(choice.value) <= 100 and len(choice.label) <= 100
+    assert values(typing(chat, "tz", "zone", "\x00ber"))[0] == "Europe/Berlin"
+    assert rows(chat.core, HandledMessage) == 1
