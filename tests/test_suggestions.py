@@ -4,12 +4,18 @@ as an adapter asks them, and the buttons a bare /tz or /remind off offers instea
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
+import sys
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from bot.commands import MODULES
+from bot.commands.registry import Registry, command
+from bot.context import Asking, Context
 from bot.core import Core
-from bot.interface import ChatKind, Choice, Typing
+from bot.interface import ChatKind, Choice, Param, Typing
 from bot.storage.models import Account, HandledMessage, User
 from tests.support import Chat
 from tests.test_core_process import remote, said, services_on, stalling_core
@@ -231,8 +237,45 @@ def test_a_bare_edit_or_delete_offers_the_latest_entries_as_buttons(chat: Chat) 
 def test_hostile_typing_gets_no_error_and_changes_nothing(chat: Chat) -> None:
     chat.say("/strength squats 3x10")
     for typed in ("\x00ber\ud800", "b" * 100_000, "%", "_", "'; DROP TABLE entries; --", "9" * 40):
-        for command, param in (("tz", "zone"), ("strength", "exercise"), ("edit", "number")):
-            for choice in typing(chat, command, param, typed):
+        for name, param in (("tz", "zone"), ("strength", "exercise"), ("edit", "number")):
+            for choice in typing(chat, name, param, typed):
                 assert 0 < len(choice.value) <= 100 and len(choice.label) <= 100
     assert values(typing(chat, "tz", "zone", "\x00ber"))[0] == "Europe/Berlin"
     assert rows(chat.core, HandledMessage) == 1
+
+
+def boom(ask: Asking, typed: str) -> list[Choice]:
+    raise RuntimeError("a provider's bug")
+
+
+def scribble(ask: Asking, typed: str) -> list[Choice]:
+    """A provider that (wrongly) writes: what it wrote must not stay."""
+    ask.connection.execute(update(User).values(tz="Asia/Tokyo"))
+    return [Choice("wrote", "wrote")]
+
+
+@command(
+    "oddity",
+    "Providers gone wrong",
+    examples=(),
+    section="Test",
+    params=(Param("broken", "raises", suggest=boom), Param("writing", "writes", suggest=scribble)),
+)
+def oddity(ctx: Context, args: str) -> str:
+    return "odd"
+
+
+@pytest.mark.parametrize("url", ["sqlite_url", "pg_url"])
+def test_a_provider_that_fails_or_writes_changes_nothing(
+    request: pytest.FixtureRequest, make_core, url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    base = make_core(request.getfixturevalue(url))
+    modules = [importlib.import_module(m) for m in MODULES] + [sys.modules[__name__]]
+    core = Core(dataclasses.replace(base.services, registry=Registry.collect(modules)))
+    chat = Chat(core, "ana")
+    chat.say("/tz Europe/Berlin")
+    assert typing(chat, "oddity", "broken", "x") == []
+    assert "suggesting for /oddity broken failed" in caplog.text
+    typing(chat, "oddity", "writing", "x")  # PostgreSQL refuses it; SQLite rolls it back
+    with core.services.db.unit_of_work() as s:
+        assert s.scalars(select(User.tz)).one() == "Europe/Berlin"
