@@ -133,6 +133,34 @@ class Services:
 
 
 @dataclass
+class Asking:
+    """Someone typing into a command's option, for a suggestion provider (`Param.suggest`).
+
+    Read-only: `connection` is in a transaction that is never committed, and `user` is None
+    for someone Steady has not met (asking must not create them). `filled` holds the
+    command's other options as typed so far, by param name."""
+
+    connection: Connection
+    incoming: Incoming
+    user: Person | None
+    services: Services
+    now: datetime
+    filled: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def units(self) -> Units:
+        return Units(self.user.units if self.user is not None else Units.METRIC)
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.GROUP
+
+
+@dataclass
 class Context:
     """One message being handled: its transaction, its person, its moment.
 

@@ -32,14 +32,34 @@ class Where(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One suggestion for an option as the person types it: what they see, and what goes in
+    the option when they pick it (`Param.suggest`)."""
+
+    label: str
+    value: str
+
+
+SUGGESTIONS_MAX = 25  # at most this many choices a time (Discord's limit)
+CHOICE_TEXT_MAX = 100  # characters, for a choice's label and for its value (Discord's limit)
+
+
+@dataclass(frozen=True)
 class Param:
-    """One typed option, so Discord can offer a form; the core still receives one text line."""
+    """One typed option, so Discord can offer a form; the core still receives one text line.
+
+    `suggest` is the core's provider of choices for it as the person types: called with a
+    read-only `bot.context.Asking` and the text typed so far (`Core.suggest`). Adapters only
+    read whether it is there, and ask the core through `CorePort.suggest_async`."""
 
     name: str
     description: str
     required: bool = True
     choices: tuple[str, ...] = ()
     kind: type = str  # str or int
+    suggest: Callable[[Any, str], Sequence[Choice]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 class CommandInfo(Protocol):
@@ -167,6 +187,23 @@ class Incoming:
                 Attachment(clean_text(a.filename), a.data, a.is_image) for a in self.attachments
             )
             object.__setattr__(self, "attachments", attachments)
+
+
+@dataclass(frozen=True)
+class Typing:
+    """Someone filling in a command's option: what they typed into `param` so far and what
+    the command's other options hold (`filled`, by param name). `who` says who and where,
+    as an `Incoming` with no text and no message id: this is no message and is never kept."""
+
+    who: Incoming
+    command: str
+    param: str
+    typed: str
+    filled: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typed", clean_text(self.typed))
+        object.__setattr__(self, "filled", {k: clean_text(v) for k, v in self.filled.items()})
 
 
 class TargetKind(enum.StrEnum):
@@ -316,6 +353,7 @@ class CorePort(Protocol):
     ) -> list[Taken]: ...
     async def mark_sent_async(self, keys: list[str]) -> None: ...
     async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None: ...
+    async def suggest_async(self, typing: Typing) -> list[Choice]: ...
 
 
 def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> JsonDict:

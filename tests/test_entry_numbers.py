@@ -88,13 +88,13 @@ def test_edit_changes_any_entry_and_says_what_changed(chat: Chat) -> None:
 def test_edit_and_delete_refuse_what_they_cannot_do_and_change_nothing(chat: Chat) -> None:
     chat.say("/run 5k 28:30")
     before = chat.say("/history")
-    assert "Give its number from /history, e.g. /edit 12 5k 27:30" in chat.say("/edit")
+    assert "Which entry? Press one" in chat.say("/edit")  # buttons: tests/test_suggestions.py
     assert "'five' isn't an entry number" in chat.say("/edit five 5k")
     assert "You have no entry #7" in chat.say("/edit 7 5k 27:30")
     assert "What should #1 say?" in chat.say("/edit 1")
     refused = chat.say("/edit 1 500ml")  # a run's figures, read as a run
     assert "For #1 (run), e.g. /edit 1 5k 27:30." in refused
-    assert "e.g. /delete 12" in chat.say("/delete")
+    assert "e.g. /delete 1." in chat.say("/delete")
     assert "You have no entry #2" in chat.say("/delete 2")
     assert chat.say("/history") == before
     assert chat.say("/delete 1") == "🗑️ Removed #1: run 5.00 km in 28:30 (5:42 /km) (Wed 25 Nov)."

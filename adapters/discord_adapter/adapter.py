@@ -28,6 +28,7 @@ import discord
 
 from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
+from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
 from bot.context import APOLOGY
 from bot.interface import (
@@ -185,7 +186,9 @@ class DiscordAdapter:
             self.client = ShardedSteadyClient(
                 self, shard_ids=shard_ids, shard_count=settings.discord_shard_count, **options
             )
-        self.tree = slash.build_tree(self.client, core.registry, self.on_slash_command)
+        self.tree = slash.build_tree(
+            self.client, core.registry, self.on_slash_command, core_suggestions(core)
+        )
         self.now = discord.utils.utcnow  # when an interaction's token runs out, against this
         self._logged_in = asyncio.Event()
         self._waiting: dict[str, _Waiting] = {}  # interaction id -> its handler, until answered

@@ -5,7 +5,9 @@ its `Param`s: typed (string or integer), described, with choices where the core 
 (discord.py's own `rename`, `describe` and `choices`). Discord hands the chosen values back
 separately; they are joined into the one text line the core reads
 ("/run 5k 28:30"), in the order the registry declares them. The core still parses and
-checks everything, so a slash command and a typed one behave the same.
+checks everything, so a slash command and a typed one behave the same. An option whose
+`Param` has a suggestion provider gets an autocomplete callback that asks the core
+(`SuggestHandler`, adapters/discord_adapter/suggest.py) as the person types.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ CHOICE_LIMIT = 25
 
 # Called with the interaction and the command line to hand to the core.
 LineHandler = Callable[[discord.Interaction, str], Awaitable[None]]
+# Choices for an option as the person types: the interaction, the command, the option, and
+# what is typed so far.
+SuggestHandler = Callable[
+    [discord.Interaction, CommandInfo, Param, str], Awaitable[list[app_commands.Choice[Any]]]
+]
 # The interaction, then the options by name (the signature is built per command).
 SlashCallback = Callable[Concatenate[discord.Interaction[Any], ...], Coroutine[Any, Any, None]]
 SlashCommand = app_commands.Command[Any, ..., None]
@@ -82,7 +89,20 @@ def _annotation(param: Param) -> Any:
     return kind if param.required else kind | None
 
 
-def _callback(command: CommandInfo, handler: LineHandler) -> SlashCallback:
+def _autocomplete(
+    command: CommandInfo, param: Param, suggest: SuggestHandler
+) -> Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[Any]]]]:
+    async def autocomplete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[Any]]:
+        return await suggest(interaction, command, param, str(current or ""))
+
+    return autocomplete
+
+
+def _callback(
+    command: CommandInfo, handler: LineHandler, suggest: SuggestHandler | None = None
+) -> SlashCallback:
     """A callback whose signature discord.py reads to build the options.
 
     Python names are p0, p1, … (any registry name works, even a keyword) and are renamed
@@ -111,7 +131,7 @@ def _callback(command: CommandInfo, handler: LineHandler) -> SlashCallback:
     named = list(zip(names, command.params, strict=True))
     callback = app_commands.rename(**{n: p.name for n, p in named})(callback)
     callback = app_commands.describe(**{n: _described(p.description) for n, p in named})(callback)
-    return app_commands.choices(
+    callback = app_commands.choices(
         **{
             n: [
                 app_commands.Choice(
@@ -121,6 +141,15 @@ def _callback(command: CommandInfo, handler: LineHandler) -> SlashCallback:
             ]
             for n, p in named
             if p.choices
+        }
+    )(callback)
+    if suggest is None:
+        return callback
+    return app_commands.autocomplete(
+        **{
+            n: _autocomplete(command, p, suggest)
+            for n, p in named
+            if p.suggest is not None and not p.choices
         }
     )(callback)
 
@@ -135,11 +164,13 @@ _CONTEXTS = {
 }
 
 
-def slash_command(command: CommandInfo, handler: LineHandler) -> SlashCommand:
+def slash_command(
+    command: CommandInfo, handler: LineHandler, suggest: SuggestHandler | None = None
+) -> SlashCommand:
     slash: SlashCommand = app_commands.Command(
         name=command.name,
         description=_described(command.summary),
-        callback=_callback(command, handler),
+        callback=_callback(command, handler, suggest),
     )
     slash.allowed_contexts = _CONTEXTS.get(command.where)
     slash.guild_only = command.where is Where.GROUP
@@ -179,9 +210,12 @@ class RegistryTree(app_commands.CommandTree):
 
 
 def build_tree(
-    client: discord.Client, registry: CommandList, handler: LineHandler
+    client: discord.Client,
+    registry: CommandList,
+    handler: LineHandler,
+    suggest: SuggestHandler | None = None,
 ) -> app_commands.CommandTree:
     tree = RegistryTree(client, handler)
     for command in registry:
-        tree.add_command(slash_command(command, handler))
+        tree.add_command(slash_command(command, handler, suggest))
     return tree

@@ -4,14 +4,48 @@ from __future__ import annotations
 
 from bot.commands.log import changed_head, logged_reply
 from bot.commands.registry import command
-from bot.context import Context, UserError
+from bot.context import Asking, Context, UserError
 from bot.domain import Kind, NewEntry
-from bot.interface import Param, Reply
+from bot.interface import Button, Choice, Param, Reply
 from bot.progress import entries, formatting
 from bot.reading import parsing
 from bot.storage.rows import StoredEntry
 
 SECTION = "Log"
+PICK = 6  # entries a bare /edit or /delete offers as buttons
+
+
+def suggest_entry(ask: Asking, typed: str) -> list[Choice]:
+    """The person's latest entries (`#12 · Wed 25 Nov · run 5.00 km in 28:30`, giving 12)
+    whose number starts with what is typed, or whose description holds it; an older entry
+    whose number is typed in full too."""
+    if ask.user is None:
+        return []
+    wanted = typed.removeprefix("#").strip().lower()
+    found = entries.recent(ask.connection, ask.user.id, ask.units)
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 10:
+        picked = [e for e in found if str(e.number).startswith(wanted)]
+        if all(e.number != int(wanted) for e in picked):
+            older = entries.by_number(ask.connection, ask.user.id, int(wanted))
+            if older is not None and older.deleted_at is None:
+                text = formatting.describe(older, ask.units)
+                picked.insert(0, entries.Label(older.number, older.local_date, text))
+    else:
+        picked = [e for e in found if wanted in str(e).lower()]
+    return [Choice(str(e), str(e.number)) for e in picked]
+
+
+def _pick(ctx: Context, name: str) -> Reply:
+    """A bare /edit or /delete: the latest entries as buttons, one press names the entry."""
+    latest = entries.recent(ctx.connection, ctx.user.id, ctx.units, PICK)
+    if not latest:
+        raise UserError(f"You have no entries to {name} yet. Log one first, e.g. /run 5k 28:30.")
+    then = "then say what it should say" if name == "edit" else "it goes at once"
+    return Reply(
+        f"Which entry? Press one ({then}), or send /{name} with its number, e.g. "
+        f"/{name} {latest[0].number}. /history shows older ones.",
+        buttons=tuple(Button(str(e), f"/{name} {e.number}") for e in latest),
+    )
 
 
 def _entry(ctx: Context, text: str, name: str) -> StoredEntry:
@@ -59,7 +93,7 @@ def _parse(ctx: Context, kind: str, text: str) -> NewEntry:
     examples=("/edit 1 5k 27:30", "/edit 2 750ml", "/edit 3 squats 3x12 40kg yesterday"),
     section=SECTION,
     params=(
-        Param("number", "The entry's number, from /history", kind=int),
+        Param("number", "The entry's number, from /history", kind=int, suggest=suggest_entry),
         Param("entry", "What it should say, as you'd log it: 5k 27:30, 750ml, squats 3x12"),
     ),
     details="Write the entry as its own command takes it: /edit 12 5k 27:30 for a run, "
@@ -68,6 +102,8 @@ def _parse(ctx: Context, kind: str, text: str) -> NewEntry:
 )
 def edit(ctx: Context, args: str) -> Reply:
     number, _, rest = args.strip().partition(" ")
+    if not number:
+        return _pick(ctx, "edit")
     old = _entry(ctx, number, "edit")
     example = f"/edit {old.number} {entries.EDIT_ARGUMENTS[old.kind]}"
     if not rest.strip():
@@ -90,10 +126,12 @@ def edit(ctx: Context, args: str) -> Reply:
     "Remove an entry by its number",
     examples=("/delete 2",),
     section=SECTION,
-    params=(Param("number", "The entry's number, from /history", kind=int),),
+    params=(Param("number", "The entry's number, from /history", kind=int, suggest=suggest_entry),),
     details="The number stays with the removed entry: no other entry ever takes it.",
 )
-def delete(ctx: Context, args: str) -> str:
+def delete(ctx: Context, args: str) -> str | Reply:
+    if not args.strip():
+        return _pick(ctx, "delete")
     found = _entry(ctx, args.strip(), "delete")
     entries.remove(ctx.connection, found, ctx.now)
     return (

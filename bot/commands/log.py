@@ -6,12 +6,14 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql
 
 from bot.commands.registry import command
-from bot.context import Context, UserError
+from bot.context import Asking, Context, UserError
 from bot.domain import KINDS, NewEntry, Units
-from bot.interface import Button, Param, Reply
-from bot.progress import entries, formatting
+from bot.interface import Button, Choice, Param, Reply
+from bot.progress import entries, exercises, formatting
 from bot.progress.stats import progress_of
 from bot.reading import parsing
+from bot.reading.exercises import COMMON as COMMON_EXERCISES
+from bot.reading.exercises import matches, split_typed
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
@@ -155,6 +157,28 @@ def run(ctx: Context, args: str) -> Reply:
     return record(ctx, NewEntry(new.kind, new.value, new.note, dated.on_date))
 
 
+def suggest_exercise(ask: Asking, typed: str) -> list[Choice]:
+    """Exercise names for what is typed, the person's own (most logged first) before the
+    common ones, each with the figures typed after the name kept (`squ 3x10` → `squats
+    3x10`). Typed figures alone stay first as they are (`30min`)."""
+    wanted, figures = split_typed(typed)
+    own = exercises.own(ask.connection, ask.user.id) if ask.user is not None else []
+    counts = dict(own)
+    names = [name for name, _ in own] + [n for n in COMMON_EXERCISES if n not in counts]
+    ranked = sorted(
+        (i >= len(own), rank, i, name)
+        for i, name in enumerate(names)
+        if (rank := matches(name, wanted)) is not None
+    )
+    choices = [Choice(typed, typed)] if figures and not wanted else []
+    for *_, name in ranked:
+        value = f"{name} {figures}".strip()
+        times = counts.get(name)
+        label = f"{value} · logged {times}×" if times and not figures else value
+        choices.append(Choice(label, value))
+    return choices
+
+
 @command(
     "strength",
     "Log strength work: exercise, sets x reps, weight or minutes",
@@ -162,7 +186,11 @@ def run(ctx: Context, args: str) -> Reply:
     section=SECTION,
     follows_edits=True,
     params=(
-        Param("exercise", "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min"),
+        Param(
+            "exercise",
+            "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min",
+            suggest=suggest_exercise,
+        ),
         Param("when", "'yesterday' or a date like 2026-11-20", required=False),
     ),
 )

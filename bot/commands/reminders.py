@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from bot.commands.registry import command
-from bot.context import Context, UserError
+from bot.context import Asking, Context, UserError
 from bot.domain import Kind
-from bot.interface import Param, Where
+from bot.interface import Button, Choice, Param, Reply, Where
 from bot.progress.freeze import FREEZE_CAP, FREEZE_RULE, FREEZE_WINDOW
 from bot.reading import timeparsing
 from bot.reminders.pauses import end_pause, start_pause
@@ -66,6 +66,51 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
     return reminder
 
 
+def _own_reminders(ask: Asking, typed: str) -> list[Choice]:
+    """The person's reminders whose number or description holds what is typed."""
+    return reminder_choices(ask.connection, ask.user.id, typed) if ask.user is not None else []
+
+
+def reminder_choices(db: Connection, user_id: int, typed: str = "") -> list[Choice]:
+    """The person's reminders as choices (`#3 run, Mon, Wed, Fri at 07:00`, giving `3`) whose
+    number or description holds `typed`: for suggestions, and the buttons of a bare
+    /remind off."""
+    rows = db.execute(
+        select(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.days,
+            Reminder.at_minute,
+            Reminder.every_minutes,
+            Reminder.window_start,
+            Reminder.window_end,
+        )
+        .where(Reminder.user_id == user_id)
+        .order_by(Reminder.id)
+    )
+    wanted = typed.removeprefix("#").lower()
+    choices = []
+    for id_, kind, days, at, every, start, end in rows:
+        label = f"#{id_} {kind}, {Schedule.from_row(days, at, every, start, end).describe()}"
+        if wanted in label.lower():
+            choices.append(Choice(label, str(id_)))
+    return choices
+
+
+# What may follow /remind's kind, offered as a start (they are the examples' own).
+WHEN_EXAMPLES = tuple(e.split(maxsplit=2)[2] for e in timeparsing.REMIND_EXAMPLES)
+
+
+def suggest_when(ask: Asking, typed: str) -> list[Choice]:
+    """For /remind off: the person's reminders. Otherwise the example schedules that start as
+    typed, or what was typed as it is."""
+    if ask.filled.get("kind", "").lower() == "off":
+        return _own_reminders(ask, typed)
+    low = typed.lower()
+    starts = [Choice(e, e) for e in WHEN_EXAMPLES if e.startswith(low)]
+    return starts or ([Choice(typed, typed)] if typed else [])
+
+
 @command(
     "remind",
     "Set a reminder for a run, strength work or water",
@@ -76,7 +121,11 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
         Param(
             "kind", "run, strength or water; or off", choices=("run", "strength", "water", "off")
         ),
-        Param("when", "e.g. mon wed fri 07:00, or every 2h 09:00-21:00, or a reminder number"),
+        Param(
+            "when",
+            "e.g. mon wed fri 07:00, or every 2h 09:00-21:00, or a reminder number",
+            suggest=suggest_when,
+        ),
     ),
     details="Days: mon tue … sun, mon-fri, weekdays, weekends or daily (the default). "
     "A time like 07:00 or 6:30pm, or 'every 2h' with a window such as 09:00-21:00 "
@@ -84,7 +133,7 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
     "Nudges come to this private chat; /remind off <number> removes one.",
     ephemeral=True,
 )
-def remind(ctx: Context, args: str) -> str:
+def remind(ctx: Context, args: str) -> str | Reply:
     words = args.split()
     if not words:
         raise UserError(
@@ -149,7 +198,16 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
     return "\n".join(lines)
 
 
-def _remove(ctx: Context, text: str) -> str:
+def _remove(ctx: Context, text: str) -> str | Reply:
+    if not text.strip():
+        mine = reminder_choices(ctx.connection, ctx.user.id)
+        if not mine:
+            raise UserError("You have no reminders to remove. Set one with /remind run 07:00.")
+        return Reply(
+            f"Which reminder should go? Press one, or send its number, e.g. "
+            f"/remind off {mine[0].value}.",
+            buttons=tuple(Button(c.label, f"/remind off {c.value}") for c in mine),
+        )
     reminder = _own_reminder(ctx, _reminder_id(text, "/remind off 3"))
     what = f"{reminder.kind}, {schedule_of(reminder).describe()}"
     ctx.session.delete(reminder)
@@ -341,7 +399,14 @@ def resume(ctx: Context, args: str) -> str:
     "No more nudges today from one reminder (or all)",
     examples=("/skip", "/skip 3"),
     section=SECTION,
-    params=(Param("reminder", "A reminder number from /reminders", required=False),),
+    params=(
+        Param(
+            "reminder",
+            "A reminder number from /reminders",
+            required=False,
+            suggest=_own_reminders,
+        ),
+    ),
     ephemeral=True,
 )
 def skip(ctx: Context, args: str) -> str:

@@ -191,3 +191,28 @@ def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
     if seen != {"name": account_name, "private_chat_id": chat_id, "unreachable": unreachable}:
         _SEEN.execute(db, {"account_id": account_id, **seen})
     return Who(account_id, person)
+
+
+_PERSON_OF_ACCOUNT = Prepared(
+    select(
+        User.id,
+        User.display_name,
+        User.tz,
+        User.units,
+        User.encourage,
+        User.created_at,
+        User.language,
+        User.app_language,
+    )
+    .join(Account, Account.user_id == User.id)
+    .where(
+        Account.platform == bindparam("platform"), Account.external_id == bindparam("external_id")
+    )
+)
+
+
+def known_person(db: Db, platform: str, external_id: str) -> Person | None:
+    """The person behind a platform account, without creating or touching anything (for
+    suggestions as someone types, which must change nothing); None for someone new."""
+    row = _PERSON_OF_ACCOUNT.first(db, {"platform": platform, "external_id": external_id})
+    return Person(*row) if row is not None else None

@@ -47,6 +47,7 @@ MANAGE_GUILD = 1 << 5
 EVERYONE_PERMISSIONS = 0x63584C0  # view, send, read history, embed, attach, use commands…
 EPHEMERAL = 1 << 6
 TOKEN_LIFETIME = timedelta(minutes=15)  # an interaction's token, from its creation
+AUTOCOMPLETE_WITHIN_S = 3.0  # Discord shows no choices that come later
 TIMESTAMP = "2026-11-25T12:00:00.000000+00:00"
 
 
@@ -365,6 +366,50 @@ class FakeDiscord:
             for option, word in zip(declared, words, strict=False)
         }
         return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id, locale=locale)
+
+    async def autocomplete(
+        self,
+        user_id: int,
+        name: str,
+        focused: str,
+        typed: str,
+        options: dict[str, object] | None = None,
+        *,
+        dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+    ) -> list[tuple[str, object]]:
+        """A person types `typed` into option `focused` of a slash command (the others as in
+        `options`): Discord sends an autocomplete interaction (type 4), only for an option the
+        bot declared with autocomplete, and shows the (name, value) choices the bot answers
+        (callback type 8) if they come within its 3 seconds."""
+        command = self._synced_command(name)
+        declared = {o["name"]: o for o in command.get("options", [])}
+        if not declared.get(focused, {}).get("autocomplete"):
+            raise AssertionError(f"/{name} {focused} has no autocomplete")
+        given: list[dict[str, Any]] = [
+            {"name": key, "type": declared[key]["type"], "value": value}
+            for key, value in (options or {}).items()
+        ]
+        given.append(
+            {"name": focused, "type": declared[focused]["type"], "value": typed, "focused": True}
+        )
+        data = {"id": command["id"], "name": name, "type": 1, "options": given}
+        started = asyncio.get_running_loop().time()
+        interaction_id = str(
+            await self._interaction(user_id, 4, data, dm=dm, channel_id=channel_id)
+        )
+
+        def answer() -> dict[str, Any] | None:
+            return next(
+                (c for c in self.interaction_callbacks if c["interaction"] == interaction_id), None
+            )
+
+        await self.until(answer, AUTOCOMPLETE_WITHIN_S)
+        took = asyncio.get_running_loop().time() - started
+        found = answer()
+        assert found is not None and found["type"] == 8, found
+        assert took < AUTOCOMPLETE_WITHIN_S, f"the choices took {took:.1f} s"
+        return [(c["name"], c["value"]) for c in found["data"]["choices"]]
 
     async def click(self, user_id: int, posted: Posted, custom_id: str) -> int:
         """A person presses a button on a message the bot posted."""
