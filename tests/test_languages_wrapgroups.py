@@ -344,3 +344,15 @@ def test_russian_link_tries_left_take_their_forms(core) -> None:
     assert "осталось 4 попытки" in left[0]
     assert "осталась 1 попытка" in left[3]
     assert "Это уже 5 неверных кодов за час" in ana.say("/link ZZZZ-ZZZZ-ZZ99")
+
+
+def test_a_language_chosen_on_the_side_that_asked_for_the_code_follows_the_link(core) -> None:
+    tg = private(core, "ana-tg", "telegram")
+    dc = private(core, "ana-dc", "discord")
+    assert tg.say("/lang de").startswith("Erledigt")
+    issued = tg.say("/link")
+    code = issued.split("**")[1]
+    linked = dc.say(f"/link {code}")
+    assert linked.startswith("🔗 Verknüpft: Telegram (Ana-Tg) und Discord (Ana-Dc)."), linked
+    assert "metrisch" in linked
+    assert dc.say("/goals").startswith("Du hast noch keine Ziele")
