@@ -183,7 +183,10 @@ def test_the_digest_speaks_the_groups_language(
         no_english(text)
 
 
-def test_the_groups_language_is_most_members_without_an_admins_choice(core, clock) -> None:
+def test_the_groups_language_is_most_members_without_an_admins_choice(
+    make_core, any_db_url: str, clock
+) -> None:
+    core = make_core(any_db_url)
     ana = member(core, "ana", "ru", admin=True)
     ana.say(NEW)
     member(core, "ben", "ru").say("/join")
