@@ -7,6 +7,7 @@ draws a PNG chart). Prints the figures; asserts nothing.
 
     python bench/digests.py --quick          # about 10 s on a laptop-class core
     python bench/digests.py --quick --together   # half the challenges group goals
+    python bench/digests.py --quick --language de  # the groups' digests in German
     python bench/digests.py                  # the full size
     python bench/digests.py --db postgresql://postgres@127.0.0.1:5432/steady_bench  # empty
 """
@@ -40,7 +41,9 @@ TODAY = date(2026, 11, 25)
 DAYS = 14
 
 
-def fill(services, groups: int, members: int, together: bool = False) -> None:  # type: ignore[no-untyped-def]
+def fill(
+    services, groups: int, members: int, together: bool = False, language: str | None = None
+) -> None:  # type: ignore[no-untyped-def]
     with services.db.unit_of_work() as s:
         s.execute(
             insert(Group),
@@ -53,6 +56,7 @@ def fill(services, groups: int, members: int, together: bool = False) -> None:  
                     "digest_time": "20:00" if g % 2 == 0 else "21:00",
                     "digest_next_at": datetime(2026, 11, 25, 20 + g % 2, 0, tzinfo=UTC),
                     "created_at": NOW,
+                    "language": language,
                 }
                 for g in range(groups)
             ],
@@ -157,13 +161,14 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a small run, under ~30 s")
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--together", action="store_true", help="half of them group goals")
+    parser.add_argument("--language", help="the groups' language (default: their members')")
     args = parser.parse_args()
     groups, members, endings = (200, 5, 10) if args.quick else (2000, 8, 50)
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
         clock = FixedClock(NOW)
         services = build_services(Settings(database_url=url), clock)
-        fill(services, groups, members, args.together)
+        fill(services, groups, members, args.together, args.language)
 
         clock.set(datetime(2026, 11, 25, 19, 0, tzinfo=UTC))
         timed(

@@ -19,7 +19,9 @@ from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.domain import Units
 from bot.groups import challenges as ch
+from bot.groups import wording
 from bot.groups.group import day_end, group_of, local_today, next_digest_at
+from bot.i18n.catalogs import N_
 from bot.interface import Param, Where
 from bot.storage.models import Challenge, ChallengeMember, Group
 
@@ -39,10 +41,10 @@ def _card(ctx: Context, group: Group, challenge: Challenge) -> list[str]:
     today = _today(ctx, group)
     rows = ch.standings(ctx.session, challenge, group.platform, today, _water_ml(ctx))
     head = (
-        f"**{challenge.name}** — {ch.target_text(challenge)}, "
-        f"{ch.when_text(challenge, today, ctx.now)}"
+        f"**{challenge.name}** — {ch.target_text(challenge, ctx.lang)}, "
+        f"{ch.when_text(challenge, today, ctx.now, ctx.lang)}"
     )
-    return [head, *ch.standings_lines(challenge, rows)]
+    return [head, *ch.standings_lines(challenge, rows, lang=ctx.lang)]
 
 
 @command(
@@ -67,12 +69,16 @@ def _card(ctx: Context, group: Group, challenge: Challenge) -> list[str]:
     ),
     where=Where.GROUP,
     asks_admin=True,  # its creator or an admin may end it; admins choose who starts them
-    details=f"A challenge counts {ch.METRIC_HELP}, for each member, from today (or 'from "
-    "2026-11-01') until the end date, in this group's time zone. Add 'together' and the "
-    "target is one goal for the whole group: everyone's entries add up to it. Entries "
-    "logged anywhere count: here, or in a private chat with me. Its creator or the group's "
-    "admins can end it early with /challenge end. Admins choose who may start challenges "
-    "with /challenge who admins (or everyone, the default).",
+    details=N_(
+        "A challenge counts run distance (run 100km), run count (runs 20), strength sessions "
+        "(strength 12), water days on goal (water 20 days) or active days (active 25 days), "
+        "for each member, from today (or 'from 2026-11-01') until the end date, in this "
+        "group's time zone. Add 'together' and the target is one goal for the whole group: "
+        "everyone's entries add up to it. Entries logged anywhere count: here, or in a "
+        "private chat with me. Its creator or the group's admins can end it early with "
+        "/challenge end. Admins choose who may start challenges with /challenge who admins "
+        "(or everyone, the default)."
+    ),
 )
 def challenge(ctx: Context, args: str) -> str:
     head, _, rest = args.strip().partition(" ")
@@ -100,46 +106,59 @@ def _who(ctx: Context, args: str) -> str:
     words = args.lower().split()
     if not words:
         if group.challenge_starters == ch.Starters.ADMINS:
-            return (
+            return ctx._(
                 "Only this group's admins start challenges here. "
                 "An admin can open it to everyone with /challenge who everyone."
             )
-        return (
+        return ctx._(
             "Anyone here can start a challenge. "
             "An admin can keep that to admins with /challenge who admins."
         )
     chosen = _STARTERS.get(" ".join(words))
     if chosen is None:
         raise UserError(
-            "Say who may start challenges: /challenge who admins, or /challenge who everyone."
+            ctx._(
+                "Say who may start challenges: /challenge who admins, or /challenge who everyone."
+            )
         )
     if not ctx.is_admin:
         raise UserError(
-            "Only this group's admins choose who starts challenges. "
-            "/challenge who shows the current setting."
+            ctx._(
+                "Only this group's admins choose who starts challenges. "
+                "/challenge who shows the current setting."
+            )
         )
     group.challenge_starters = chosen.value
     if chosen is ch.Starters.ADMINS:
-        return "👮 From now on, only this group's admins start challenges. Everyone can /join."
-    return "🙌 From now on, anyone here can start a challenge."
+        return ctx._(
+            "👮 From now on, only this group's admins start challenges. Everyone can /join."
+        )
+    return ctx._("🙌 From now on, anyone here can start a challenge.")
 
 
 def _may_start(ctx: Context, group: Group) -> None:
     """Refuse a start the group's setting or its cap rules out, before reading the rest."""
     if group.challenge_starters == ch.Starters.ADMINS and not ctx.is_admin:
         raise UserError(
-            "In this group, only admins start challenges (they chose that with "
-            "/challenge who admins). Ask one of them, or /join a running one: /leaderboard "
-            "shows them."
+            ctx._(
+                "In this group, only admins start challenges (they chose that with "
+                "/challenge who admins). Ask one of them, or /join a running one: /leaderboard "
+                "shows them."
+            )
         )
     most = ctx.settings.challenges.max_running
     running = ch.running_in(ctx.session, group, ctx.now)
     if len(running) >= most:
-        plural = "s" if len(running) != 1 else ""
         raise UserError(
-            f"This group already runs {len(running)} challenge{plural}, the most at once: "
-            f"{ch.running_list(running)}. A new one can start when one of them is over; its "
-            "creator or an admin can end one early with /challenge end <name>."
+            ctx.ngettext(
+                "This group already runs {n} challenge, the most at once: {running}. A new "
+                "one can start when one of them is over; its creator or an admin can end one "
+                "early with /challenge end <name>.",
+                "This group already runs {n} challenges, the most at once: {running}. A new "
+                "one can start when one of them is over; its creator or an admin can end one "
+                "early with /challenge end <name>.",
+                len(running),
+            ).format(n=len(running), running=ch.running_list(running, ctx.lang))
         )
 
 
@@ -152,6 +171,7 @@ def _new(ctx: Context, args: str) -> str:
         today,
         max_days=ctx.settings.challenges.max_days,
         max_run_km=ctx.settings.limits.max_run_km,
+        lang=ctx.lang,
     )
     key = ch.name_key(spec.name)
     taken = ctx.session.scalar(
@@ -159,8 +179,10 @@ def _new(ctx: Context, args: str) -> str:
     )
     if taken is not None:
         raise UserError(
-            f"This group already has a challenge called {taken.name!r}. "
-            f'Pick another name, e.g. /challenge new "{spec.name} II" ...'
+            ctx._(
+                "This group already has a challenge called {name}. Pick another name, "
+                "e.g. {example}"
+            ).format(name=repr(taken.name), example=f'/challenge new "{spec.name} II" ...')
         )
     challenge = Challenge(
         group_id=group.id,
@@ -183,52 +205,69 @@ def _new(ctx: Context, args: str) -> str:
     ctx.session.add(
         ChallengeMember(challenge_id=challenge.id, user_id=ctx.user.id, joined_at=ctx.now)
     )
-    starts = "today" if spec.start == today else f"{spec.start:%a %d %b}"
+    target, until = ch.target_text(challenge, ctx.lang), wording.full_day(ctx.lang, spec.end)
+    if spec.start == today:
+        on = ctx._("🏁 **{name}** is on: {target}, from today until {end}.").format(
+            name=spec.name, target=target, end=until
+        )
+    else:
+        on = ctx._("🏁 **{name}** is on: {target}, from {start} until {end}.").format(
+            name=spec.name, target=target, start=wording.day(ctx.lang, spec.start), end=until
+        )
     lines = [
-        f"🏁 **{spec.name}** is on: {ch.target_text(challenge)}, from {starts} until "
-        f"{spec.end:%a %d %b %Y}.",
-        f"{ctx.user.display_name} is in. Everyone else: /join. Entries logged anywhere count, "
-        "in a private chat with me too.",
+        on,
+        ctx._(
+            "{name} is in. Everyone else: /join. Entries logged anywhere count, "
+            "in a private chat with me too."
+        ).format(name=ctx.user.display_name),
     ]
     if spec.mode is ch.Mode.TOGETHER:
-        lines.insert(1, "🤝 One goal for the group: everyone's entries add up to it.")
+        lines.insert(1, ctx._("🤝 One goal for the group: everyone's entries add up to it."))
     if group.tz == "UTC":
         lines.append(
-            "Days follow this group's time zone (UTC); admins set it with /tz Europe/Berlin."
+            ctx._("Days follow this group's time zone (UTC); admins set it with /tz Europe/Berlin.")
         )
     return "\n".join(lines)
 
 
 def _end(ctx: Context, name: str) -> str:
     group = group_of(ctx)
-    challenge = ch.pick(ctx.session, group, name, ctx.now, usage="/challenge end <name>")
+    challenge = ch.pick(
+        ctx.session, group, name, ctx.now, usage="/challenge end <name>", lang=ctx.lang
+    )
     if challenge.creator_id != ctx.user.id and not ctx.is_admin:
         raise UserError(
-            f"Only the one who started {challenge.name} or this group's admins can end it."
+            ctx._("Only the one who started {name} or this group's admins can end it.").format(
+                name=challenge.name
+            )
         )
     today = _today(ctx, group)
     challenge.end_date = min(challenge.end_date, today)
     challenge.ends_at = ctx.now
     challenge.ended_at = ctx.now
-    return f"🏁 {challenge.name} is over. The summary with the group's chart follows shortly."
+    return ctx._("🏁 {name} is over. The summary with the group's chart follows shortly.").format(
+        name=challenge.name
+    )
 
 
 def _show(ctx: Context, name: str) -> str:
     group = group_of(ctx)
     if name.strip():
-        chosen = [ch.pick(ctx.session, group, name, ctx.now, usage="", running=False)]
+        chosen = [
+            ch.pick(ctx.session, group, name, ctx.now, usage="", running=False, lang=ctx.lang)
+        ]
     else:
         chosen = ch.running_in(ctx.session, group, ctx.now)
         if not chosen:
-            raise UserError(f"No challenge is running here. Start one: {ch.EXAMPLE}")
+            raise UserError(ch.none_running(ctx.lang))
     blocks = []
     for challenge in chosen:
         members = len(ch.member_ids(ctx.session, [challenge.id])[challenge.id])
         lines = _card(ctx, group, challenge)
-        about = f"{members} member{'s' if members != 1 else ''}"
+        about = ctx.ngettext("{n} member", "{n} members", members).format(n=members)
         if (creator := challenge.creator_id) is not None:
             started_by = ch.names_on(ctx.session, group.platform, [creator])[creator]
-            about = f"Started by {started_by} · {about}"
+            about = ctx._("Started by {name} · {members}").format(name=started_by, members=about)
         lines.insert(1, about)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -244,10 +283,14 @@ def _show(ctx: Context, name: str) -> str:
 )
 def join(ctx: Context, args: str) -> str:
     group = group_of(ctx)
-    challenge = ch.pick(ctx.session, group, args, ctx.now, usage="/join <name>")
+    challenge = ch.pick(ctx.session, group, args, ctx.now, usage="/join <name>", lang=ctx.lang)
     member = ch.membership(ctx.session, challenge, ctx.user.id)
     if member is not None and member.left_at is None:
-        raise UserError(f"You're already in {challenge.name}. /leaderboard shows where you are.")
+        raise UserError(
+            ctx._("You're already in {name}. /leaderboard shows where you are.").format(
+                name=challenge.name
+            )
+        )
     if member is None:
         ctx.session.add(
             ChallengeMember(challenge_id=challenge.id, user_id=ctx.user.id, joined_at=ctx.now)
@@ -261,11 +304,16 @@ def join(ctx: Context, args: str) -> str:
         for r in ch.standings(ctx.session, challenge, group.platform, today, _water_ml(ctx))
         if r.user_id == ctx.user.id
     )
-    so_far = ch.figure(ch.Metric(challenge.metric), mine.value, Units(challenge.units))
-    return (
-        f"🙌 {mine.name} joined {challenge.name} ({ch.target_text(challenge)}). "
-        f"Everything you log from {challenge.start_date:%a %d %b} counts, here or in a private "
-        f"chat with me: {so_far} so far."
+    so_far = ch.figure(ch.Metric(challenge.metric), mine.value, Units(challenge.units), ctx.lang)
+    return ctx._(
+        "🙌 {name} joined {challenge} ({target}). Everything you log from {start} counts, "
+        "here or in a private chat with me: {so_far} so far."
+    ).format(
+        name=mine.name,
+        challenge=challenge.name,
+        target=ch.target_text(challenge, ctx.lang),
+        start=wording.day(ctx.lang, challenge.start_date),
+        so_far=so_far,
     )
 
 
@@ -280,7 +328,7 @@ def join(ctx: Context, args: str) -> str:
 def leave(ctx: Context, args: str) -> str:
     group = group_of(ctx)
     if args.strip():
-        challenge = ch.pick(ctx.session, group, args, ctx.now, usage="/leave <name>")
+        challenge = ch.pick(ctx.session, group, args, ctx.now, usage="/leave <name>", lang=ctx.lang)
     else:
         mine = [
             c
@@ -288,19 +336,25 @@ def leave(ctx: Context, args: str) -> str:
             if ctx.user.id in ch.member_ids(ctx.session, [c.id])[c.id]
         ]
         if not mine:
-            raise UserError("You're not in any challenge here. /join takes part in one.")
+            raise UserError(ctx._("You're not in any challenge here. /join takes part in one."))
         if len(mine) > 1:
             names = ", ".join(c.name for c in mine)
-            raise UserError(f"You're in {names}. Say which to leave: /leave {mine[0].name}")
+            raise UserError(
+                ctx._("You're in {names}. Say which to leave: {example}").format(
+                    names=names, example=f"/leave {mine[0].name}"
+                )
+            )
         challenge = mine[0]
     member = ch.membership(ctx.session, challenge, ctx.user.id)
     if member is None or member.left_at is not None:
-        raise UserError(f"You're not in {challenge.name}. /join {challenge.name} takes part.")
+        raise UserError(
+            ctx._("You're not in {name}. /join {name} takes part.").format(name=challenge.name)
+        )
     member.left_at = ctx.now
-    return (
-        f"👋 You left {challenge.name}. Your entries stay yours; you're off its standings. "
-        f"/join {challenge.name} brings you back."
-    )
+    return ctx._(
+        "👋 You left {name}. Your entries stay yours; you're off its standings. "
+        "/join {name} brings you back."
+    ).format(name=challenge.name)
 
 
 @command(
@@ -314,29 +368,33 @@ def leave(ctx: Context, args: str) -> str:
 def leaderboard(ctx: Context, args: str) -> str:
     group = group_of(ctx)
     if args.strip():
-        chosen = [ch.pick(ctx.session, group, args, ctx.now, usage="", running=False)]
+        chosen = [
+            ch.pick(ctx.session, group, args, ctx.now, usage="", running=False, lang=ctx.lang)
+        ]
     else:
         chosen = ch.running_in(ctx.session, group, ctx.now)
     if not chosen:
-        raise UserError(f"No challenge is running here. Start one: {ch.EXAMPLE}")
+        raise UserError(ch.none_running(ctx.lang))
     return "\n\n".join("\n".join(_card(ctx, group, c)) for c in chosen)
 
 
 _TIME = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
 
 
-def parse_digest_time(text: str) -> str:
+def parse_digest_time(ctx: Context, text: str) -> str:
     """'20:00', '8pm', '7:30 am' -> 'HH:MM'."""
     m = _TIME.fullmatch(text.strip().lower())
     if m is None:
-        raise UserError("Give a time like 20:00 or 8pm, e.g. /digest daily 20:00.")
+        raise UserError(ctx._("Give a time like 20:00 or 8pm, e.g. /digest daily 20:00."))
     hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
     if half:
         if not 1 <= hour <= 12:
-            raise UserError("With am/pm the hour runs from 1 to 12, e.g. /digest daily 8pm.")
+            raise UserError(ctx._("With am/pm the hour runs from 1 to 12, e.g. /digest daily 8pm."))
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise UserError(f"{text.strip()} isn't a time of day. e.g. /digest daily 20:00.")
+        raise UserError(
+            ctx._("{text} isn't a time of day. e.g. /digest daily 20:00.").format(text=text.strip())
+        )
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -348,37 +406,45 @@ def parse_digest_time(text: str) -> str:
     params=(Param("when", "daily 20:00, or off", required=False),),
     where=Where.GROUP,
     admin=True,
-    details="The digest shows each running challenge's standings, who moved today, the most "
-    "consistent member and the most improved. Times follow the group's time zone (/tz).",
+    details=N_(
+        "The digest shows each running challenge's standings, who moved today, the most "
+        "consistent member and the most improved. Times follow the group's time zone (/tz). "
+        "It speaks the group's language: admins choose it with /lang."
+    ),
 )
 def digest(ctx: Context, args: str) -> str:
     group = group_of(ctx)
     words = args.lower().split()
     if not words:
         if group.digest_time is None:
-            return "No daily digest here yet. Start one with /digest daily 20:00."
-        return (
-            f"The digest is posted daily at {group.digest_time} ({group.tz}). "
-            "Stop it with /digest off."
-        )
+            return ctx._("No daily digest here yet. Start one with /digest daily 20:00.")
+        return ctx._(
+            "The digest is posted daily at {time} ({zone}). Stop it with /digest off."
+        ).format(time=group.digest_time, zone=group.tz)
     if words == ["off"]:
         if group.digest_time is None:
-            raise UserError("There's no digest to stop. Start one with /digest daily 20:00.")
+            raise UserError(ctx._("There's no digest to stop. Start one with /digest daily 20:00."))
         group.digest_time, group.digest_next_at = None, None
-        return "🔕 Daily digest stopped. /digest daily 20:00 starts it again."
+        return ctx._("🔕 Daily digest stopped. /digest daily 20:00 starts it again.")
     if words[0] == "daily":
         words = words[1:]
     elif words[0] in ("weekly", "hourly", "monthly"):
-        raise UserError("Digests are daily: e.g. /digest daily 20:00.")
-    at = parse_digest_time(" ".join(words))
+        raise UserError(ctx._("Digests are daily: e.g. /digest daily 20:00."))
+    at = parse_digest_time(ctx, " ".join(words))
     group.digest_time = at
     group.digest_next_at = next_digest_at(at, group.tz, ctx.now)
     local = group.digest_next_at.astimezone(ZoneInfo(group.tz))
     lines = [
-        f"📬 Daily digest at {at} ({group.tz}). The first one: {local:%a %d %b %H:%M}.",
+        ctx._("📬 Daily digest at {time} ({zone}). The first one: {first}.").format(
+            time=at, zone=group.tz, first=wording.moment(ctx.lang, local)
+        ),
     ]
     if not ch.running_in(ctx.session, group, ctx.now):
-        lines.append(f"It's posted while a challenge runs. Start one: {ch.EXAMPLE}")
+        lines.append(
+            ctx._("It's posted while a challenge runs. Start one: {example}").format(
+                example=ch.EXAMPLE
+            )
+        )
     return "\n".join(lines)
 
 
@@ -390,12 +456,14 @@ def digest(ctx: Context, args: str) -> str:
     params=(Param("setting", "channel", choices=("channel",)),),
     where=Where.GROUP,
     admin=True,
-    details="On a Discord server, run it in the channel where digests and challenge "
-    "summaries should go. Elsewhere they go to the chat where the group started.",
+    details=N_(
+        "On a Discord server, run it in the channel where digests and challenge "
+        "summaries should go. Elsewhere they go to the chat where the group started."
+    ),
 )
 def steady(ctx: Context, args: str) -> str:
     if args.strip().lower() != "channel":
-        raise UserError("Try /steady channel, in the channel where digests should go.")
+        raise UserError(ctx._("Try /steady channel, in the channel where digests should go."))
     group = group_of(ctx)
     group.digest_chat_id = ctx.incoming.chat_id
-    return "📌 Digests and challenge summaries will be posted in this channel."
+    return ctx._("📌 Digests and challenge summaries will be posted in this channel.")

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.domain import Kind
+from bot.i18n.catalogs import N_
 from bot.interface import Param
 from bot.progress import formatting
 from bot.progress.stats import day_and_week_totals, goal_percent, goals_of
@@ -14,6 +15,16 @@ from bot.reading import parsing
 from bot.storage.models import Goal
 
 SECTION = "Goals"
+CLEARED = {
+    Kind.RUN: N_("Your run goal is cleared."),
+    Kind.STRENGTH: N_("Your strength goal is cleared."),
+    Kind.WATER: N_("Your water goal is cleared."),
+}
+SET = {
+    Kind.RUN: N_("🎯 Goal set: run {target}."),
+    Kind.STRENGTH: N_("🎯 Goal set: strength {target}."),
+    Kind.WATER: N_("🎯 Goal set: water {target}."),
+}
 
 
 @command(
@@ -36,7 +47,7 @@ def goal(ctx: Context, args: str) -> str:
     if len(words) == 2 and words[1].lower() == "off" and words[0].lower() in set(Kind):
         kind = Kind(words[0].lower())
         ctx.session.execute(delete(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == kind))
-        return f"Your {kind.value} goal is cleared."
+        return ctx._(CLEARED[kind])
     spec = parsing.parse_goal(args, ctx.settings.limits)
     existing = ctx.session.scalar(
         select(Goal).where(Goal.user_id == ctx.user.id, Goal.kind == spec.kind.value)
@@ -51,9 +62,13 @@ def goal(ctx: Context, args: str) -> str:
         ctx.session.add(row)
     ctx.session.flush()
     day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
-    return (
-        f"🎯 Goal set: {spec.kind.value} {formatting.goal_target(row, ctx.units)}.\n"
-        f"So far: {formatting.goal_progress(row, day, week, ctx.units)}"
+    return "\n".join(
+        [
+            ctx._(SET[spec.kind]).format(target=formatting.goal_target(row, ctx.units)),
+            ctx._("So far: {progress}").format(
+                progress=formatting.goal_progress(row, day, week, ctx.units)
+            ),
+        ]
     )
 
 
@@ -61,9 +76,11 @@ def goal(ctx: Context, args: str) -> str:
 def goals(ctx: Context, args: str) -> str:
     rows = goals_of(ctx.connection, ctx.user.id)
     if not rows:
-        raise UserError("You have no goals yet. Try /goal run 15km/week or /goal water 2l/day.")
+        raise UserError(
+            ctx._("You have no goals yet. Try /goal run 15km/week or /goal water 2l/day.")
+        )
     day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
-    lines = ["🎯 **Your goals**"]
+    lines = [ctx._("🎯 **Your goals**")]
     for kind in Kind:
         if (row := rows.get(kind)) is not None:
             pct = min(100.0, goal_percent(row, day, week))

@@ -9,22 +9,24 @@ from sqlalchemy import delete, select
 
 from bot.commands.registry import command
 from bot.context import Context, UserError
-from bot.groups import linking
+from bot.groups import linking, wording
+from bot.i18n.catalogs import N_
 from bot.interface import Param, Where
 from bot.storage.accounts import person_of
 from bot.storage.models import Account, LinkCode
 
 SECTION = "Settings"
 PLATFORMS = {"telegram": "Telegram", "discord": "Discord"}
+UNITS = {"metric": N_("metric"), "imperial": N_("imperial")}
 
 
 def _called(platform: str) -> str:
     return PLATFORMS.get(platform, platform.title())
 
 
-def _others(platform: str) -> str:
+def _others(ctx: Context, platform: str) -> str:
     others = [name for key, name in PLATFORMS.items() if key != platform]
-    return " or ".join(others)
+    return wording.listing(ctx.lang, others, style="or")
 
 
 @command(
@@ -34,9 +36,11 @@ def _others(platform: str) -> str:
     section=SECTION,
     params=(Param("code", "The code you got on the other platform", required=False),),
     where=Where.PRIVATE,
-    details="Send /link on one platform to get a code, then send /link with that code to me "
-    "on the other within minutes. Entries, goals and challenge places become one history; "
-    "settings come from the side that asked for the code.",
+    details=N_(
+        "Send /link on one platform to get a code, then send /link with that code to me "
+        "on the other within minutes. Entries, goals and challenge places become one history; "
+        "settings come from the side that asked for the code."
+    ),
     ephemeral=True,
 )
 def link(ctx: Context, args: str) -> str:
@@ -47,8 +51,10 @@ def link(ctx: Context, args: str) -> str:
 def _issue(ctx: Context) -> str:
     have = linking.platforms_of(ctx.session, ctx.user.id)
     if set(PLATFORMS) <= have:
-        sides = " and ".join(_called(p) for p in sorted(have & set(PLATFORMS)))
-        return f"Your {sides} accounts are already linked: one history on both."
+        sides = wording.listing(ctx.lang, [_called(p) for p in sorted(have & set(PLATFORMS))])
+        return ctx._("Your {sides} accounts are already linked: one history on both.").format(
+            sides=sides
+        )
     ctx.session.execute(
         delete(LinkCode).where(LinkCode.user_id == ctx.user.id, LinkCode.used_at.is_(None))
     )
@@ -64,15 +70,22 @@ def _issue(ctx: Context) -> str:
             used_at=None,
         )
     )
-    return (
-        f"🔗 Your link code: **{linking.shown(code)}** (works once, for {minutes} minutes).\n"
-        f"Send /link {linking.shown(code)} to me on {_others(ctx.incoming.platform)}, from the "
-        "account to join with this one. Afterwards your entries, goals and challenges are one "
-        "history on both."
+    return "\n".join(
+        [
+            ctx.ngettext(
+                "🔗 Your link code: **{code}** (works once, for {n} minute).",
+                "🔗 Your link code: **{code}** (works once, for {n} minutes).",
+                minutes,
+            ).format(code=linking.shown(code), n=minutes),
+            ctx._(
+                "Send /link {code} to me on {platform}, from the account to join with this "
+                "one. Afterwards your entries, goals and challenges are one history on both."
+            ).format(code=linking.shown(code), platform=_others(ctx, ctx.incoming.platform)),
+        ]
     )
 
 
-BUSY = (
+BUSY = N_(
     "Too many wrong codes are being tried on /link right now, so I'm going slowly: "
     "try again in a minute."
 )
@@ -80,14 +93,16 @@ BUSY = (
 
 def _wait(ctx: Context, state: linking.Guessing) -> str:
     if state.wait_until is None:
-        return BUSY
+        return ctx._(BUSY)
     minutes = max(1, math.ceil((state.wait_until - ctx.now).total_seconds() / 60))
     at = state.wait_until.astimezone(ctx.tz).strftime("%H:%M")
-    return (
-        f"That's {state.wrong} wrong codes in an hour, so I'll check codes from you again "
-        f"after {at} (in {minutes} minute{'s' if minutes != 1 else ''}). "
-        f"Meanwhile, check the code on {_others(ctx.incoming.platform)}, or ask for a new one."
-    )
+    return ctx.ngettext(
+        "That's {wrong} wrong codes in an hour, so I'll check codes from you again after "
+        "{at} (in {n} minute). Meanwhile, check the code on {platform}, or ask for a new one.",
+        "That's {wrong} wrong codes in an hour, so I'll check codes from you again after "
+        "{at} (in {n} minutes). Meanwhile, check the code on {platform}, or ask for a new one.",
+        minutes,
+    ).format(wrong=state.wrong, at=at, n=minutes, platform=_others(ctx, ctx.incoming.platform))
 
 
 def _guessing(ctx: Context) -> linking.Guessing:
@@ -104,20 +119,29 @@ def _guessing(ctx: Context) -> linking.Guessing:
 def _wrong_code(ctx: Context, before: linking.Guessing) -> str:
     """Returned, not raised: the wrong code is kept when the transaction commits."""
     linking.record_wrong(ctx.session, ctx.user.id, ctx.now)
-    unknown = f"I don't know that code. Check it (codes look like {linking.EXAMPLE})"
     if before.braked:
-        return f"{unknown}. {BUSY}"
+        return _unknown(ctx) + " " + ctx._(BUSY)
     left = ctx.settings.challenges.link_wrong_per_hour - before.wrong - 1
     if left <= 0:
-        return f"{unknown}. {_wait(ctx, _guessing(ctx))}"
-    tries = "1 more try" if left == 1 else f"{left} more tries"
-    platform = _others(ctx.incoming.platform)
-    return f"{unknown}, or send /link on {platform} for a new one. {tries.capitalize()} this hour."
+        return _unknown(ctx) + " " + _wait(ctx, _guessing(ctx))
+    return ctx.ngettext(
+        "I don't know that code. Check it (codes look like {example}), or send /link on "
+        "{platform} for a new one. {n} more try this hour.",
+        "I don't know that code. Check it (codes look like {example}), or send /link on "
+        "{platform} for a new one. {n} more tries this hour.",
+        left,
+    ).format(example=linking.EXAMPLE, platform=_others(ctx, ctx.incoming.platform), n=left)
+
+
+def _unknown(ctx: Context) -> str:
+    return ctx._("I don't know that code. Check it (codes look like {example}).").format(
+        example=linking.EXAMPLE
+    )
 
 
 def _redeem(ctx: Context, code: str) -> str:
     here = ctx.incoming.platform
-    again = f"Send /link on {_others(here)} for a new one."
+    again = ctx._("Send /link on {platform} for a new one.").format(platform=_others(ctx, here))
     state = _guessing(ctx)
     if not state.may_check:
         raise UserError(_wait(ctx, state))
@@ -125,24 +149,36 @@ def _redeem(ctx: Context, code: str) -> str:
     if row is None:
         return _wrong_code(ctx, state)
     if row.used_at is not None:
-        raise UserError(f"That code was already used. {again}")
+        raise UserError(ctx._("That code was already used.") + " " + again)
     if row.expires_at <= ctx.now:
         minutes = ctx.settings.challenges.link_code_minutes
-        raise UserError(f"That code has expired: codes last {minutes} minutes. {again}")
+        raise UserError(
+            ctx.ngettext(
+                "That code has expired: codes last {n} minute.",
+                "That code has expired: codes last {n} minutes.",
+                minutes,
+            ).format(n=minutes)
+            + " "
+            + again
+        )
     if row.user_id == ctx.user.id:
         if row.platform == here:
             raise UserError(
-                f"That's the code you asked for here: send it to me on {_others(here)}."
+                ctx._("That's the code you asked for here: send it to me on {platform}.").format(
+                    platform=_others(ctx, here)
+                )
             )
-        raise UserError("These accounts are already linked.")
+        raise UserError(ctx._("These accounts are already linked."))
     shared = linking.platforms_of(ctx.session, row.user_id) & linking.platforms_of(
         ctx.session, ctx.user.id
     )
     if shared:
         side = _called(sorted(shared)[0])
         raise UserError(
-            f"Both accounts already have a {side} side, so I can't join them: one person links "
-            f"one account per platform. Send /link from {_others(row.platform)} instead."
+            ctx._(
+                "Both accounts already have a {side} side, so I can't join them: one person "
+                "links one account per platform. Send /link from {platform} instead."
+            ).format(side=side, platform=_others(ctx, row.platform))
         )
     row.used_at = ctx.now
     renumbered = linking.merge_users(ctx.session, keep=ctx.user.id, gone=row.user_id)
@@ -150,7 +186,9 @@ def _redeem(ctx: Context, code: str) -> str:
     accounts = ctx.session.scalars(
         select(Account).where(Account.user_id == ctx.user.id).order_by(Account.id)
     )
-    sides = " and ".join(f"{_called(a.platform)} ({a.display_name})" for a in accounts)
+    sides = wording.listing(
+        ctx.lang, [f"{_called(a.platform)} ({a.display_name})" for a in accounts]
+    )
     numbers = ""
     if renumbered is not None:
         side = _called(here if renumbered.user_id == ctx.user.id else row.platform)
@@ -160,12 +198,19 @@ def _redeem(ctx: Context, code: str) -> str:
             if renumbered.first == renumbered.last
             else f"#{renumbered.first}–#{renumbered.last}"
         )
-        numbers = (
-            f" Entries from {side} are now {span}, after those from {other}, which keep "
+        numbers = " " + ctx._(
+            "Entries from {side} are now {span}, after those from {other}, which keep "
             "their numbers (see /history)."
-        )
+        ).format(side=side, span=span, other=other)
     return (
-        f"🔗 Linked: {sides}. Your entries, goals and challenges are one history now, and "
-        f"challenges on either side count both. Settings come from {_called(row.platform)} "
-        f"({ctx.user.tz}, {ctx.user.units}).{numbers}"
+        ctx._(
+            "🔗 Linked: {sides}. Your entries, goals and challenges are one history now, and "
+            "challenges on either side count both. Settings come from {platform} ({zone}, {units})."
+        ).format(
+            sides=sides,
+            platform=_called(row.platform),
+            zone=ctx.user.tz,
+            units=ctx._(UNITS.get(ctx.user.units, ctx.user.units)),
+        )
+        + numbers
     )

@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from bot.groups.wording import short_day
+from bot.i18n.catalogs import translate, translate_plural
+from bot.i18n.languages import DEFAULT
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -29,14 +33,16 @@ def progress_chart(
     target: float | None,
     unit: str,
     whole: bool = False,
+    lang: str = DEFAULT,
 ) -> bytes:
     """A PNG: one line per member (`totals[name][i]` is their running total on `days[i]`),
-    highest first in the legend, and the target as a dashed line. `whole`: counts, so the
-    axis shows whole numbers."""
+        highest first in the legend, and the target as a dashed line. `whole`: counts, so the
+        axis shows whole numbers. `lang`: the language of the legend and the dates (the group's);
+    `unit` comes already in it."""
     with warnings.catch_warnings():
         # Names may hold glyphs the font lacks (emoji); a one-day window has equal x limits.
         warnings.simplefilter("ignore", UserWarning)
-        return _draw(title, days, totals, target, unit, whole)
+        return _draw(title, days, totals, target, unit, whole, lang)
 
 
 def _draw(
@@ -46,6 +52,7 @@ def _draw(
     target: float | None,
     unit: str,
     whole: bool,
+    lang: str,
 ) -> bytes:
     # Imported on the first chart, not at start: see bot/progress/charts.py's render.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -64,7 +71,7 @@ def _draw(
         else:
             axes.plot(days, values, lw=0.8, color="0.6")  # type: ignore[arg-type]
     top = max([target or 0.0, *(v for values in totals.values() for v in values)])
-    return _finish(figure, axes, title, days, target, unit, whole, top, bool(ranked))
+    return _finish(figure, axes, title, days, target, unit, whole, top, bool(ranked), lang)
 
 
 def together_chart(
@@ -75,13 +82,14 @@ def together_chart(
     target: float | None,
     unit: str,
     whole: bool = False,
+    lang: str = DEFAULT,
 ) -> bytes:
     """A PNG for a group goal: the members' running totals stacked (`totals` as in
     `progress_chart`), so the top edge is the group's total, drawn as its own line against
     the target. Past `MAX_LABELLED` members the rest share one grey band."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # as in progress_chart
-        return _draw_together(title, days, totals, target, unit, whole)
+        return _draw_together(title, days, totals, target, unit, whole, lang)
 
 
 def _draw_together(
@@ -91,6 +99,7 @@ def _draw_together(
     target: float | None,
     unit: str,
     whole: bool,
+    lang: str,
 ) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -103,13 +112,13 @@ def _draw_together(
     labels = [name for name, _ in ranked[:MAX_LABELLED]]
     if rest := ranked[MAX_LABELLED:]:
         bands.append([sum(column) for column in zip(*(v for _, v in rest), strict=True)])
-        labels.append(f"{len(rest)} more")
+        labels.append(translate_plural(lang, "{n} more", "{n} more", len(rest)).format(n=len(rest)))
     group = [sum(column) for column in zip(*bands, strict=True)] if bands else [0.0] * len(days)
     if bands:
         axes.stackplot(days, *bands, labels=labels, alpha=0.75)  # type: ignore[arg-type]
-    axes.plot(days, group, lw=2.5, color="black", label="the group")  # type: ignore[arg-type]
+    axes.plot(days, group, lw=2.5, color="black", label=translate(lang, "the group"))  # type: ignore[arg-type]
     top = max([target or 0.0, *group])
-    return _finish(figure, axes, title, days, target, unit, whole, top, True)
+    return _finish(figure, axes, title, days, target, unit, whole, top, True, lang)
 
 
 def _finish(
@@ -122,15 +131,16 @@ def _finish(
     whole: bool,
     top: float,
     legend: bool,
+    lang: str,
 ) -> bytes:
     """The target, axes, ticks and legend both charts share; the PNG's bytes."""
-    from matplotlib.dates import AutoDateLocator, DateFormatter
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.dates import AutoDateLocator, DateFormatter, num2date
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     from bot.progress.charts import release
 
     if target:
-        axes.axhline(target, ls="--", lw=1.2, color="0.35", label="target")
+        axes.axhline(target, ls="--", lw=1.2, color="0.35", label=translate(lang, "target"))
     axes.set_title(title)
     axes.set_ylabel(unit)
     axes.set_ylim(0, max(top * 1.1, 1.0))
@@ -143,7 +153,12 @@ def _finish(
         axes.set_xticks(list(days))  # type: ignore[arg-type]
     else:  # matplotlib.dates leaves these __init__s unannotated
         axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
-    axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    if lang == DEFAULT:
+        axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
+    else:  # strftime's month names are the C locale's: English; CLDR's are the group's
+        axes.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: short_day(lang, num2date(x).date()))  # type: ignore[no-untyped-call]
+        )
     if legend or target:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     figure.autofmt_xdate()

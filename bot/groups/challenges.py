@@ -22,6 +22,9 @@ from sqlalchemy.orm import Session
 
 from bot.context import UserError
 from bot.domain import Kind, Period, Units
+from bot.groups import wording
+from bot.i18n.catalogs import N_, translate, translate_plural
+from bot.i18n.languages import DEFAULT
 from bot.progress.formatting import bar
 from bot.progress.stats import sum_or_zero
 from bot.reading import parsing
@@ -59,7 +62,7 @@ TOGETHER_EXAMPLE = '/challenge new "December together" run 500km together until 
 # max_run_km setting, every day of the window) is multiplied by this many.
 TOGETHER_PEOPLE = 1000
 
-METRIC_HELP = (
+METRIC_HELP = N_(
     "run distance (run 100km), run count (runs 20), strength sessions (strength 12), "
     "water days on goal (water 20 days) or active days (active 25 days)"
 )
@@ -101,131 +104,214 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def split_name(text: str) -> tuple[str, str]:
+def split_name(text: str, lang: str = DEFAULT) -> tuple[str, str]:
     """The quoted name at the start of `text`, and what follows it."""
     text = text.strip()
     closers = _QUOTES.get(text[:1])
     if closers is None:
-        raise UserError(f"Put the challenge's name in quotes, e.g. {EXAMPLE}")
+        raise UserError(
+            translate(lang, "Put the challenge's name in quotes, e.g. {example}").format(
+                example=EXAMPLE
+            )
+        )
     end = next((i for i in range(1, len(text)) if text[i] in closers), None)
     if end is None:
-        raise UserError(f"The name's closing quote is missing, e.g. {EXAMPLE}")
+        raise UserError(
+            translate(lang, "The name's closing quote is missing, e.g. {example}").format(
+                example=EXAMPLE
+            )
+        )
     name = " ".join(text[1:end].split())
     if not name:
-        raise UserError(f"Give the challenge a name, e.g. {EXAMPLE}")
+        raise UserError(
+            translate(lang, "Give the challenge a name, e.g. {example}").format(example=EXAMPLE)
+        )
     if len(name_key(name)) > MAX_NAME:
-        raise UserError(f"Keep the name shorter, up to {MAX_NAME} characters: e.g. {EXAMPLE}")
+        raise UserError(
+            translate(
+                lang, "Keep the name shorter, up to {most} characters: e.g. {example}"
+            ).format(most=MAX_NAME, example=EXAMPLE)
+        )
     return name, text[end + 1 :].strip()
 
 
-def _take_date(words: list[str], keywords: Iterable[str]) -> date | None:
+def _take_date(words: list[str], keywords: Iterable[str], lang: str) -> date | None:
     """Remove `<keyword> <date>` from words and return the date."""
     for i, word in enumerate(words):
         if word.lower() in keywords:
             if i + 1 >= len(words) or not _ISO.fullmatch(words[i + 1]):
-                raise UserError(f"After '{word}' I need a date like 2026-11-30. e.g. {EXAMPLE}")
+                raise UserError(
+                    translate(
+                        lang, "After '{word}' I need a date like 2026-11-30. e.g. {example}"
+                    ).format(word=word, example=EXAMPLE)
+                )
             try:
                 found = date.fromisoformat(
                     "-".join(part.zfill(2) for part in words[i + 1].split("-"))
                 )
             except ValueError:
-                raise UserError(f"{words[i + 1]} is not a date on the calendar.") from None
+                raise UserError(
+                    translate(lang, "{text} is not a date on the calendar.").format(
+                        text=words[i + 1]
+                    )
+                ) from None
             del words[i : i + 2]
             return found
     return None
 
 
-def parse_metric(text: str) -> tuple[Metric, float, Units]:
-    parsing.refuse_arithmetic(text, f"e.g. {EXAMPLE}")
+def parse_metric(text: str, lang: str = DEFAULT) -> tuple[Metric, float, Units]:
+    for_example = translate(lang, "e.g. {example}").format(example=EXAMPLE)
+    parsing.refuse_arithmetic(text, for_example)
     low = " ".join(text.lower().split())
     for pattern, metric in _COUNT_PATTERNS:
         if m := pattern.fullmatch(low):
             digits = m.group(1)
             count = int(digits) if len(digits) <= 9 else MAX_COUNT + 1
             if not 0 < count <= MAX_COUNT:
-                raise UserError(f"The target has to be from 1 to {MAX_COUNT}. e.g. {EXAMPLE}")
+                raise UserError(
+                    translate(lang, "The target has to be from 1 to {most}. e.g. {example}").format(
+                        most=MAX_COUNT, example=EXAMPLE
+                    )
+                )
             return metric, float(count), Units.METRIC
     if m := re.fullmatch(r"run\s+(.+)", low):
         token = parsing.normalise(m.group(1)).replace(" ", "")
         if re.fullmatch(r"\d+(?:\.\d+)?", token):
-            raise UserError(f"Give the distance a unit, e.g. run {token}km or run {token}mi.")
+            raise UserError(
+                translate(lang, "Give the distance a unit, e.g. run {n}km or run {n}mi.").format(
+                    n=token
+                )
+            )
         if re.fullmatch(r"\d+(?:\.\d+)?k", token):
             token += "m"
         try:
             metres = quantity(token, "length")
         except NotAQuantity:
             raise UserError(
-                f"I couldn't read {m.group(1)!r} as a distance. e.g. {EXAMPLE}"
+                translate(lang, "I couldn't read {text} as a distance. e.g. {example}").format(
+                    text=repr(m.group(1)), example=EXAMPLE
+                )
             ) from None
         if not (math.isfinite(metres) and metres > 0):
-            raise UserError(f"The distance has to be more than zero. e.g. {EXAMPLE}")
+            raise UserError(
+                translate(lang, "The distance has to be more than zero. e.g. {example}").format(
+                    example=EXAMPLE
+                )
+            )
         imperial = re.search(r"mi|mile", token) is not None
         return Metric.RUN_DISTANCE, metres, Units.IMPERIAL if imperial else Units.METRIC
-    shown = text.strip() or "nothing"
+    shown = repr(text.strip()) if text.strip() else translate(lang, "nothing")
     raise UserError(
-        f"I don't know the challenge metric {shown!r}. A challenge can count {METRIC_HELP}. "
-        f"e.g. {EXAMPLE}"
+        translate(
+            lang,
+            "I don't know the challenge metric {text}. A challenge can count {metrics}. "
+            "e.g. {example}",
+        ).format(text=shown, metrics=translate(lang, METRIC_HELP), example=EXAMPLE)
     )
 
 
-def parse_new(text: str, today: date, *, max_days: int, max_run_km: float) -> ChallengeSpec:
+def parse_new(
+    text: str, today: date, *, max_days: int, max_run_km: float, lang: str = DEFAULT
+) -> ChallengeSpec:
     """`"November 100k" run 100km until 2026-11-30 [from 2026-11-01]`; dates are the
-    group's local days, the end inclusive."""
-    name, rest = split_name(text)
+    group's local days, the end inclusive. Errors speak `lang`; the words read stay
+    English, as commands do."""
+    name, rest = split_name(text, lang)
     words = rest.split()
-    end = _take_date(words, ("until", "till", "through", "by"))
-    start = _take_date(words, ("from", "starting")) or today
-    mode = _take_mode(words)
+    end = _take_date(words, ("until", "till", "through", "by"), lang)
+    start = _take_date(words, ("from", "starting"), lang) or today
+    mode = _take_mode(words, lang)
     if end is None:
-        raise UserError(f"Say when it ends with 'until' and a date, e.g. {EXAMPLE}")
-    metric, target, units = parse_metric(" ".join(words))
+        raise UserError(
+            translate(lang, "Say when it ends with 'until' and a date, e.g. {example}").format(
+                example=EXAMPLE
+            )
+        )
+    metric, target, units = parse_metric(" ".join(words), lang)
     if end < today:
         raise UserError(
-            f"{end:%a %d %b %Y} has already passed here. Pick an end date from today on, "
-            f"e.g. until {today + timedelta(days=30)}."
+            translate(
+                lang,
+                "{day} has already passed here. Pick an end date from today on, "
+                "e.g. until {later}.",
+            ).format(day=wording.full_day(lang, end), later=today + timedelta(days=30))
         )
     if start > end:
         raise UserError(
-            "The start date comes after the end date: swap them? "
-            "e.g. from 2026-11-01 until 2026-11-30"
+            translate(
+                lang,
+                "The start date comes after the end date: swap them? "
+                "e.g. from 2026-11-01 until 2026-11-30",
+            )
         )
     if (today - start).days > max_days:
         raise UserError(
-            f"The start is more than {max_days} days ago: pick a later one, "
-            f"e.g. from {today.replace(day=1)}."
+            translate_plural(
+                lang,
+                "The start is more than {n} day ago: pick a later one, e.g. from {first}.",
+                "The start is more than {n} days ago: pick a later one, e.g. from {first}.",
+                max_days,
+            ).format(n=max_days, first=today.replace(day=1))
         )
     days = (end - start).days + 1
     if days > max_days:
         raise UserError(
-            f"A challenge can last up to {max_days} days; this one has {days}. "
-            f"e.g. until {start + timedelta(days=29)}"
+            translate_plural(
+                lang,
+                "A challenge can last up to {n} day; this one has {days}. e.g. until {end}",
+                "A challenge can last up to {n} days; this one has {days}. e.g. until {end}",
+                max_days,
+            ).format(n=max_days, days=days, end=start + timedelta(days=29))
         )
     together = mode is Mode.TOGETHER
     # Days add up across members in a group goal: 40 active days in a month is a fine one.
     if metric in (Metric.WATER_DAYS, Metric.ACTIVE_DAYS) and target > days and not together:
+        window = translate_plural(
+            lang, "The window has {n} day", "The window has {n} days", days
+        ).format(n=days)
         raise UserError(
-            f"The window has {days} day{'s' if days != 1 else ''}, so {target:g} days can't be "
-            "reached by one person. Lower the target, move the end date, or make it a group "
-            f'goal with "together": /challenge new "{name}" active {round(target)} days '
-            f"together until {end}"
+            translate_plural(
+                lang,
+                "{window}, so {target} day can't be reached by one person. Lower the "
+                'target, move the end date, or make it a group goal with "together": '
+                "{example}",
+                "{window}, so {target} days can't be reached by one person. Lower the "
+                'target, move the end date, or make it a group goal with "together": '
+                "{example}",
+                round(target),
+            ).format(
+                window=window,
+                target=f"{target:g}",
+                example=f'/challenge new "{name}" active {round(target)} days together until {end}',
+            )
         )
     runners = TOGETHER_PEOPLE if together else 1
     if metric is Metric.RUN_DISTANCE and target > max_run_km * 1000 * days * runners:
-        who = "a group" if together else "anyone"
+        if together:
+            message = N_(
+                "That distance is more than a group could run in the window. e.g. {example}"
+            )
+        else:
+            message = N_(
+                "That distance is more than anyone could run in the window. e.g. {example}"
+            )
         raise UserError(
-            f"That distance is more than {who} could run in the window. "
-            f"e.g. {TOGETHER_EXAMPLE if together else EXAMPLE}"
+            translate(lang, message).format(example=TOGETHER_EXAMPLE if together else EXAMPLE)
         )
     return ChallengeSpec(name, metric, target, units, start, end, mode)
 
 
-def _take_mode(words: list[str]) -> Mode:
+def _take_mode(words: list[str], lang: str) -> Mode:
     """Remove 'together' (one shared target) or 'each' (the default) from words."""
     found = [w for w in words if w.lower() in ("together", "each")]
     if len({w.lower() for w in found}) > 1:
         raise UserError(
-            "A target is either for each member or for the group together, not both. "
-            f"e.g. {TOGETHER_EXAMPLE}"
+            translate(
+                lang,
+                "A target is either for each member or for the group together, not both. "
+                "e.g. {example}",
+            ).format(example=TOGETHER_EXAMPLE)
         )
     words[:] = [w for w in words if w.lower() not in ("together", "each")]
     return Mode.TOGETHER if found and found[0].lower() == "together" else Mode.EACH
@@ -234,70 +320,93 @@ def _take_mode(words: list[str]) -> Mode:
 # --- describing ---------------------------------------------------------------------------
 
 
-def figure(metric: Metric, value: float, units: Units) -> str:
+def figure(metric: Metric, value: float, units: Units, lang: str = DEFAULT) -> str:
     """A member's figure: '42.5 km', '3 runs', '4 sessions', '9 days'."""
     if metric is Metric.RUN_DISTANCE:
-        return f"{u.distance_amount(value, units):.1f} {u.distance_unit(units)}"
+        return wording.distance(lang, u.distance_amount(value, units), units, 1)
     n = round(value)
-    noun = {
-        Metric.RUN_COUNT: "run",
-        Metric.STRENGTH_SESSIONS: "session",
-        Metric.WATER_DAYS: "day",
-        Metric.ACTIVE_DAYS: "day",
-    }[metric]
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    if metric is Metric.RUN_COUNT:
+        return translate_plural(lang, "{n} run", "{n} runs", n).format(n=n)
+    if metric is Metric.STRENGTH_SESSIONS:
+        return translate_plural(lang, "{n} session", "{n} sessions", n).format(n=n)
+    return translate_plural(lang, "{n} day", "{n} days", n).format(n=n)
 
 
-def goal_text(challenge: Challenge) -> str:
+def goal_text(challenge: Challenge, lang: str = DEFAULT) -> str:
     """'run 100 km', '20 runs', '12 strength sessions', '20 water days', '25 active days'."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
     if metric is Metric.RUN_DISTANCE:
         amount = u.distance_amount(challenge.target, units)
-        return f"run {amount:g} {u.distance_unit(units)}"
+        return translate(lang, "run {distance}").format(
+            distance=wording.distance(lang, amount, units)
+        )
     n = round(challenge.target)
-    return {
-        Metric.RUN_COUNT: f"{n} runs",
-        Metric.STRENGTH_SESSIONS: f"{n} strength sessions",
-        Metric.WATER_DAYS: f"{n} water days on goal",
-        Metric.ACTIVE_DAYS: f"{n} active days",
-    }[metric]
+    if metric is Metric.RUN_COUNT:
+        text = translate_plural(lang, "{n} run", "{n} runs", n)
+    elif metric is Metric.STRENGTH_SESSIONS:
+        text = translate_plural(lang, "{n} strength session", "{n} strength sessions", n)
+    elif metric is Metric.WATER_DAYS:
+        text = translate_plural(lang, "{n} water day on goal", "{n} water days on goal", n)
+    else:
+        text = translate_plural(lang, "{n} active day", "{n} active days", n)
+    return text.format(n=n)
 
 
-def target_text(challenge: Challenge) -> str:
+def target_text(challenge: Challenge, lang: str = DEFAULT) -> str:
     """'run 100 km each', 'run 500 km together'."""
-    return f"{goal_text(challenge)} {challenge.mode}"
+    if is_together(challenge):
+        return translate(lang, "{goal} together").format(goal=goal_text(challenge, lang))
+    return translate(lang, "{goal} each").format(goal=goal_text(challenge, lang))
 
 
 def is_together(challenge: Challenge) -> bool:
     return challenge.mode == Mode.TOGETHER
 
 
-def amount_of(metric: Metric, value: float, units: Units) -> str:
+def amount_of(metric: Metric, value: float, units: Units, lang: str = DEFAULT) -> str:
     """A figure's number alone, as `figure` writes it: '312.4', '14'."""
     if metric is Metric.RUN_DISTANCE:
-        return f"{u.distance_amount(value, units):.1f}"
+        return wording.number(lang, u.distance_amount(value, units), 1)
     return f"{round(value)}"
 
 
-def unit_of(metric: Metric, units: Units) -> str:
-    """What a challenge's figures count: 'km', 'runs', 'water days on goal'."""
-    return {
-        Metric.RUN_DISTANCE: u.distance_unit(units),
-        Metric.RUN_COUNT: "runs",
-        Metric.STRENGTH_SESSIONS: "strength sessions",
-        Metric.WATER_DAYS: "water days on goal",
-        Metric.ACTIVE_DAYS: "active days",
-    }[metric]
+def unit_of(metric: Metric, units: Units, lang: str = DEFAULT) -> str:
+    """What a challenge's figures count, as a chart's axis names it: 'km', 'runs',
+    'water days on goal'."""
+    if metric is Metric.RUN_DISTANCE:
+        return wording.distance_unit(lang, units)
+    return translate(
+        lang,
+        {
+            Metric.RUN_COUNT: N_("runs"),
+            Metric.STRENGTH_SESSIONS: N_("strength sessions"),
+            Metric.WATER_DAYS: N_("water days on goal"),
+            Metric.ACTIVE_DAYS: N_("active days"),
+        }[metric],
+    )
 
 
-def together_figures(challenge: Challenge, total: float) -> str:
+def together_figures(challenge: Challenge, total: float, lang: str = DEFAULT) -> str:
     """'312.4 / 500 km', '14 / 20 runs': the group's total against its target."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
+    done = amount_of(metric, total, units, lang)
     if metric is Metric.RUN_DISTANCE:
-        target = f"{u.distance_amount(challenge.target, units):g}"
+        target = wording.distance(lang, u.distance_amount(challenge.target, units), units)
+        return f"{done} / {target}"
+    n = round(challenge.target)
+    if metric is Metric.RUN_COUNT:
+        text = translate_plural(lang, "{done} / {n} run", "{done} / {n} runs", n)
+    elif metric is Metric.STRENGTH_SESSIONS:
+        text = translate_plural(
+            lang, "{done} / {n} strength session", "{done} / {n} strength sessions", n
+        )
+    elif metric is Metric.WATER_DAYS:
+        text = translate_plural(
+            lang, "{done} / {n} water day on goal", "{done} / {n} water days on goal", n
+        )
     else:
-        target = f"{round(challenge.target)}"
-    return f"{amount_of(metric, total, units)} / {target} {unit_of(metric, units)}"
+        text = translate_plural(lang, "{done} / {n} active day", "{done} / {n} active days", n)
+    return text.format(done=done, n=n)
 
 
 def percent_of(value: float, target: float) -> float:
@@ -308,14 +417,20 @@ def is_running(challenge: Challenge, now: datetime) -> bool:
     return challenge.ended_at is None and challenge.ends_at > now
 
 
-def when_text(challenge: Challenge, today: date, now: datetime) -> str:
+def when_text(challenge: Challenge, today: date, now: datetime, lang: str = DEFAULT) -> str:
+    ends = wording.day(lang, challenge.end_date)
     if not is_running(challenge, now):
-        return f"finished {challenge.end_date:%a %d %b}"
+        return translate(lang, "finished {day}").format(day=ends)
     if today < challenge.start_date:
-        return f"starts {challenge.start_date:%a %d %b}, ends {challenge.end_date:%a %d %b}"
+        return translate(lang, "starts {start}, ends {end}").format(
+            start=wording.day(lang, challenge.start_date), end=ends
+        )
     left = (challenge.end_date - today).days
-    tail = "last day today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
-    return f"until {challenge.end_date:%a %d %b} ({tail})"
+    if left == 0:
+        tail = translate(lang, "last day today")
+    else:
+        tail = translate_plural(lang, "{n} day left", "{n} days left", left).format(n=left)
+    return translate(lang, "until {day} ({left})").format(day=ends, left=tail)
 
 
 # --- finding ------------------------------------------------------------------------------
@@ -336,7 +451,14 @@ def running_in(session: Session, group: Group, now: datetime) -> list[Challenge]
 
 
 def pick(
-    session: Session, group: Group, name: str, now: datetime, *, usage: str, running: bool = True
+    session: Session,
+    group: Group,
+    name: str,
+    now: datetime,
+    *,
+    usage: str,
+    running: bool = True,
+    lang: str = DEFAULT,
 ) -> Challenge:
     """The challenge a command names; with no name, the only running one. `usage` shows how
     to name one, e.g. '/join <name>'."""
@@ -348,28 +470,41 @@ def pick(
             if challenge.name_key == key:
                 if running and not is_running(challenge, now):
                     raise UserError(
-                        f"{challenge.name} has finished: /challenge {challenge.name} shows "
-                        f"how it ended. Start a new one: {EXAMPLE}"
+                        translate(
+                            lang,
+                            "{name} has finished: /challenge {name} shows how it ended. "
+                            "Start a new one: {example}",
+                        ).format(name=challenge.name, example=EXAMPLE)
                     )
                 return challenge
         known = [c.name for c in candidates]
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
         if close:
-            hint = f" Did you mean {close[0]}?"
+            hint = translate(lang, "Did you mean {name}?").format(name=close[0])
         elif known:
-            hint = f" Here: {', '.join(known)}."
+            hint = translate(lang, "Here: {names}.").format(names=", ".join(known))
         else:
-            hint = f" Start one: {EXAMPLE}"
-        raise UserError(f"There's no challenge called {name!r} here.{hint}")
+            hint = translate(lang, "Start one: {example}").format(example=EXAMPLE)
+        raise UserError(
+            translate(lang, "There's no challenge called {name} here.").format(name=repr(name))
+            + f" {hint}"
+        )
     if not candidates:
-        raise UserError(f"No challenge is running here. Start one: {EXAMPLE}")
+        raise UserError(none_running(lang))
     if len(candidates) > 1:
         names = ", ".join(c.name for c in candidates)
         raise UserError(
-            f"Several challenges are running ({names}). Say which one: "
-            f"{usage.replace('<name>', candidates[0].name)}"
+            translate(lang, "Several challenges are running ({names}). Say which one: {usage}")
+            .format(names=names, usage=usage.replace("<name>", candidates[0].name))
+            .rstrip()
         )
     return candidates[0]
+
+
+def none_running(lang: str) -> str:
+    return translate(lang, "No challenge is running here. Start one: {example}").format(
+        example=EXAMPLE
+    )
 
 
 def membership(session: Session, challenge: Challenge, user_id: int) -> ChallengeMember | None:
@@ -534,51 +669,63 @@ def standings(
 def standings_lines(
     challenge: Challenge,
     rows: list[Standing],
-    empty: str = "No one has joined yet: /join to take part.",
+    empty: str | None = None,
+    lang: str = DEFAULT,
 ) -> list[str]:
     """'1. Ana — 42.5 km ▓▓▓▓░░░░░░ 42%' per member; for a group goal, the group's total
     against the target first, then each member's share of it."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
     if not rows:
-        return [empty]
+        return [empty or translate(lang, "No one has joined yet: /join to take part.")]
     if is_together(challenge):
-        return [together_line(challenge, rows), *share_lines(challenge, rows)]
+        return [together_line(challenge, rows, lang), *share_lines(challenge, rows, lang)]
     lines = []
     for row in rows:
         pct = 100 * row.value / challenge.target if challenge.target else 0.0
         mark = " ✓" if pct >= 100 else ""
         lines.append(
-            f"{row.rank}. {row.name} — {figure(metric, row.value, units)} "
-            f"{bar(min(pct, 100.0))} {pct:.0f}%{mark}"
+            f"{row.rank}. {row.name} — {figure(metric, row.value, units, lang)} "
+            f"{bar(min(pct, 100.0))} {wording.percent(lang, pct)}{mark}"
         )
     return lines
 
 
-def together_line(challenge: Challenge, rows: list[Standing]) -> str:
+def together_line(challenge: Challenge, rows: list[Standing], lang: str = DEFAULT) -> str:
     """'🤝 Together: 312.4 / 500 km ▓▓▓▓▓▓░░░░ 62% · 187.6 km to go'."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
     total = sum(r.value for r in rows)
     pct = percent_of(total, challenge.target)
-    line = f"🤝 Together: {together_figures(challenge, total)} {bar(min(pct, 100.0))} {pct:.0f}%"
+    together = translate(lang, "🤝 Together: {figures}").format(
+        figures=together_figures(challenge, total, lang)
+    )
+    line = f"{together} {bar(min(pct, 100.0))} {wording.percent(lang, pct)}"
     if total >= challenge.target:
         return f"{line} ✓"
-    return f"{line} · {figure(metric, challenge.target - total, units)} to go"
+    left = translate(lang, "{amount} to go").format(
+        amount=figure(metric, challenge.target - total, units, lang)
+    )
+    return f"{line} · {left}"
 
 
-def share_lines(challenge: Challenge, rows: list[Standing]) -> list[str]:
+def share_lines(challenge: Challenge, rows: list[Standing], lang: str = DEFAULT) -> list[str]:
     """'1. Ana — 200.0 km (64%)': each member's figure and their share of the group's."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
     total = sum(r.value for r in rows)
     lines = []
     for row in rows:
-        share = f" ({percent_of(row.value, total):.0f}%)" if total > 0 else ""
-        lines.append(f"{row.rank}. {row.name} — {figure(metric, row.value, units)}{share}")
+        share = f" ({wording.percent(lang, percent_of(row.value, total))})" if total > 0 else ""
+        lines.append(f"{row.rank}. {row.name} — {figure(metric, row.value, units, lang)}{share}")
     return lines
 
 
-def running_list(challenges: Iterable[Challenge]) -> str:
+def running_list(challenges: Iterable[Challenge], lang: str = DEFAULT) -> str:
     """'November 100k (until Mon 30 Nov), Lift (until Tue 15 Dec)'."""
-    return ", ".join(f"{c.name} (until {c.end_date:%a %d %b})" for c in challenges)
+    return ", ".join(
+        translate(lang, "{name} (until {day})").format(
+            name=c.name, day=wording.day(lang, c.end_date)
+        )
+        for c in challenges
+    )
 
 
 def challenge_chat_of(session: Session, user_id: int, platform: str, now: datetime) -> str | None:

@@ -26,8 +26,10 @@ from bot.context import Services
 from bot.delivery.outbox import enqueue
 from bot.domain import Units
 from bot.groups import challenges as ch
+from bot.groups import wording
 from bot.groups.challenge_chart import progress_chart, together_chart
 from bot.groups.group import group_language, next_digest_at
+from bot.i18n.catalogs import translate, translate_plural
 from bot.interface import Attachment, Destination, Reply
 from bot.reading.units import distance_amount
 from bot.storage.models import Challenge, Group
@@ -158,8 +160,9 @@ def compose_digest(
         session, everyone, since, day, services.settings.challenges.water_day_ml
     )
     names = ch.names_on(session, group.platform, everyone)
+    lang = group_language(session, group)  # digests speak the group's language
 
-    lines = [f"📣 **Daily digest · {day:%a %d %b}**"]
+    lines = [translate(lang, "📣 **Daily digest · {day}**").format(day=wording.day(lang, day))]
     improved_names: list[str] = []
     leaders: list[str] = []
     for challenge in running:
@@ -169,28 +172,43 @@ def compose_digest(
         rows = ch.rank(values, names)
         lines.append("")
         lines.append(
-            f"**{challenge.name}** — {ch.target_text(challenge)}, "
-            f"{ch.when_text(challenge, day, now)}"
+            f"**{challenge.name}** — {ch.target_text(challenge, lang)}, "
+            f"{ch.when_text(challenge, day, now, lang)}"
         )
-        lines += ch.standings_lines(challenge, rows)
+        lines += ch.standings_lines(challenge, rows, lang=lang)
         if rows and rows[0].value > 0:
             leaders.append(rows[0].name)
         if (best := most_improved(activity, metric, ids, day, names)) is not None:
             name, delta = best
             improved_names.append(name)
-            gained = ch.figure(metric, delta, Units(challenge.units))
-            lines.append(f"📈 Most improved: {name} (+{gained} on the week before)")
+            gained = ch.figure(metric, delta, Units(challenge.units), lang)
+            lines.append(
+                translate(lang, "📈 Most improved: {name} (+{gained} on the week before)").format(
+                    name=name, gained=gained
+                )
+            )
 
     moved = sorted((names[uid] for uid in activity.moved_on(day) if uid in names), key=str.lower)
     lines.append("")
     if moved:
-        lines.append(f"💪 Moved today: {', '.join(moved)}")
+        lines.append(translate(lang, "💪 Moved today: {names}").format(names=", ".join(moved)))
     else:
-        lines.append("No one has logged today yet: a short run or a glass of water still counts.")
+        lines.append(
+            translate(
+                lang, "No one has logged today yet: a short run or a glass of water still counts."
+            )
+        )
     consistent = most_consistent(activity, everyone, day, names)
     if consistent is not None:
         who, active = consistent
-        lines.append(f"🗓️ Most consistent: {_and(who)}, active {active} of the last {WEEK} days")
+        lines.append(
+            translate_plural(
+                lang,
+                "🗓️ Most consistent: {names}, active {active} of the last {n} day",
+                "🗓️ Most consistent: {names}, active {active} of the last {n} days",
+                WEEK,
+            ).format(names=wording.listing(lang, who), active=active, n=WEEK)
+        )
 
     facts: dict[str, object] = {
         "moment": "digest",
@@ -202,11 +220,11 @@ def compose_digest(
         "moved_today": len(moved),
         "moved_names": ", ".join(moved),
         "leader": leaders[0] if leaders else "",
-        "most_consistent": _and(consistent[0]) if consistent else "",
+        "most_consistent": wording.listing(lang, consistent[0]) if consistent else "",
         "most_improved": improved_names[0] if improved_names else "",
         "days_left": min((c.end_date - day).days for c in running),
     }
-    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
+    facts["lang"] = lang  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     return Reply("\n".join(lines))
@@ -231,10 +249,6 @@ def most_active(
         return None
     tied = [names.get(uid, "someone") for uid, n in active.items() if n == best]
     return sorted(tied, key=str.casefold), best
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def most_improved(
@@ -299,37 +313,62 @@ def compose_summary(
     names = ch.names_on(session, group.platform, ids)
     values = {uid: activity.total(metric, uid, start, end) for uid in ids}
     rows = ch.rank(values, names)
+    lang = group_language(session, group)  # summaries speak the group's language
 
-    span = (
-        f"on {start:%a %d %b}"
-        if end == start
-        else f"{start:%a %d %b} – {challenge.end_date:%a %d %b}"
-    )
-    lines = [f"🏁 **{challenge.name}** is over: {ch.target_text(challenge)}, {span}."]
+    if end == start:
+        span = translate(lang, "on {day}").format(day=wording.day(lang, start))
+    else:
+        span = f"{wording.day(lang, start)} – {wording.day(lang, challenge.end_date)}"
+    lines = [
+        translate(lang, "🏁 **{name}** is over: {target}, {span}.").format(
+            name=challenge.name, target=ch.target_text(challenge, lang), span=span
+        )
+    ]
     together = ch.is_together(challenge)
     total = sum(values.values())
     made_it = bool(rows) and total >= challenge.target
     if together:
-        lines += _together_outcome(challenge, rows, total)
+        lines += _together_outcome(challenge, rows, total, lang)
     else:
         lines += [
-            "**Final standings**",
-            *ch.standings_lines(challenge, rows, empty="No one took part this time."),
+            translate(lang, "**Final standings**"),
+            *ch.standings_lines(
+                challenge, rows, empty=translate(lang, "No one took part this time."), lang=lang
+            ),
         ]
     if rows:
         if not together:
-            lines.append(f"Together: {ch.figure(metric, total, units)}.")
+            lines.append(
+                translate(lang, "Together: {amount}.").format(
+                    amount=ch.figure(metric, total, units, lang)
+                )
+            )
             reached = [r.name for r in rows if r.value >= challenge.target]
             if reached:
-                lines.append(f"🎯 Reached the target: {', '.join(reached)}.")
+                lines.append(
+                    translate(lang, "🎯 Reached the target: {names}.").format(
+                        names=", ".join(reached)
+                    )
+                )
             else:
-                lines.append("No one reached the full target, and every step of it counted.")
+                lines.append(
+                    translate(lang, "No one reached the full target, and every step of it counted.")
+                )
         if shown_up := most_active(activity, ids, start, end, names):
             who, active = shown_up
             lines.append(
-                f"🗓️ Showed up most: {_and(who)} ({active} active day{'s' if active != 1 else ''})."
+                translate_plural(
+                    lang,
+                    "🗓️ Showed up most: {names} ({n} active day).",
+                    "🗓️ Showed up most: {names} ({n} active days).",
+                    active,
+                ).format(names=wording.listing(lang, who), n=active)
             )
-    lines.append(f"Thanks for moving together. Start the next one: {ch.EXAMPLE}")
+    lines.append(
+        translate(lang, "Thanks for moving together. Start the next one: {example}").format(
+            example=ch.EXAMPLE
+        )
+    )
     facts: dict[str, object] = {
         "moment": "challenge_end",
         "group_key": f"group-{group.id}",
@@ -343,7 +382,7 @@ def compose_summary(
         else sum(1 for r in rows if r.value >= challenge.target),
         "leader": rows[0].name if rows and rows[0].value > 0 else "",
     }
-    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
+    facts["lang"] = lang  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     days, totals = _running_totals(activity, metric, units, ids, names, start, end)
@@ -353,8 +392,9 @@ def compose_summary(
         days,
         totals,
         target=_in_units(metric, challenge.target, units),
-        unit=ch.unit_of(metric, units),
+        unit=ch.unit_of(metric, units, lang),
         whole=metric is not ch.Metric.RUN_DISTANCE,
+        lang=lang,
     )
     return Reply(
         "\n".join(lines),
@@ -362,25 +402,33 @@ def compose_summary(
     )
 
 
-def _together_outcome(challenge: Challenge, rows: list[ch.Standing], total: float) -> list[str]:
+def _together_outcome(
+    challenge: Challenge, rows: list[ch.Standing], total: float, lang: str
+) -> list[str]:
     """Whether the group made its goal, said kindly either way, and everyone's share."""
     if not rows:
-        return ["No one took part this time."]
-    figures = ch.together_figures(challenge, total)
-    pct = ch.percent_of(total, challenge.target)
+        return [translate(lang, "No one took part this time.")]
+    figures = ch.together_figures(challenge, total, lang)
+    pct = wording.percent(lang, ch.percent_of(total, challenge.target))
     if total >= challenge.target:
-        outcome = f"🎉 **You made it together: {figures} ({pct:.0f}%).**"
+        outcome = translate(lang, "🎉 **You made it together: {figures} ({percent}).**")
     elif total > 0:
-        outcome = (
-            f"**Together: {figures} ({pct:.0f}%).** Not the whole way this time, and every "
-            "bit of it counted."
+        outcome = translate(
+            lang,
+            "**Together: {figures} ({percent}).** Not the whole way this time, and every "
+            "bit of it counted.",
         )
     else:
-        outcome = (
-            f"**Together: {figures}.** Not this time, and that's alright: "
-            "the next goal is a fresh start."
+        outcome = translate(
+            lang,
+            "**Together: {figures}.** Not this time, and that's alright: "
+            "the next goal is a fresh start.",
         )
-    return [outcome, "**Everyone's share**", *ch.share_lines(challenge, rows)]
+    return [
+        outcome.format(figures=figures, percent=pct),
+        translate(lang, "**Everyone's share**"),
+        *ch.share_lines(challenge, rows, lang),
+    ]
 
 
 def _running_totals(

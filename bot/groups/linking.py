@@ -170,6 +170,9 @@ def merge_users(session: Session, *, keep: int, gone: int) -> Renumbered | None:
     assert source is not None and target is not None
     target.tz, target.units, target.encourage = source.tz, source.units, source.encourage
     target.tz_chosen = source.tz_chosen
+    # A language chosen with /lang is a setting too; with none chosen there, one chosen here
+    # stays (the app's own language is reported afresh with each message anyway).
+    target.language = source.language or target.language
     target.display_name = source.display_name
     session.flush()
     session.expunge(source)
