@@ -3,20 +3,25 @@ the words are the person's language, command names and examples stay English."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.clock import FixedClock
 from bot.commands import build_registry
 from bot.context import APOLOGY, apology
 from bot.core import Core
 from bot.i18n.catalogs import translate
 from bot.i18n.figures import figures
 from bot.i18n.languages import LANGUAGES
-from bot.interface import ChatKind
+from bot.interface import ChatKind, Incoming
 from bot.storage.models import User
 from tests.support import Chat
+from tests.test_inbox_worker import BudgetCore, StandIn, event, until, working
+from tests.test_inbox_worker import make_core as worker_core
 
 TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
 REGISTRY = build_registry()
@@ -181,3 +186,24 @@ def test_the_apology_speaks_what_the_app_reports(lang: str) -> None:
     said = apology(lang)
     assert (said == APOLOGY) is (lang == "en")
     assert apology(None) == APOLOGY == apology("fr")
+
+
+@dataclass
+class SpanishApp(StandIn):
+    """A platform whose app reports Spanish, as Telegram's `language_code` would."""
+
+    async def rebuild(self, payload: dict[str, Any]) -> Incoming | None:
+        incoming = await super().rebuild(payload)
+        return None if incoming is None else replace(incoming, language="es-ES")
+
+
+async def test_a_message_that_overran_is_apologised_for_in_the_apps_language(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    core, platform = worker_core(sqlite_url, clock, BudgetCore), SpanishApp()
+    async with working(core, platform):
+        await core.accept_async([event("ana", "/slow"), event("ana", "/water 250ml")])
+        said = await until(lambda: len(platform.said.get("chat-ana", [])) == 2 and platform.said)
+    assert said["chat-ana"][0] == (
+        "Perdona, algo falló de mi lado y no se cambió nada. Inténtalo de nuevo en un momento."
+    )
