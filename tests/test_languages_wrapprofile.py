@@ -3,6 +3,7 @@ the words are the person's language, command names and examples stay English."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -207,3 +208,22 @@ async def test_a_message_that_overran_is_apologised_for_in_the_apps_language(
     assert said["chat-ana"][0] == (
         "Perdona, algo falló de mi lado y no se cambió nada. Inténtalo de nuevo en un momento."
     )
+
+
+def test_zone_buttons_name_their_cities_in_the_language_and_set_english_zones(
+    core: Core,
+) -> None:
+    ana = speaker(core, "ru")
+    ana.say("/tz Europe/Berlin")
+    [offer] = ana.replies("/tz")
+    labels = {b.label: b.payload for b in offer.buttons}
+    assert labels["Москва"] == "/tz Europe/Moscow"
+    assert labels["Лондон"] == "/tz Europe/London"
+    assert all(re.fullmatch(r"[А-Яа-яЁё -]+", label) for label in labels), labels
+    assert ana.say(labels["Москва"]).startswith("🕒 Часовой пояс: Europe/Moscow.")
+    ben = speaker(core, "es", "ben")
+    ben.say("/tz America/New_York")
+    assert "Berlín" in {b.label for b in ben.replies("/tz")[0].buttons}
+    cy = Chat(core, "cy")
+    cy.say("/tz Europe/Madrid")
+    assert [b.label for b in cy.replies("/tz")[0].buttons][:2] == ["London", "Berlin"]

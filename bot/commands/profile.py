@@ -6,10 +6,13 @@ import difflib
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import get_timezone, get_timezone_location
+
 from bot.commands.registry import command
 from bot.context import Asking, Context, UserError
 from bot.domain import Units
 from bot.groups.group import group_of, set_group_tz
+from bot.i18n.languages import DEFAULT, locale
 from bot.interface import Button, Choice, Param, Reply
 from bot.reading import zones
 from bot.reminders.tick import reschedule
@@ -57,12 +60,27 @@ def suggest_zones(ask: Asking, typed: str) -> list[Choice]:
     return [Choice(z, z) for z in zones.matching(typed)]
 
 
-def zone_buttons(current: str, language: str | None = None) -> tuple[Button, ...]:
+def zone_buttons(
+    current: str, language: str | None = None, shown_in: str = DEFAULT
+) -> tuple[Button, ...]:
     """A bare /tz's offer: one press sets a zone near the one the person has, or near the
     one their app's language suggests when the platform says which (`language`, e.g. "de"),
-    so few people type a zone out whole."""
+    so few people type a zone out whole. Each button names its city in `shown_in`."""
     near = zones.near(current, language)
-    return tuple(Button(z.split("/")[-1].replace("_", " "), f"/tz {z}") for z in near)
+    return tuple(Button(city(z, shown_in), f"/tz {z}") for z in near)
+
+
+@cache
+def city(zone: str, lang: str) -> str:
+    """The zone's city as the language writes it ("Москва", "Nueva York"), from CLDR; in
+    English the zone's own last part ("New York", "Sao Paulo")."""
+    shown = zone.split("/")[-1].replace("_", " ")
+    if lang == DEFAULT:
+        return shown
+    try:
+        return str(get_timezone_location(get_timezone(zone), locale=locale(lang), return_city=True))
+    except LookupError:
+        return shown
 
 
 @command(
@@ -87,7 +105,7 @@ def tz(ctx: Context, args: str) -> str | Reply:
             ctx._(
                 "Your time zone is {zone}. Pick one of these, or send yours like /tz Europe/Berlin."
             ).format(zone=ctx.user.tz),
-            buttons=zone_buttons(ctx.user.tz, ctx.incoming.language),
+            buttons=zone_buttons(ctx.user.tz, ctx.incoming.language, ctx.lang),
         )
     zone = find_zone(ctx, args)
     ctx.user.change(ctx.connection, tz=zone)
@@ -107,7 +125,7 @@ def _group_tz(ctx: Context, args: str) -> str | Reply:
                 "This group's time zone is {zone}. Admins change it with one of these, or "
                 "like /tz Europe/Berlin."
             ).format(zone=group.tz),
-            buttons=zone_buttons(group.tz),
+            buttons=zone_buttons(group.tz, shown_in=ctx.lang),
         )
     if not ctx.is_admin:
         raise UserError(
