@@ -29,9 +29,16 @@ from bot.storage.accounts import Person
 from bot.storage.db import Database
 from bot.storage.rows import EntryLike, GoalLike, StoredGoal
 
-APOLOGY = (
+APOLOGY = catalogs.N_(
     "Sorry, something went wrong on my side and nothing was changed. Please try again in a moment."
 )
+
+
+def apology(lang: str | None) -> str:
+    """`APOLOGY` in `lang`: what a failed message is answered with, where all that may be
+    known of the person is what their app reports (`Incoming.language`)."""
+    return catalogs.translate(lang or "en", APOLOGY)
+
 
 Result = list[Reply] | Reply | str | None
 Handler = Callable[["Context", str], Result]

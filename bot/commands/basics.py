@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from bot.commands.registry import command
-from bot.context import Context, UserError
+from bot.context import CommandSpec, Context, UserError
 from bot.interface import Param
 from bot.progress.freeze import FREEZE_RULE
 from bot.progress.stats import REST_DAY_WINDOW
@@ -19,15 +19,28 @@ STREAK_RULE = (
 )
 
 
+def streak_rule(ctx: Context) -> str:
+    """`STREAK_RULE` in the person's language: its English, as written, is the msgid (the
+    template takes it from here, with the rule of the freeze in it)."""
+    return ctx._(STREAK_RULE)
+
+
 @command("start", "Say hello and see how Steady works", examples=("/start",), section=SECTION)
 def start(ctx: Context, args: str) -> str:
-    return (
-        f"Hi {ctx.user.display_name}! I'm Steady. I keep track of your runs, strength work and "
-        "water, and cheer you on: small steps, done often, add up.\n\n"
-        "Try:\n/run 5k 28:30\n/strength squats 3x10 40kg\n/water 500ml\n"
-        'In a private chat you can also just write "ran 5k in 28 min".\n\n'
-        "Set your time zone with /tz Europe/Berlin and a goal with /goal run 15km/week. "
-        "/help lists everything."
+    return "\n\n".join(
+        [
+            ctx._(
+                "Hi {name}! I'm Steady. I keep track of your runs, strength work and water, "
+                "and cheer you on: small steps, done often, add up."
+            ).format(name=ctx.user.display_name),
+            ctx._("Try:")
+            + "\n/run 5k 28:30\n/strength squats 3x10 40kg\n/water 500ml\n"
+            + ctx._('In a private chat you can also just write "ran 5k in 28 min".'),
+            ctx._(
+                "Set your time zone with /tz Europe/Berlin and a goal with /goal run 15km/week. "
+                "/help lists everything."
+            ),
+        ]
     )
 
 
@@ -44,26 +57,40 @@ def help_(ctx: Context, args: str) -> str:
     if name:
         cmd = registry.get(name)
         if cmd is None:
-            raise UserError(f"I don't know /{name}. Send /help for the list.")
-        lines = [f"**{cmd.usage}**", cmd.summary + "."]
-        if cmd.details:
-            lines.append(cmd.details)
-        if cmd.name == "streak":
-            lines.append(STREAK_RULE)
-        lines.append("Examples: " + ", ".join(cmd.examples))
-        return "\n".join(lines)
-    lines = ["**What I can do**"]
+            raise UserError(
+                ctx._("I don't know /{name}. Send /help for the list.").format(name=name)
+            )
+        return _one(ctx, cmd)
+    lines = ["**" + ctx._("What I can do") + "**"]
     order = list(dict.fromkeys(c.section for c in registry))
     for section, cmds in groupby(
         sorted(registry, key=lambda c: order.index(c.section)), key=lambda c: c.section
     ):
-        lines.append(f"\n**{section}**")
+        lines.append(f"\n**{ctx._(section)}**")
         for cmd in cmds:
-            lines.append(f"{cmd.examples[0]} — {cmd.summary}")
+            lines.append(f"{cmd.examples[0]} — {ctx._(cmd.summary)}")
     lines.append(
-        '\nIn a private chat, plain words work too: "ran 5k in 28 min", "did 3x10 squats", '
-        '"drank half a litre".'
+        "\n"
+        + ctx._(
+            'In a private chat, plain words work too: "ran 5k in 28 min", "did 3x10 squats", '
+            '"drank half a litre".'
+        )
     )
-    lines.append(STREAK_RULE)
-    lines.append("Send /help <command> for details, e.g. /help run.")
+    lines.append(streak_rule(ctx))
+    lines.append(ctx._("Send /help <command> for details, e.g. /help run."))
+    return "\n".join(lines)
+
+
+def _one(ctx: Context, cmd: CommandSpec) -> str:
+    """One command's help: its usage (names stay English), what it does, what each option
+    takes, more words where it has them, and its examples."""
+    lines = [f"**{cmd.usage}**", ctx._(cmd.summary) + "."]
+    for param in cmd.params:
+        if param.description:
+            lines.append(f"<{param.name}> — {ctx._(param.description)}")
+    if cmd.details:
+        lines.append(ctx._(cmd.details))
+    if cmd.name == "streak":
+        lines.append(streak_rule(ctx))
+    lines.append(ctx._("Examples: {examples}").format(examples=", ".join(cmd.examples)))
     return "\n".join(lines)

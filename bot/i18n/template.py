@@ -3,8 +3,9 @@
     python -m bot.i18n.template          # writes bot/i18n/locale/steady.pot, updates the .po files
 
 The template holds every string wrapped in the code (Babel's Python extractor over bot/ and
-adapters/, with Steady's keywords) and the menu texts of every registered command (summary,
-option descriptions, choices), which Telegram's menus and Discord's slash commands show.
+adapters/, with Steady's keywords) and the texts of every registered command: its summary,
+option descriptions and choices, which Telegram's menus and Discord's slash commands show,
+and the section and `details` that /help shows.
 Updating a catalog adds new strings untranslated and marks changed ones fuzzy; neither
 is shown until translated (tests/test_catalogs.py fails until then).
 """
@@ -20,6 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
 from bot.commands import build_registry
+from bot.commands.basics import STREAK_RULE
 from bot.i18n.catalogs import DOMAIN, read_catalog
 from bot.i18n.languages import DEFAULT, LANGUAGES
 from bot.interface import CommandList
@@ -48,6 +50,15 @@ def menu_texts(registry: CommandList) -> Iterator[str]:
             yield from param.choices
 
 
+def help_texts(registry: CommandList) -> Iterator[str]:
+    """What /help shows of the registry beyond the menus: each section's title and each
+    command's `details`, and the rule of streaks (with the freeze's in it)."""
+    for cmd in registry:
+        yield cmd.section
+        yield cmd.details
+    yield STREAK_RULE
+
+
 def template(registry: CommandList) -> Catalog:
     catalog = Catalog(domain=DOMAIN, project="Steady", charset="utf-8", fuzzy=False)
     for folder in ("bot", "adapters"):
@@ -58,7 +69,7 @@ def template(registry: CommandList) -> Catalog:
             where = [(f"{folder}/{filename}", lineno)]
             if isinstance(message, tuple) or message:
                 catalog.add(message, None, where, auto_comments=comments)
-    for text in menu_texts(registry):
+    for text in (*menu_texts(registry), *help_texts(registry)):
         if text and text not in catalog:
             catalog.add(text, None, [("bot/commands", 0)])
     return catalog

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bot.context import APOLOGY
+from bot.context import apology as apology_in
 from bot.core import HOLD_S, Core, Overran
 from bot.intake import inbox
 from bot.intake.core_process import CoreGone
@@ -168,7 +168,8 @@ class Worker:
             if self.stopping and isinstance(exc, CoreGone):
                 await asyncio.to_thread(inbox.give_back, self.core.services.db, [event.id])
                 return
-            await self._failed(receiver, event, exc, park=isinstance(exc, Overran))
+            language = incoming.language if incoming is not None else None
+            await self._failed(receiver, event, exc, language, park=isinstance(exc, Overran))
             return
         if incoming is not None and replies:
             await self._answer(receiver, event, incoming, replies)
@@ -194,10 +195,19 @@ class Worker:
         else:
             self._mark_sent(keys)
 
-    async def _failed(self, receiver: Adapter, event: Taken, exc: Exception, *, park: bool) -> None:
+    async def _failed(
+        self,
+        receiver: Adapter,
+        event: Taken,
+        exc: Exception,
+        language: str | None,
+        *,
+        park: bool,
+    ) -> None:
         # The error's name and message only: never the person's text.
         error = f"{type(exc).__name__}: {exc}"[:300]
-        apology = Reply(APOLOGY)
+        # In the language the person's app reports: what failed may be reading the person.
+        apology = Reply(apology_in(language))
         services = self.core.services
         parked = await asyncio.to_thread(
             inbox.failed_try,
