@@ -25,9 +25,10 @@ _INSERT_ENTRY = Prepared(
 )
 
 
-def store(ctx: Context, new: NewEntry) -> StoredEntry:
+def store(ctx: Context, new: NewEntry, source_key: str | None = None) -> StoredEntry:
     """Insert the entry with a plain INSERT (the ORM's flush costs several times more on the
-    hottest path) and return the stored row for the reply."""
+    hottest path) and return the stored row for the reply. `source_key` names a source that
+    may come again in another message (a workout file), so it is logged once."""
     values: dict[str, object] = {
         "user_id": ctx.user.id,
         "kind": new.kind.value,
@@ -37,6 +38,7 @@ def store(ctx: Context, new: NewEntry) -> StoredEntry:
         "source_platform": ctx.incoming.platform,
         "source_chat_id": ctx.incoming.chat_id,
         "source_message_id": ctx.incoming.message_id,
+        "source_key": source_key,
     }
     value = new.value
     if isinstance(value, RunValue):

@@ -138,6 +138,9 @@ class Entry(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     # /undo hides an entry rather than deleting it, so a redelivered message stays deduplicated.
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # What the entry was read from, when that can come again in another message: a workout
+    # file's start (`workout:2026-11-20T07:30:00Z`), so the same workout is logged once.
+    source_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class Goal(Base):
@@ -383,6 +386,16 @@ Index(
     Entry.local_date,
     sqlite_where=Entry.deleted_at.is_(None),
     postgresql_where=Entry.deleted_at.is_(None),
+)
+# One live entry per workout file: the same workout sent twice is logged once, and may be
+# sent again after /undo.
+Index(
+    "ux_entries_live_user_source_key",
+    Entry.user_id,
+    Entry.source_key,
+    unique=True,
+    sqlite_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
+    postgresql_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
 )
 
 

@@ -64,6 +64,7 @@ class StoredEntry(NamedTuple):
     source_chat_id: str | None
     source_message_id: str | None
     deleted_at: datetime | None
+    source_key: str | None
 
 
 class GoalLike(Protocol):
