@@ -30,6 +30,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import fitdecode
 import gpxpy
@@ -47,6 +48,13 @@ _DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
 _XML_POINTS = (b"<trkpt", b"<Trackpoint", b":trkpt", b":Trackpoint")
 
 SEND_AGAIN = "Send the file your watch recorded (GPX, TCX or FIT), or log it by hand: /run 5k 28:30"
+
+
+# The child finds this package where the parent did, installed or not.
+_CHILD = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+    "from bot.reading.workout_files import _child; _child()"
+)
 
 
 class WorkoutProblem(ValueError):
@@ -166,8 +174,8 @@ def read_bounded(data: bytes, *, max_kb: int, max_points: int, timeout_s: float)
     command = [
         sys.executable,
         "-I",  # no user site, no PYTHON* variables, not the working folder
-        "-m",
-        __name__,
+        "-c",
+        _CHILD,
         str(max_kb),
         str(max_points),
         str(math.ceil(timeout_s) + 1),
@@ -287,8 +295,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _child() -> None:
-    """`python -m bot.reading.workout_files MAX_KB MAX_POINTS CPU_S`: the file on standard
-    input, the answer as JSON on standard output."""
+    """The child's work (arguments MAX_KB MAX_POINTS CPU_S): the file on standard input, the
+    answer as JSON on standard output."""
     max_kb, max_points, cpu_s = (int(a) for a in sys.argv[1:4])
     try:
         import resource
@@ -303,7 +311,3 @@ def _child() -> None:
     except WorkoutProblem as exc:
         answer = {"problem": str(exc)}
     sys.stdout.write(json.dumps(answer))
-
-
-if __name__ == "__main__":
-    _child()
