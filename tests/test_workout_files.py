@@ -12,12 +12,16 @@ from pathlib import Path
 
 import pytest
 from fit_tool.profile.profile_type import Sport
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from adapters.console import ConsoleAdapter
-from bot.interface import Attachment, ChatKind
+from bot.intake.core_process import RemoteCore
+from bot.interface import Attachment, ChatKind, Incoming
 from bot.reading.workout_files import WorkoutProblem, read_workout
-from bot.settings import Limits
+from bot.services import build_services
+from bot.settings import Limits, Settings
 from bot.storage.models import Entry
 from tests.support import Chat
 from tests.workout_samples import START, fit_run, gpx_run, tcx_run
@@ -257,3 +261,57 @@ def test_console_import_of_a_gpx(core, tmp_path: Path):
 def test_read_workout_raises_a_friendly_problem():
     with pytest.raises(WorkoutProblem, match="That file is empty"):
         read(b"  \n")
+
+
+async def test_in_the_cores_own_process_a_file_is_read_and_a_slow_one_stopped(sqlite_url, clock):
+    """`steady run`'s core is a daemonic process of its own, which the reader's child must
+    not need the multiprocessing module to leave."""
+    limits = Limits(workout_parse_s=0.5)
+    services = build_services(
+        Settings(database_url=sqlite_url, limits=limits), clock, migrate=False
+    )
+    core = RemoteCore(services)
+    await core.start()
+    try:
+
+        def sent(name: str, data: bytes, n: int) -> Incoming:
+            return Incoming(
+                "telegram",
+                "1001",
+                "Ana",
+                "1001",
+                message_id=str(n),
+                attachments=(Attachment(name, data),),
+            )
+
+        [logged] = await core.handle_async(sent("run.gpx", gpx_run(), 1))
+        assert "✅ Logged run 5.00 km in 27:30" in logged.text
+        slow = b'<gpx version="1.1">' + b" xmlns" * 50_000 + b"</gpx>"
+        [stopped] = await core.handle_async(sent("slow.gpx", slow, 2))
+        assert "took too long to read" in stopped.text
+    finally:
+        await core.close()
+        services.db.dispose()
+
+
+SAMPLES = {"gpx": gpx_run(km=1), "tcx": tcx_run(km=1), "fit": fit_run(records=5)}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(sorted(SAMPLES)),
+    cuts=st.lists(st.tuples(st.integers(0, 10**6), st.binary(max_size=8)), max_size=4),
+)
+def test_a_damaged_file_gives_a_run_or_a_problem_never_a_crash(kind, cuts):
+    """Bytes changed anywhere in a good file: the reader answers with a run or with a
+    WorkoutProblem, never another exception (which would reach the person as an apology)."""
+    data = bytearray(SAMPLES[kind])
+    for at, new in cuts:
+        at %= len(data)
+        data[at : at + len(new)] = new
+    try:
+        workout = read(bytes(data))
+    except WorkoutProblem as exc:
+        assert str(exc)
+    else:
+        assert workout.format == kind.upper()
