@@ -19,7 +19,8 @@ from sqlalchemy import select
 from adapters.console import ConsoleAdapter
 from bot.intake.core_process import RemoteCore
 from bot.interface import Attachment, ChatKind, Incoming
-from bot.reading.workout_files import WorkoutProblem, read_workout
+from bot.reading.workout_files import WorkoutProblem
+from bot.reading.workout_parsers import read_workout
 from bot.services import build_services
 from bot.settings import Limits, Settings
 from bot.storage.models import Entry
