@@ -52,7 +52,7 @@ class Limits(BaseModel):
     # A watch's workout file (GPX, TCX, FIT): its size, its points, and the seconds its
     # reading may take before the child reading it is killed (bot/reading/workout_files.py).
     max_workout_kb: int = 10240
-    max_workout_points: int = 50000
+    max_workout_points: int = 30000
     workout_parse_s: float = 3.0
 
 

@@ -151,7 +151,13 @@ def read_bounded(data: bytes, *, max_kb: int, max_points: int, timeout_s: float)
         str(math.ceil(timeout_s) + 1),
     ]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=timeout_s)
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            timeout=timeout_s,
+            env={},  # no secrets
+        )
     except subprocess.TimeoutExpired:
         raise WorkoutProblem(
             f"That file took too long to read, so I stopped. {SEND_AGAIN}."

@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 import re
+import resource
 import sys
 import warnings
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from bot.reading.workout_files import (
     too_many,
 )
 
+MEMORY_BYTES = 1 << 30  # a 10 MB file of 30,000 points needs a few hundred MB at most
 STOPPED_M_PER_S = 1000 / 3600  # below 1 km/h a runner is standing (gpxpy's default)
 
 # What a file may say its sport is, beyond running, that is still a run; anything else a file
@@ -153,12 +155,9 @@ def child() -> None:
     """The child's work (arguments MAX_KB MAX_POINTS CPU_S): the file on standard input, the
     answer as JSON on standard output."""
     max_kb, max_points, cpu_s = (int(a) for a in sys.argv[1:4])
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
-    except (ImportError, ValueError, OSError):
-        pass  # not on this system: the parent's timeout still holds
+    # Bounds of its own, should the parent be gone before it can kill this process.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     data = sys.stdin.buffer.read(max_kb * 1024 + 1)
     try:
         workout = read_workout(data, max_kb=max_kb, max_points=max_points)
