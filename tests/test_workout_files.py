@@ -117,6 +117,12 @@ def test_the_same_workout_twice_is_logged_once_in_any_format(any_db_url, make_co
     assert len(runs(chat.core)) == 2
 
 
+def test_the_same_file_twice_in_one_message_is_logged_once(chat):
+    said = send(chat, ("run.gpx", gpx_run()), ("copy.gpx", gpx_run()))
+    assert said.count("✅ Logged run") == 1 and said.count("Already logged") == 1
+    assert len(runs(chat.core)) == 1
+
+
 def test_after_undo_the_workout_can_be_sent_again(chat):
     send(chat, ("run.gpx", gpx_run()))
     chat.say("/undo")
