@@ -229,11 +229,11 @@ class Core:
 
     def command_name(self, incoming: Incoming) -> str:
         """What a message asks for, fit for a log line: `/name` of a known command, else "an
-        unknown command" or "plain text", never anything the person wrote. Cheap: plain text
-        is not parsed (reading it may be what is slow)."""
+        unknown command", "a file" or "plain text", never anything the person wrote. Cheap:
+        plain text is not parsed (reading it may be what is slow)."""
         typed = _typed_command((incoming.payload or incoming.text or "").strip())
         if typed is None:
-            return "plain text"
+            return "a file" if incoming.attachments else "plain text"
         command = self.registry.get(typed[0])
         return f"/{command.name}" if command is not None else "an unknown command"
 
