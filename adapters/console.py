@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -39,6 +40,16 @@ MAX_NAME_TRIES = 1000
 
 class CannotAttach(Exception):
     """A file named in a command could not be read; the message says which and why."""
+
+
+def console_language() -> str | None:
+    """The terminal's language, as a platform's hint: LC_ALL, then LC_MESSAGES, then LANG
+    (the order POSIX gives them); the core reads "de_DE.UTF-8" as German."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
 
 
 def read_upload(path: Path, max_kb: int, example: str) -> bytes:
@@ -127,6 +138,8 @@ class ConsoleAdapter:
         self.out = out
         self.folder = folder or Path.cwd()
         self.color = out.isatty()
+        self._lines: asyncio.Queue[str] | None = None
+        self._stopping = False
 
     def incoming(self, text: str) -> Incoming:
         """The typed line as a message; `/import FILE` becomes `/import` with FILE attached
@@ -152,6 +165,7 @@ class ConsoleAdapter:
             chat_kind=ChatKind.PRIVATE,
             text=text,
             attachments=attachments,
+            language=console_language(),
         )
 
     def show(self, reply: Reply) -> None:
@@ -170,17 +184,26 @@ class ConsoleAdapter:
         """Nudges and digests from the outbox appear in the terminal as they fire."""
         self.show(reply)
 
+    def stop(self) -> None:
+        """Leave the chat as at the end of input (Ctrl-C, SIGTERM); a message in hand is
+        answered first. Called on the chat's event loop."""
+        self._stopping = True
+        if self._lines is not None:
+            self._lines.put_nowait("")
+
     async def chat(self, source: TextIO = sys.stdin) -> None:
         interactive = source.isatty()
         if interactive:
             self.out.write("Steady is listening. Type /help, or Ctrl-D to leave.\n\n")
-        loop = asyncio.get_running_loop()
-        while True:
+        lines: asyncio.Queue[str] = asyncio.Queue()
+        self._lines = lines
+        _read_lines_into(source, lines, asyncio.get_running_loop())
+        while not self._stopping:
             if interactive:
                 self.out.write("> ")
                 self.out.flush()
-            line = await loop.run_in_executor(None, source.readline)
-            if not line:
+            line = await lines.get()
+            if not line or self._stopping:
                 break
             if not line.strip():
                 continue
@@ -191,3 +214,28 @@ class ConsoleAdapter:
                 continue
             for reply in await self.core.handle_async(incoming):
                 self.show(reply)
+
+
+def _read_lines_into(
+    source: TextIO, lines: asyncio.Queue[str], loop: asyncio.AbstractEventLoop
+) -> None:
+    """Read `source` in a daemon thread of its own, each line onto `lines`, then "" at its
+    end. Not the loop's executor: a read waiting on a terminal would hold the process open
+    after Ctrl-C until the next Enter, as the executor's threads are joined at exit."""
+
+    def put(line: str) -> bool:
+        try:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        except RuntimeError:  # the chat has ended and its loop is closed
+            return False
+        return True
+
+    def read() -> None:
+        try:
+            while (line := source.readline()) and put(line):
+                pass
+        except (OSError, ValueError):  # the input was closed under us
+            pass
+        put("")
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()

@@ -6,6 +6,7 @@ number of groups), a tick where half the groups' digests are due, and end summar
 draws a PNG chart). Prints the figures; asserts nothing.
 
     python bench/digests.py --quick          # about 10 s on a laptop-class core
+    python bench/digests.py --quick --together   # half the challenges group goals
     python bench/digests.py                  # the full size
     python bench/digests.py --db postgresql://postgres@127.0.0.1:5432/steady_bench  # empty
 """
@@ -39,7 +40,7 @@ TODAY = date(2026, 11, 25)
 DAYS = 14
 
 
-def fill(services, groups: int, members: int) -> None:  # type: ignore[no-untyped-def]
+def fill(services, groups: int, members: int, together: bool = False) -> None:  # type: ignore[no-untyped-def]
     with services.db.unit_of_work() as s:
         s.execute(
             insert(Group),
@@ -95,6 +96,7 @@ def fill(services, groups: int, members: int) -> None:  # type: ignore[no-untype
                     "metric": "run_distance",
                     "target": 100_000.0,
                     "units": "metric",
+                    "mode": "together" if together and g % 2 else "each",
                     "start_date": TODAY - timedelta(days=DAYS - 1),
                     "end_date": date(2026, 11, 30),
                     "ends_at": datetime(2026, 12, 1, tzinfo=UTC),
@@ -154,13 +156,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small run, under ~30 s")
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--together", action="store_true", help="half of them group goals")
     args = parser.parse_args()
     groups, members, endings = (200, 5, 10) if args.quick else (2000, 8, 50)
     with tempfile.TemporaryDirectory() as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
         clock = FixedClock(NOW)
         services = build_services(Settings(database_url=url), clock)
-        fill(services, groups, members)
+        fill(services, groups, members, args.together)
 
         clock.set(datetime(2026, 11, 25, 19, 0, tzinfo=UTC))
         timed(

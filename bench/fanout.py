@@ -235,21 +235,27 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
         # a tenth of the due people already ran today, a tenth last drank six days ago
         conn.execute(
             insert(Entry).from_select(
-                ["user_id", "kind", "local_date", "logged_at", "distance_m"],
+                ["user_id", "kind", "local_date", "logged_at", "distance_m", "number"],
                 select(
-                    n, literal("run"), literal(date(2026, 11, 25)), literal(FIRE), literal(5000.0)
+                    n,
+                    literal("run"),
+                    literal(date(2026, 11, 25)),
+                    literal(FIRE),
+                    literal(5000.0),
+                    literal(1),  # each person's only entry
                 ).where(n <= due, n % 10 == 7),
             )
         )
         conn.execute(
             insert(Entry).from_select(
-                ["user_id", "kind", "local_date", "logged_at", "volume_ml"],
+                ["user_id", "kind", "local_date", "logged_at", "volume_ml", "number"],
                 select(
                     n,
                     literal("water"),
                     literal(date(2026, 11, 19)),
                     literal(FIRE - timedelta(days=6)),
                     literal(250.0),
+                    literal(1),  # each person's only entry
                 ).where(n <= due, n % 10 == 5),
             )
         )

@@ -112,7 +112,7 @@ async def run_forever(settings: Settings) -> int:
         use_core_threads(core)
     scheduler = start_scheduler(core.services) if works else None
     stop = asyncio.Event()
-    signals = _on_signals(stop.set)
+    signals = on_signals(stop.set)
     jobs: list[Coroutine[None, None, None]] = [a.run() for a in adapters]
     if works:
         jobs += [*senders(core, adapters), worker.run()]
@@ -145,7 +145,7 @@ async def run_forever(settings: Settings) -> int:
         if poller is not None:
             await poller.release()
         if scheduler is not None:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
         if isinstance(core, RemoteCore):
             await core.close()
         services.db.dispose()
@@ -196,7 +196,7 @@ def use_core_threads(core: Core) -> None:
 STOP_GRACE_S = 5.0  # for what is in hand when asked to stop (Docker waits 10 s)
 
 
-def _on_signals(callback: Callable[[], None]) -> Callable[[], None]:
+def on_signals(callback: Callable[[], None]) -> Callable[[], None]:
     """SIGTERM and SIGINT call `callback` on the loop; returns what undoes that."""
     loop = asyncio.get_running_loop()
     handled = []
@@ -250,12 +250,27 @@ def start_scheduler(services: Services) -> AsyncIOScheduler:
     return scheduler
 
 
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Stop the tick without a traceback. `shutdown` cancels the tick tasks it has made; one
+    cancelled before its first step never reaches `run_tick`'s guard, and APScheduler logs
+    that as the job's failure. So: no new ticks, one turn of the loop for a tick just made
+    to step into `run_tick` (where a cancel ends it quietly), then shutdown, then a turn
+    for the cancelled tick to end and its done-callback to run."""
+    scheduler.pause()
+    await asyncio.sleep(0)
+    scheduler.shutdown(wait=False)
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
 async def run_tick(services: Services) -> None:
     """One tick: reminders, then group digests, then the summaries of challenges that have
-    ended, then pruning what is past keeping. Each runs its database work in a worker thread
-    so the adapters keep answering, and one failing never holds up the others."""
+    ended, then the check-in on long open-ended pauses, then pruning what is past keeping.
+    Each runs its database work in a worker thread so the adapters keep answering, and one
+    failing never holds up the others."""
     from bot.groups.digests import run_due_digests, run_due_endings
     from bot.ops.retention import prune_due
+    from bot.reminders.pauses import run_due_checkins
     from bot.reminders.tick import tick
 
     now = services.clock.now()
@@ -263,6 +278,7 @@ async def run_tick(services: Services) -> None:
         ("reminders", lambda: tick(services, now=now)),
         ("digests", lambda: run_due_digests(services, now)),
         ("challenge summaries", lambda: run_due_endings(services, now)),
+        ("pause check-ins", lambda: run_due_checkins(services, now)),
         ("retention", lambda: prune_due(services, now)),
     )
     started = asyncio.get_running_loop().time()

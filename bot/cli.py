@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.app import run_forever
 
         return asyncio.run(run_forever(settings))
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C before the signal handlers were in place: nothing to tell
     except (ConfigError, TokenRejected) as exc:
         # One line that says what to fix; a traceback here would only repeat library
         # internals (and PTB's would repeat the token).
@@ -176,19 +178,23 @@ async def _chat(settings: Settings, user: str | None) -> int:
     import asyncio
 
     from adapters.console import ConsoleAdapter
-    from bot.app import senders, start_scheduler
+    from bot.app import on_signals, senders, start_scheduler, stop_scheduler
     from bot.services import build_core
 
     core = build_core(settings)
     console = ConsoleAdapter(core, user=user)
     background = [asyncio.create_task(job) for job in senders(core, [console])]
     scheduler = start_scheduler(core.services)  # nudges appear in the terminal as they fire
+    signals = on_signals(console.stop)  # Ctrl-C or SIGTERM: leave as at the end of input
     try:
         await console.chat()
     finally:
-        scheduler.shutdown(wait=False)
+        signals()
+        await stop_scheduler(scheduler)
         for task in background:
             task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        core.services.db.dispose()
     return 0
 
 

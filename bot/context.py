@@ -2,9 +2,9 @@
 it may ask for a line, and `UserError` for what the person got wrong.
 
 A leaf: it imports nothing of bot/ but the seam (bot/interface.py), plain values
-(bot/domain.py), settings, the clock and storage, so every other module can import it
-without a cycle. What it needs of the command registry it names as a Protocol
-(`Commands`), which `bot.commands.registry.Registry` meets.
+(bot/domain.py), settings, the clock, storage and the languages (bot/i18n/, a leaf too), so
+every other module can import it without a cycle. What it needs of the command registry
+it names as a Protocol (`Commands`), which `bot.commands.registry.Registry` meets.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import Kind, Totals, Units
+from bot.i18n import catalogs
+from bot.i18n.figures import Figures, figures
 from bot.interface import ChatKind, CommandInfo, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.accounts import Person
@@ -44,6 +46,8 @@ class CommandSpec(CommandInfo, Protocol):
 
     @property
     def handler(self) -> Handler: ...
+    @property
+    def follows_edits(self) -> bool: ...
 
 
 class Commands(Protocol):
@@ -79,6 +83,7 @@ class NudgeAsk:
     day: Totals  # that local day's totals
     week: Totals  # Monday up to that day
     goals: Mapping[Kind, GoalLike]
+    lang: str = "en"  # the language the nudge speaks
 
 
 class Voice(Protocol):
@@ -125,6 +130,34 @@ class Services:
     registry: Commands
     clock: Clock
     voice: Voice = field(default_factory=SilentVoice)
+
+
+@dataclass
+class Asking:
+    """Someone typing into a command's option, for a suggestion provider (`Param.suggest`).
+
+    Read-only: `connection` is in a transaction that is never committed, and `user` is None
+    for someone Steady has not met (asking must not create them). `filled` holds the
+    command's other options as typed so far, by param name."""
+
+    connection: Connection
+    incoming: Incoming
+    user: Person | None
+    services: Services
+    now: datetime
+    filled: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def units(self) -> Units:
+        return Units(self.user.units if self.user is not None else Units.METRIC)
+
+    @property
+    def in_group(self) -> bool:
+        return self.incoming.chat_kind is ChatKind.GROUP
 
 
 @dataclass
@@ -178,6 +211,23 @@ class Context:
     @property
     def units(self) -> Units:
         return Units(self.user.units)
+
+    @property
+    def lang(self) -> str:
+        """The language to answer in: the person's choice, else their app's, else English."""
+        return self.user.lang
+
+    def _(self, message: str) -> str:
+        """`message` (English, as written in the code) in the person's language."""
+        return catalogs.translate(self.user.lang, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return catalogs.translate_plural(self.user.lang, singular, plural, n)
+
+    @property
+    def figures(self) -> Figures:
+        """Numbers, units, dates and weekdays written the person's language's way."""
+        return figures(self.user.lang)
 
     @property
     def in_group(self) -> bool:

@@ -16,27 +16,32 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.context import APOLOGY, CommandSpec, Context, Result, Services, UserError
+from bot.context import APOLOGY, Asking, CommandSpec, Context, Result, Services, UserError
 from bot.groups.group import move_chat
 from bot.intake import inbox
 from bot.interface import (
+    CHOICE_TEXT_MAX,
+    SUGGESTIONS_MAX,
     ChatKind,
+    Choice,
     Event,
     Incoming,
     Reply,
     Taken,
     TargetKind,
+    Typing,
     Where,
     reply_from_dict,
     reply_to_dict,
 )
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
+from bot.progress import entries
 from bot.reading import parsing
 from bot.reading.workout_files import looks_like_workout
-from bot.storage.accounts import account_for
+from bot.storage.accounts import account_for, known_person
 from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
 from bot.storage.prepared import Prepared
@@ -150,6 +155,51 @@ class Core:
         with self.services.db.unit_of_work() as session:
             move_chat(session, platform, old_chat_id, new_chat_id)
 
+    async def suggest_async(self, typing: Typing) -> list[Choice]:
+        """`suggest`, in a thread of this process, outside the turns messages take.
+
+        Deliberately not `_in_turn`: suggestions only read, and must come within a platform's
+        few seconds (Discord's 3), so they neither wait for SQLite's writer nor queue behind
+        messages in a `RemoteCore`'s child (which inherits this method unchanged, so its
+        suggestions are read here, in the main process, from the same database)."""
+        return await asyncio.to_thread(self.suggest, typing)
+
+    def suggest(self, typing: Typing) -> list[Choice]:
+        """Choices for an option as someone types it, from the provider its `Param` names.
+
+        Not a message: nothing is logged, remembered or changed. The person is looked up,
+        never created, in a transaction that is read-only where the database can say so
+        (PostgreSQL) and rolled back in any case. A provider's failure is logged and gives no
+        choices, as typing must never meet an error."""
+        command = self.registry.get(typing.command)
+        param = (
+            next((p for p in command.params if p.name == typing.param), None) if command else None
+        )
+        if param is None or param.suggest is None:
+            return []
+        db = self.services.db
+        try:
+            with db.engine.connect() as connection:
+                if db.is_postgres:
+                    connection.execute(text("SET TRANSACTION READ ONLY"))
+                who = typing.who
+                asking = Asking(
+                    connection,
+                    who,
+                    known_person(connection, who.platform, who.user_id),
+                    self.services,
+                    self.services.clock.now(),
+                    dict(typing.filled),
+                )
+                # No choice is longer than CHOICE_TEXT_MAX, so neither need be what is matched.
+                typed = typing.typed.strip()[:CHOICE_TEXT_MAX]
+                found = list(param.suggest(asking, typed))
+                connection.rollback()
+        except Exception:
+            log.exception("suggesting for /%s %s failed", typing.command, typing.param)
+            return []
+        return fit_choices(found)
+
     async def _in_turn(self, work: Callable[..., T], *args: object) -> T:
         if self._turns is None:
             return await asyncio.to_thread(work, *args)
@@ -238,7 +288,8 @@ class Core:
         return f"/{command.name}" if command is not None else "an unknown command"
 
     def _route(self, incoming: Incoming, line: str) -> Route | None:
-        """Which command a message is for; None when it is not for us at all."""
+        """Which command a message is for; None when it is not for us at all. An edited
+        message is routed as it reads now; `_run` runs it only if that is a log."""
         typed = _typed_command(line)
         if typed is not None:
             name, args = typed
@@ -307,6 +358,8 @@ class Core:
 
     def _run(self, ctx: Context, route: Route) -> Result:
         command = route.command
+        if ctx.incoming.edits_message_id is not None and not (command and command.follows_edits):
+            return entries.edit_not_followed(ctx)
         if command is None:
             return self._unknown(route.name) if route.name else _not_understood(ctx)
         if command.where is Where.GROUP and not ctx.in_group:
@@ -328,6 +381,25 @@ class Route:
     command: CommandSpec | None  # None: an unknown command, or text that is not a log
     args: str
     name: str | None  # the command name as typed; None for plain text
+
+
+def fit_choices(found: Sequence[Choice]) -> list[Choice]:
+    """At most `SUGGESTIONS_MAX` distinct choices a platform can show: a label too long is
+    shortened, a value too long (it would not be the same value) is left out."""
+    fitted: list[Choice] = []
+    seen: set[str] = set()
+    for choice in found:
+        value = choice.value.strip()
+        if not value or len(value) > CHOICE_TEXT_MAX or value in seen:
+            continue
+        label = choice.label.strip() or value
+        if len(label) > CHOICE_TEXT_MAX:
+            label = label[: CHOICE_TEXT_MAX - 1] + "…"
+        fitted.append(Choice(label, value))
+        seen.add(value)
+        if len(fitted) == SUGGESTIONS_MAX:
+            break
+    return fitted
 
 
 def _not_understood(ctx: Context) -> Reply:

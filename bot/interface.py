@@ -32,14 +32,34 @@ class Where(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One suggestion for an option as the person types it: what they see, and what goes in
+    the option when they pick it (`Param.suggest`)."""
+
+    label: str
+    value: str
+
+
+SUGGESTIONS_MAX = 25  # at most this many choices a time (Discord's limit)
+CHOICE_TEXT_MAX = 100  # characters, for a choice's label and for its value (Discord's limit)
+
+
+@dataclass(frozen=True)
 class Param:
-    """One typed option, so Discord can offer a form; the core still receives one text line."""
+    """One typed option, so Discord can offer a form; the core still receives one text line.
+
+    `suggest` is the core's provider of choices for it as the person types: called with a
+    read-only `bot.context.Asking` and the text typed so far (`Core.suggest`). Adapters only
+    read whether it is there, and ask the core through `CorePort.suggest_async`."""
 
     name: str
     description: str
     required: bool = True
     choices: tuple[str, ...] = ()
     kind: type = str  # str or int
+    suggest: Callable[[Any, str], Sequence[Choice]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 class CommandInfo(Protocol):
@@ -112,7 +132,17 @@ class _Surrogates(dict[int, str]):
 _SURROGATES = _Surrogates()
 
 # The fields of an Incoming that come from the platform as text.
-_TEXT_FIELDS = ("user_id", "display_name", "chat_id", "text", "payload", "message_id", "server_id")
+_TEXT_FIELDS = (
+    "user_id",
+    "display_name",
+    "chat_id",
+    "text",
+    "payload",
+    "message_id",
+    "server_id",
+    "language",
+    "edits_message_id",
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +164,14 @@ class Incoming:
     # Discord: the server (guild) a channel belongs to, so all its channels share one group's
     # challenges; None elsewhere, where a group is its chat.
     server_id: str | None = None
+    # The language the person's app reports (Telegram's language_code, a Discord
+    # interaction's locale, the console's LANG), as the platform spells it; None when the
+    # platform said nothing (a plain Discord message). The core reads it as a hint.
+    language: str | None = None
+    # An edit of an earlier message: that message's id (`message_id` is then the edit's own
+    # key, the id with the edit's time, so the same edit sent again changes nothing while a
+    # later edit is new). The core changes the entry the message logged (bot/commands/log.py).
+    edits_message_id: str | None = None
 
     def __post_init__(self) -> None:
         """Every adapter builds an Incoming, so cleaning here cleans every platform's text at
@@ -149,6 +187,23 @@ class Incoming:
                 Attachment(clean_text(a.filename), a.data, a.is_image) for a in self.attachments
             )
             object.__setattr__(self, "attachments", attachments)
+
+
+@dataclass(frozen=True)
+class Typing:
+    """Someone filling in a command's option: what they typed into `param` so far and what
+    the command's other options hold (`filled`, by param name). `who` says who and where,
+    as an `Incoming` with no text and no message id: this is no message and is never kept."""
+
+    who: Incoming
+    command: str
+    param: str
+    typed: str
+    filled: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typed", clean_text(self.typed))
+        object.__setattr__(self, "filled", {k: clean_text(v) for k, v in self.filled.items()})
 
 
 class TargetKind(enum.StrEnum):
@@ -298,6 +353,7 @@ class CorePort(Protocol):
     ) -> list[Taken]: ...
     async def mark_sent_async(self, keys: list[str]) -> None: ...
     async def move_chat_async(self, platform: str, old_chat_id: str, new_chat_id: str) -> None: ...
+    async def suggest_async(self, typing: Typing) -> list[Choice]: ...
 
 
 def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> JsonDict:

@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import build_registry
 from bot.context import Services
 from bot.core import Core
+from bot.i18n import catalogs
 from bot.settings import Settings
 from bot.storage.db import Database
 from bot.voice.steady_voice import load_voice
@@ -22,6 +23,7 @@ def build_services(
     clock = clock or SystemClock()
     # The voice first: a broken rules or message file stops start-up before anything else.
     voice = load_voice(settings.config_dir, glass_ml=settings.water.glass_ml, clock=clock)
+    catalogs.load_all()  # once, here: no message waits for a catalog to be read
     db = Database(settings.resolved_database_url())
     if migrate:
         db.upgrade()

@@ -75,6 +75,7 @@ class Challenges(BaseModel):
     # Wrong codes a minute, bot-wide, above which each person gets one wrong code an hour.
     link_brake_per_minute: int = 30
     batch: int = 100  # groups or challenges claimed per transaction by the tick
+    max_running: PositiveInt = 5  # challenges a group may run at once
 
 
 class Retention(BaseModel):

@@ -34,8 +34,10 @@ class Chat:
         chat_id: str | None = None,
         kind: ChatKind = ChatKind.PRIVATE,
         is_admin: bool = False,
+        language: str | None = None,
     ) -> None:
         self.core, self.user, self.platform, self.kind = core, user, platform, kind
+        self.language = language  # what the person's app reports, if anything
         self.name = name or user.title()
         self.chat_id = chat_id or f"chat-{user}"
         self.is_admin = is_admin
@@ -59,6 +61,7 @@ class Chat:
             payload=payload,
             message_id=str(next(_ids)) if message_id == "auto" else message_id,
             addressed=addressed,
+            language=self.language,
         )
 
     def replies(self, text: str = "", **kw: object) -> list[Reply]:

@@ -113,14 +113,21 @@ def test_the_chart_is_a_png_of_the_expected_size_with_bars_on_it(week_history, s
 
 
 def test_chart_caption_and_default_span(week_history):
-    [reply] = week_history.replies("/chart")
-    assert reply.text == "📈 November 2026: 17.00 km run · 2 strength sessions · 1.5 l water"
-    assert reply.attachments[0].filename == "steady-chart-month-2026-11-25.png"
+    [reply] = week_history.replies("/chart")  # the last 30 days, not the calendar month
+    assert reply.text == (
+        "📈 Last 30 days (27 Oct – 25 Nov): 17.00 km run · 2 strength sessions · 1.5 l water"
+    )
+    assert reply.attachments[0].filename == "steady-chart-30d-2026-11-25.png"
+    [month] = week_history.replies("/chart month")
+    assert month.text == "📈 November 2026: 17.00 km run · 2 strength sessions · 1.5 l water"
 
 
 def test_chart_errors_are_friendly(chat):
     assert "nothing to draw yet" in chat.say("/chart week")
-    assert "Choose week, month or year, e.g. /chart month." in chat.say("/chart decade")
+    assert (
+        "Choose week, month or year, or the last days or weeks like 30d or 4w, "
+        "e.g. /chart month or /chart 30d."
+    ) in chat.say("/chart decade")
 
 
 def test_a_name_with_emoji_draws_without_missing_glyphs(core):

@@ -19,7 +19,7 @@ from bot.storage.models import Entry
 
 SECRET = "STEADY_TELEGRAM_TOKEN=123456:AAHsecret-token-value"
 EXPORT = "steady-export-2026-11-25.csv"
-CHART = "steady-chart-month-2026-11-25.png"
+CHART = "steady-chart-30d-2026-11-25.png"
 
 
 def run(core, folder: Path, *lines: str) -> str:  # type: ignore[no-untyped-def]
@@ -104,7 +104,7 @@ def test_export_and_chart_never_write_through_a_link(core, tmp_path):
     assert victim.read_text() == "untouched"
     assert not (tmp_path / "elsewhere" / "planted.png").exists()
     assert (tmp_path / EXPORT).is_symlink() and (tmp_path / CHART).is_symlink()
-    chart = tmp_path / "steady-chart-month-2026-11-25 (2).png"
+    chart = tmp_path / "steady-chart-30d-2026-11-25 (2).png"
     assert f"(saved {chart})" in said
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert (tmp_path / "steady-export-2026-11-25 (2).csv").exists()

@@ -33,6 +33,11 @@ def history(core, external_id: str = "ana") -> list[EntryRow]:
         return [EntryRow.of(e) for e in entries]
 
 
+def unnumbered(history: str) -> list[str]:
+    """/history's entry lines without their numbers."""
+    return [line.split(" · ", 1)[1] for line in history.splitlines()[1:] if line.startswith("#")]
+
+
 def log_variety(chat: Chat, clock) -> None:
     """A history with every kind, notes that need quoting, an undone entry and an entry at
     23:30 local time."""
@@ -97,8 +102,13 @@ def test_export_then_import_into_an_empty_database_gives_the_same_history(
     target.say("/tz America/Los_Angeles")
     assert "Imported 7 entries" in import_file(target, exported.data)
     assert history(target.core) == history(source.core)
-    for command in ("/history 20", "/stats all", "/records"):
+    for command in ("/stats all", "/records"):
         assert target.say(command) == source.say(command)
+    # Entry numbers are not in the export: imported entries are numbered 1.. in the order
+    # they were logged, where the source's numbers also count its undone entry.
+    assert unnumbered(target.say("/history 20")) == unnumbered(source.say("/history 20"))
+    numbers = [line.split(" · ")[0] for line in target.say("/history 20").splitlines()[1:8]]
+    assert sorted(numbers) == [f"#{n}" for n in range(1, 8)]
     assert "Nothing new: all 7 entries" in import_file(target, exported.data)
     assert len(history(target.core)) == 7
 
@@ -234,6 +244,9 @@ def test_deleteme_asks_first_then_leaves_nothing_behind(make_core, any_db_url, c
         chat.say("/goal water 2l/day")
         chat.say("/water 500ml")
         chat.say("/undo")
+        chat.say("/pause 3d")  # pauses are kept as a history: hers go with her
+        chat.say("/resume")
+        chat.say("/pause")
     Chat(core, ANA, chat_id="group-7", platform="telegram", kind=ChatKind.GROUP).say("/stats")
     db = core.services.db
     with db.unit_of_work() as s:
@@ -253,7 +266,8 @@ def test_deleteme_asks_first_then_leaves_nothing_behind(make_core, any_db_url, c
                 now=now,
                 user_id=user_id,
             )
-    assert rows_pointing_at(db, ana_id, account_ids)  # the check sees her data
+    before = rows_pointing_at(db, ana_id, account_ids)  # the check sees her data
+    assert any(row.startswith("pauses: 2 row(s)") for row in before), before
 
     [ask] = ana.replies("/deleteme")
     assert "1 entry, 1 goal" in ask.text and "can't be undone" in ask.text

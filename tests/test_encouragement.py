@@ -2,6 +2,7 @@
 
 import random
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -198,6 +199,9 @@ def test_names_cannot_break_the_italic_line():
 # --- choosing without repeats --------------------------------------------------------------
 
 
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
 def library_of(n: int, text: str = "Line {i}.") -> list[Message]:
     return [Message(message_id(text.format(i=i)), "c", text.format(i=i), ()) for i in range(n)]
 
@@ -205,40 +209,55 @@ def library_of(n: int, text: str = "Line {i}.") -> list[Message]:
 @pytest.mark.parametrize("size", [12, 30])
 def test_none_of_the_last_ten_comes_back_in_a_big_category(size):
     messages, rng, recent, shown = library_of(size), random.Random(7), [], []
-    for _ in range(300):
-        message, _ = choose(messages, recent, {}, Units.METRIC, rng)
+    for day in range(300):  # one a day: the last ten reach back further than a week
+        now = NOW + timedelta(days=day)
+        message, _ = choose(messages, recent, {}, Units.METRIC, rng, now)
         assert message.id not in shown[-NO_REPEAT:]
         shown.append(message.id)
-        recent = remember(recent, message.id)
+        recent = remember(recent, message.id, now, "")
     assert len(set(shown)) == size
 
 
 @pytest.mark.parametrize("size", [2, 3, 5])
 def test_a_small_category_never_repeats_twice_in_a_row(size):
     messages, rng, recent, last = library_of(size), random.Random(1), [], None
-    for _ in range(100):
-        message, _ = choose(messages, recent, {}, Units.METRIC, rng)
+    for hour in range(100):
+        now = NOW + timedelta(hours=hour)
+        message, _ = choose(messages, recent, {}, Units.METRIC, rng, now)
         assert message.id != last
-        last, recent = message.id, remember(recent, message.id)
+        last, recent = message.id, remember(recent, message.id, now, "")
 
 
 def test_a_category_of_one_always_says_it():
     [only] = library_of(1)
-    assert choose([only], [only.id], {}, Units.METRIC, random.Random())[0] == only
+    assert choose([only], [(only.id, 0, "")], {}, Units.METRIC, random.Random(), NOW)[0] == only
 
 
 def test_when_no_fresh_message_renders_the_least_recently_shown_one_does():
     plain = library_of(3)
     needs_record = Message(message_id("Best: {record}"), "c", "Best: {record}", ("record",))
     messages = [needs_record, *plain]
-    recent = [plain[2].id, plain[0].id, plain[1].id]
+    recent = [(plain[2].id, 0, ""), (plain[0].id, 1, ""), (plain[1].id, 2, "")]
     f = {**facts.sample(Scope.AFTER_LOG), "new_record": ""}
-    assert choose(messages, recent, f, Units.METRIC, random.Random())[0] == plain[2]
-    assert choose([needs_record], [], f, Units.METRIC, random.Random()) is None
+    assert choose(messages, recent, f, Units.METRIC, random.Random(), NOW)[0] == plain[2]
+    assert choose([needs_record], [], f, Units.METRIC, random.Random(), NOW) is None
+
+
+def test_no_line_comes_back_within_seven_days_even_past_the_last_ten():
+    messages, rng, recent = library_of(25), random.Random(5), []
+    shown: list[tuple[datetime, str]] = []
+    for n in range(21 * 8):  # three a day for eight weeks
+        now = NOW + timedelta(hours=8 * n)
+        message, _ = choose(messages, recent, {}, Units.METRIC, rng, now)
+        week = [mid for at, mid in shown if now - at < timedelta(days=7)]
+        assert message.id not in week
+        shown.append((now, message.id))
+        recent = remember(recent, message.id, now, now.date().isoformat())
+    assert len(recent) <= 8 * 3 + 1  # kept for eight days, not for ever
 
 
 def test_memory_keeps_the_last_ten_newest_last():
-    recent: list[str] = []
-    for i in [*range(15), 3]:
-        recent = remember(recent, str(i))
-    assert recent == ["6", "7", "8", "9", "10", "11", "12", "13", "14", "3"]
+    recent: list[tuple[str, int, str]] = []
+    for day, i in enumerate([*range(15), 3]):
+        recent = remember(recent, str(i), NOW + timedelta(days=day), "")
+    assert [mid for mid, _, _ in recent] == ["6", "7", "8", "9", "10", "11", "12", "13", "14", "3"]

@@ -144,3 +144,42 @@ async def test_members_are_refused_the_admins_commands_and_told_why(side: Side) 
     assert "5 days left" in await side.group("Ben", "/challenge")
     # Its creator, an admin, may end it.
     assert "November 100k is over" in await side.group("Ana", "/challenge end November 100k")
+
+
+async def test_a_group_goal_through_the_group_its_digest_and_its_summary(
+    side: Side, clock: FixedClock
+) -> None:
+    """Only admins start challenges here (the platform says who is one); Ana starts a goal
+    for the whole group, Ben joins, and the tick posts the group's total against it."""
+    refused = await side.group("Ben", "/challenge who admins")
+    assert refused.startswith("Only this group's admins choose who starts challenges.")
+    assert "only this group's admins start" in await side.group("Ana", "/challenge who admins")
+    together = '/challenge new "November together" run 60km together until 2026-11-30'
+    kept = await side.group("Ben", together)
+    assert kept.startswith("In this group, only admins start challenges")
+    started = await side.group("Ana", together)
+    assert "November together is on: run 60 km together, from today until Mon 30 Nov" in started
+    assert "Ben joined November together (run 60 km together)" in await side.group("Ben", "/join")
+    await side.private("Ana", "/run 10k 55:00")
+    await side.group("Ben", "/run 20k 2:00:00")
+    board = await side.group("Cat", "/leaderboard")
+    assert "Together: 30.0 / 60 km ▓▓▓▓▓░░░░░ 50% · 30.0 km to go" in board
+    assert board.index("1. Ben — 20.0 km (67%)") < board.index("2. Ana — 10.0 km (33%)")
+
+    await side.group("Ana", "/digest daily 20:00")
+    clock.set(datetime(2026, 11, 25, 20, 0, tzinfo=UTC))
+    [digest] = await tick_twice(side)
+    assert "Together: 30.0 / 60 km ▓▓▓▓▓░░░░░ 50%" in digest.text
+    assert "1. Ben — 20.0 km (67%)" in digest.text
+
+    clock.set(datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    await side.private("Ana", "/run 35k 3:30:00")
+    clock.set(WINDOW_CLOSES)
+    shown = await tick_twice(side)
+    text = "\n".join(s.text for s in shown)
+    assert "You made it together: 65.0 / 60 km (108%)." in text
+    assert "1. Ana — 45.0 km (69%)" in text and "2. Ben — 20.0 km (31%)" in text
+    [(name, png)] = [image for s in shown for image in s.images]
+    assert name.endswith(".png")
+    chart = Image.open(io.BytesIO(png))
+    assert chart.format == "PNG" and chart.width >= 400 and chart.height >= 200

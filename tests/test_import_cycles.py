@@ -100,9 +100,21 @@ def test_the_leaf_context_imports_only_the_seam_values_settings_clock_and_storag
     allowed = {"bot", "bot.interface", "bot.domain", "bot.settings", "bot.clock"}
     graph = import_graph()
     outside = {
-        m for m in graph["bot.context"] if m not in allowed and not m.startswith("bot.storage")
+        m
+        for m in graph["bot.context"]
+        if m not in allowed and not m.startswith(("bot.storage", "bot.i18n"))
     }
     assert not outside, f"bot/context.py must stay a leaf; it imports {sorted(outside)}"
+
+
+def test_the_languages_the_leaf_uses_are_leaves_too() -> None:
+    """bot/context.py may import bot/i18n/ only because what it takes from there imports
+    nothing of bot/ but plain values and the unit arithmetic."""
+    allowed = {"bot", "bot.domain", "bot.reading", "bot.reading.units"}
+    graph = import_graph()
+    for module in sorted(m for m in graph["bot.context"] if m.startswith("bot.i18n")):
+        outside = {m for m in graph[module] if m not in allowed and not m.startswith("bot.i18n")}
+        assert not outside, f"{module} must stay a leaf; it imports {sorted(outside)}"
 
 
 @pytest.mark.parametrize(

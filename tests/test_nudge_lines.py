@@ -198,10 +198,10 @@ def test_a_line_that_fails_for_one_person_leaves_the_others_theirs(
         person.say("/remind water every 2h 09:00-21:00")
     real = encouragement.Message.render
 
-    def render(message, facts, units):
+    def render(message, facts, units, lang="en"):
         if facts["name"] == "Ana":
             raise ValueError("a placeholder tripped")
-        return real(message, facts, units)
+        return real(message, facts, units, lang)
 
     monkeypatch.setattr(encouragement.Message, "render", render)
     at(clock, "2026-11-25 13:00")
@@ -265,3 +265,26 @@ def test_the_voice_is_asked_once_per_batch(chat, clock):
     assert report.enqueued == 3
     assert [len(names) for names in voice.batches] == [2, 1]  # two batches, one call each
     assert sorted(name for names in voice.batches for name in names) == ["Ana", "Ben", "Cleo"]
+
+
+def test_a_nudge_still_speaks_after_the_days_generic_lines_and_its_line_counts(chat, clock):
+    """A nudge is a moment: the daily cap never silences it. Its generic line counts toward
+    the day, so the logs after it hear one fewer."""
+    at(clock, "2026-11-24 09:00")
+    chat.say("/water 250ml")  # yesterday: today is no first entry, comeback or new week
+    chat.say("/remind run 12:30")
+    at(clock, "2026-11-25 08:00")
+    said = [category_of(line_in(chat.say("/water 250ml"))) for _ in range(5)]
+    assert said.count("consistency") + said.count("patience") == 3
+    at(clock, "2026-11-25 12:30")
+    [nudge] = minute(chat.core).values()
+    assert category_of(line_in(nudge)) in {"consistency", "patience"}
+
+    at(clock, "2026-11-26 08:00")  # the next day: the nudge first, then the logs
+    chat.say("/remind off 1")
+    chat.say("/remind run 08:30")
+    at(clock, "2026-11-26 08:30")
+    [nudge] = minute(chat.core).values()
+    assert category_of(line_in(nudge)) in {"consistency", "patience"}
+    said = [category_of(line_in(chat.say("/water 250ml"))) for _ in range(5)]
+    assert said.count("consistency") + said.count("patience") == 2

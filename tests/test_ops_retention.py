@@ -159,3 +159,17 @@ def test_pruning_goes_a_batch_at_a_time_until_it_has_caught_up(make_core, any_db
     assert count(db, HandledMessage) == 1
     clock.advance(hours=1)
     assert retention.prune_due(core.services, clock.now())["handled_messages"] == 1
+
+
+async def test_a_short_retention_still_keeps_a_week_of_lines_shown(make_core, any_db_url, clock):
+    """No line comes back within seven days: the voice's memory of them outlives a retention
+    of two days, and goes once it is older than the voice keeps it (eight days)."""
+    core = make_core(any_db_url, retention={"days": 2})
+    db = core.services.db
+    Chat(core, "ana").say("/water 250ml")
+    clock.advance(days=5)
+    await run_tick(core.services)
+    assert count(db, ShownMessages, ShownMessages.audience == "user:1") >= 1
+    clock.advance(days=4)
+    await run_tick(core.services)
+    assert count(db, ShownMessages, ShownMessages.audience == "user:1") == 0

@@ -94,7 +94,9 @@ def test_year_stats_and_imperial_units(november):
 def test_stats_errors_are_friendly(chat):
     assert "No entries yet" in chat.say("/stats")
     chat.say("/water 500ml")
-    assert "Choose week, month, year or all, e.g. /stats month." in chat.say("/stats fortnight")
+    assert "Choose week, month, year or all, or the last days or weeks like 30d or 4w, " in (
+        chat.say("/stats fortnight")
+    )
 
 
 def test_records_match_the_hand_worked_figures(november):

@@ -20,7 +20,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, cast
 
 import aiohttp
@@ -28,6 +28,7 @@ import discord
 
 from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
+from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
 from bot.context import APOLOGY
 from bot.interface import (
@@ -73,6 +74,10 @@ class _Hooks:
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # The raw event, since `on_message_edit` only fires for messages still in the cache.
+        await self.adapter.on_message_edit(payload.message)
 
 
 class SteadyClient(_Hooks, discord.Client):
@@ -134,10 +139,12 @@ class Stored(TypedDict, total=False):
     chat_id: str
     server_id: str | None
     message_id: str
+    edits_message_id: str | None  # an edit: the edited message's id (`message_id` is the edit's)
     text: str
     addressed: bool
     manages_server: bool | None
     payload: str | None  # a button's command line
+    language: str | None  # an interaction's locale ("es-ES"); a message has none
     interaction: dict[str, Any] | None
     attachments: list[dict[str, str]]
 
@@ -178,7 +185,9 @@ class DiscordAdapter:
             self.client = ShardedSteadyClient(
                 self, shard_ids=shard_ids, shard_count=settings.discord_shard_count, **options
             )
-        self.tree = slash.build_tree(self.client, core.registry, self.on_slash_command)
+        self.tree = slash.build_tree(
+            self.client, core.registry, self.on_slash_command, core_suggestions(core)
+        )
         self.now = discord.utils.utcnow  # when an interaction's token runs out, against this
         self._logged_in = asyncio.Event()
         self._waiting: dict[str, _Waiting] = {}  # interaction id -> its handler, until answered
@@ -234,8 +243,10 @@ class DiscordAdapter:
             self._files = None
 
     async def setup(self) -> None:
-        """After login, before the gateway: buttons and slash commands."""
+        """After login, before the gateway: buttons and slash commands (described in every
+        language Steady speaks)."""
         self.client.add_dynamic_items(PayloadButton)
+        await self.tree.set_translator(slash.CatalogTranslator())
         await self._sync_commands()
         self._logged_in.set()
 
@@ -262,7 +273,17 @@ class DiscordAdapter:
 
     # -- receiving: into the inbox -----------------------------------------------------------
 
-    async def on_message(self, message: discord.Message) -> None:
+    async def on_message_edit(self, message: discord.Message) -> None:
+        """A person edited a message: stored as an event of its own, keyed by the message and
+        the edit's time, so the same edit sent again is stored once and a later one is new.
+        An update without an edit time (Discord adding a link's preview) is no edit."""
+        if message.edited_at is None:
+            return
+        await self.on_message(message, edited_at=message.edited_at)
+
+    async def on_message(
+        self, message: discord.Message, *, edited_at: datetime | None = None
+    ) -> None:
         if message.author.bot or self.client.user is None:
             return
         private = isinstance(message.channel, discord.DMChannel)
@@ -304,6 +325,10 @@ class DiscordAdapter:
             manages=None if private else manages,
         )
         payload["attachments"] = files
+        if edited_at is not None:  # files are never read again from an edit
+            payload["attachments"] = []
+            payload["edits_message_id"] = str(message.id)
+            payload["message_id"] = f"{message.id}:edited:{edited_at.timestamp():.6f}"
         if not await self._accept(payload, message.channel.id, author.id):
             with contextlib.suppress(discord.HTTPException):
                 await message.channel.send(APOLOGY)
@@ -339,6 +364,7 @@ class DiscordAdapter:
             manages=interaction.permissions.manage_guild if in_server else None,
         )
         data["payload"] = payload
+        data["language"] = str(interaction.locale.value)
         data["interaction"] = {
             "id": str(interaction.id),
             "token": interaction.token,
@@ -458,10 +484,12 @@ class DiscordAdapter:
             is_admin=None if private or manages is None else bool(manages),
             payload=stored.get("payload"),
             message_id=stored["message_id"],
+            edits_message_id=stored.get("edits_message_id"),
             addressed=stored.get("addressed", True),
             attachments=tuple(files),
             interaction=stored.get("interaction"),
             manages_server=manages,
+            language=stored.get("language"),
         )
 
     async def _download(self, url: str) -> bytes | None:
@@ -509,7 +537,7 @@ class DiscordAdapter:
         try:
             if info is None:
                 reference = discord.MessageReference(
-                    message_id=int(incoming.message_id or 0),
+                    message_id=int(incoming.edits_message_id or incoming.message_id or 0),
                     channel_id=int(incoming.chat_id),
                     guild_id=int(incoming.server_id) if incoming.server_id else None,
                     fail_if_not_exists=False,

@@ -51,6 +51,8 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
+from bot.i18n import catalogs
+from bot.i18n.languages import DEFAULT, LANGUAGES
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -74,7 +76,8 @@ from bot.settings import Settings
 log = logging.getLogger("steady.telegram")
 
 PLATFORM = translate.PLATFORM
-ALLOWED_UPDATES = ["message", "callback_query"]
+# An edited message is read again: it changes the entry the message logged.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's getFile limit
 ADMIN_CHECK_TIMEOUT_S = 15.0
 POLL_TIMEOUT_S = 30
@@ -307,15 +310,25 @@ class TelegramAdapter:
         groups what works in groups, and group admins the admin commands too."""
         registry = self.core.registry
         bot = self.bot
-        await bot.set_my_commands(
-            menu(registry, Where.PRIVATE), scope=BotCommandScopeAllPrivateChats()
-        )
-        await bot.set_my_commands(
-            menu(registry, Where.GROUP, admin=False), scope=BotCommandScopeAllGroupChats()
-        )
-        await bot.set_my_commands(
-            menu(registry, Where.GROUP, admin=True), scope=BotCommandScopeAllChatAdministrators()
-        )
+        # English for everyone, then each other language for the people whose app uses it
+        # (Telegram picks the menu by the person's language_code; names stay English).
+        for lang in LANGUAGES:
+            code = None if lang == DEFAULT else lang
+            await bot.set_my_commands(
+                menu(registry, Where.PRIVATE, lang=lang),
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=code,
+            )
+            await bot.set_my_commands(
+                menu(registry, Where.GROUP, admin=False, lang=lang),
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=code,
+            )
+            await bot.set_my_commands(
+                menu(registry, Where.GROUP, admin=True, lang=lang),
+                scope=BotCommandScopeAllChatAdministrators(),
+                language_code=code,
+            )
 
     # ------------------------------------------------------------ for the worker
 
@@ -334,7 +347,7 @@ class TelegramAdapter:
             return None
         if update.callback_query is not None:
             return translate.from_callback(update.callback_query)
-        message = update.message
+        message = update.message or update.edited_message
         if message is None:
             return None
         if message.migrate_to_chat_id or message.migrate_from_chat_id:
@@ -345,7 +358,11 @@ class TelegramAdapter:
             return None
         # Fetched only for a message meant for us: in a private chat any document (a watch's
         # file sent on its own is imported), in a group one whose caption addresses us.
-        if message.document is not None and incoming.addressed:
+        if (
+            message.document is not None
+            and incoming.addressed
+            and incoming.edits_message_id is None  # an edit's files are never read again
+        ):
             attachments = await self._download(message)
             if attachments is None:
                 return None
@@ -517,10 +534,13 @@ class TelegramAdapter:
         )
 
 
-def menu(registry: CommandList, where: Where, *, admin: bool = True) -> list[BotCommand]:
-    """The commands for one kind of chat, as Telegram's menu wants them."""
+def menu(
+    registry: CommandList, where: Where, *, admin: bool = True, lang: str = DEFAULT
+) -> list[BotCommand]:
+    """The commands for one kind of chat, as Telegram's menu wants them, described in
+    `lang` (from the catalogs, where the registry's summaries are msgids)."""
     return [
-        BotCommand(cmd.name, cmd.summary[:256])
+        BotCommand(cmd.name, catalogs.translate(lang, cmd.summary)[:256])
         for cmd in registry
         if cmd.where in (Where.ANY, where)
         and (admin or not cmd.admin)
@@ -536,11 +556,11 @@ def event_of(data: dict[str, Any]) -> Event | None:
     update_id = data.get("update_id")
     if not isinstance(update_id, int):
         return None
-    if "message" not in data and "callback_query" not in data:
+    if not any(kind in data for kind in ALLOWED_UPDATES):
         return None
     user: dict[str, Any] = {}
     chat_id = None
-    if isinstance(message := data.get("message"), dict):
+    if isinstance(message := data.get("message") or data.get("edited_message"), dict):
         user = _object(message.get("from"))
         chat_id = _object(message.get("chat")).get("id")
     elif isinstance(query := data.get("callback_query"), dict):

@@ -37,7 +37,9 @@ def from_message(
     attachments: tuple[Attachment, ...] = (),
 ) -> Incoming | None:
     """The `Incoming` for a message, or None when it is not for this bot at all: a command
-    for another bot, a channel post, or a message from a bot."""
+    for another bot, a channel post, or a message from a bot. An edited message keeps its
+    id, so its key adds the edit's time: the same edit sent again is handled once, a later
+    edit is new."""
     sender = message.from_user
     kind = chat_kind(message.chat.type)
     if sender is None or sender.is_bot or kind is None:
@@ -53,6 +55,8 @@ def from_message(
         replied = message.reply_to_message
         replied_to_me = bool(replied and replied.from_user and replied.from_user.id == me.id)
         addressed = mentioned or replied_to_me
+    edited = None if message.edit_date is None else int(message.edit_date.timestamp())
+    key = str(message.message_id) if edited is None else f"{message.message_id}:edited:{edited}"
     return Incoming(
         platform=PLATFORM,
         user_id=str(sender.id),
@@ -60,9 +64,11 @@ def from_message(
         chat_id=str(message.chat.id),
         chat_kind=kind,
         text=text,
-        message_id=str(message.message_id),
+        message_id=key,
         addressed=addressed,
         attachments=attachments,
+        language=sender.language_code,
+        edits_message_id=None if edited is None else str(message.message_id),
     )
 
 
@@ -95,4 +101,5 @@ def from_callback(query: CallbackQuery) -> Incoming | None:
         payload=query.data,
         message_id=query.id,
         addressed=True,
+        language=query.from_user.language_code,
     )

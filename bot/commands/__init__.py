@@ -9,6 +9,7 @@ from bot.commands.registry import Registry
 MODULES = (
     "bot.commands.basics",
     "bot.commands.log",
+    "bot.commands.corrections",
     "bot.commands.progress",
     "bot.commands.goals",
     "bot.commands.profile",
@@ -17,6 +18,7 @@ MODULES = (
     "bot.commands.data",
     "bot.commands.encourage",
     "bot.commands.reminders",
+    "bot.commands.language",
 )
 
 

@@ -7,6 +7,7 @@ from itertools import groupby
 from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.interface import Param
+from bot.progress.freeze import FREEZE_RULE
 from bot.progress.stats import REST_DAY_WINDOW
 
 SECTION = "Start"
@@ -14,7 +15,7 @@ SECTION = "Start"
 STREAK_RULE = (
     "A streak counts the days from your first to your latest active day. Rest is part of "
     f"training: one day off in any {REST_DAY_WINDOW} keeps it going; two days off in a row, "
-    "or a second rest day within the same seven, starts a new one."
+    "or a second rest day within the same seven, starts a new one. " + FREEZE_RULE
 )
 
 

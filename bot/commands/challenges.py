@@ -1,7 +1,9 @@
 """Group challenges: start, join, leave, standings, ending, and the group's digest.
 
-Anyone in a group may start a challenge and join or leave one; its creator or the group's
-admins may end it; only admins set the digest and the channel it goes to. Figures come
+Anyone in a group may start a challenge (unless its admins keep that to themselves with
+`/challenge who admins`), up to `challenges.max_running` at once, and join or leave one;
+its creator or the group's admins may end it; only admins set the digest and the channel
+it goes to. Figures come
 from bot.groups.challenges; the tick's side (digests, end summaries) is in bot.groups.digests.
 """
 
@@ -37,7 +39,7 @@ def _card(ctx: Context, group: Group, challenge: Challenge) -> list[str]:
     today = _today(ctx, group)
     rows = ch.standings(ctx.session, challenge, group.platform, today, _water_ml(ctx))
     head = (
-        f"**{challenge.name}** — {ch.goal_text(challenge)} each, "
+        f"**{challenge.name}** — {ch.target_text(challenge)}, "
         f"{ch.when_text(challenge, today, ctx.now)}"
     )
     return [head, *ch.standings_lines(challenge, rows)]
@@ -46,18 +48,31 @@ def _card(ctx: Context, group: Group, challenge: Challenge) -> list[str]:
 @command(
     "challenge",
     "Start a group challenge, see one, or end it",
-    examples=(ch.EXAMPLE, "/challenge", "/challenge end November 100k"),
+    examples=(
+        ch.EXAMPLE,
+        ch.TOGETHER_EXAMPLE,
+        "/challenge",
+        "/challenge end November 100k",
+        "/challenge who",
+        "/challenge who admins",
+    ),
     section=SECTION,
     params=(
-        Param("action", "new, end, or a challenge's name to show it", required=False),
-        Param("details", 'For new: "Name" run 100km until 2026-11-30', required=False),
+        Param("action", "new, end, who, or a challenge's name to show it", required=False),
+        Param(
+            "details",
+            'For new: "Name" run 100km until 2026-11-30 (add "together" for one group goal)',
+            required=False,
+        ),
     ),
     where=Where.GROUP,
-    asks_admin=True,  # its creator or an admin may end it
+    asks_admin=True,  # its creator or an admin may end it; admins choose who starts them
     details=f"A challenge counts {ch.METRIC_HELP}, for each member, from today (or 'from "
-    "2026-11-01') until the end date, in this group's time zone. Entries logged anywhere "
-    "count: here, or in a private chat with me. Its creator or the group's admins can end "
-    "it early with /challenge end.",
+    "2026-11-01') until the end date, in this group's time zone. Add 'together' and the "
+    "target is one goal for the whole group: everyone's entries add up to it. Entries "
+    "logged anywhere count: here, or in a private chat with me. Its creator or the group's "
+    "admins can end it early with /challenge end. Admins choose who may start challenges "
+    "with /challenge who admins (or everyone, the default).",
 )
 def challenge(ctx: Context, args: str) -> str:
     head, _, rest = args.strip().partition(" ")
@@ -65,11 +80,72 @@ def challenge(ctx: Context, args: str) -> str:
         return _new(ctx, rest)
     if head.lower() == "end":
         return _end(ctx, rest)
+    if head.lower() == "who":
+        return _who(ctx, rest)
     return _show(ctx, args)
+
+
+_STARTERS = {
+    "admins": ch.Starters.ADMINS,
+    "admin": ch.Starters.ADMINS,
+    "everyone": ch.Starters.EVERYONE,
+    "anyone": ch.Starters.EVERYONE,
+    "all": ch.Starters.EVERYONE,
+}
+
+
+def _who(ctx: Context, args: str) -> str:
+    """Who may start challenges here: shown to anyone, changed by admins."""
+    group = group_of(ctx)
+    words = args.lower().split()
+    if not words:
+        if group.challenge_starters == ch.Starters.ADMINS:
+            return (
+                "Only this group's admins start challenges here. "
+                "An admin can open it to everyone with /challenge who everyone."
+            )
+        return (
+            "Anyone here can start a challenge. "
+            "An admin can keep that to admins with /challenge who admins."
+        )
+    chosen = _STARTERS.get(" ".join(words))
+    if chosen is None:
+        raise UserError(
+            "Say who may start challenges: /challenge who admins, or /challenge who everyone."
+        )
+    if not ctx.is_admin:
+        raise UserError(
+            "Only this group's admins choose who starts challenges. "
+            "/challenge who shows the current setting."
+        )
+    group.challenge_starters = chosen.value
+    if chosen is ch.Starters.ADMINS:
+        return "👮 From now on, only this group's admins start challenges. Everyone can /join."
+    return "🙌 From now on, anyone here can start a challenge."
+
+
+def _may_start(ctx: Context, group: Group) -> None:
+    """Refuse a start the group's setting or its cap rules out, before reading the rest."""
+    if group.challenge_starters == ch.Starters.ADMINS and not ctx.is_admin:
+        raise UserError(
+            "In this group, only admins start challenges (they chose that with "
+            "/challenge who admins). Ask one of them, or /join a running one: /leaderboard "
+            "shows them."
+        )
+    most = ctx.settings.challenges.max_running
+    running = ch.running_in(ctx.session, group, ctx.now)
+    if len(running) >= most:
+        plural = "s" if len(running) != 1 else ""
+        raise UserError(
+            f"This group already runs {len(running)} challenge{plural}, the most at once: "
+            f"{ch.running_list(running)}. A new one can start when one of them is over; its "
+            "creator or an admin can end one early with /challenge end <name>."
+        )
 
 
 def _new(ctx: Context, args: str) -> str:
     group = group_of(ctx)
+    _may_start(ctx, group)
     today = _today(ctx, group)
     spec = ch.parse_new(
         args,
@@ -93,6 +169,7 @@ def _new(ctx: Context, args: str) -> str:
         metric=spec.metric.value,
         target=spec.target,
         units=spec.units.value,
+        mode=spec.mode.value,
         start_date=spec.start,
         end_date=spec.end,
         ends_at=day_end(spec.end, group.tz),
@@ -108,11 +185,13 @@ def _new(ctx: Context, args: str) -> str:
     )
     starts = "today" if spec.start == today else f"{spec.start:%a %d %b}"
     lines = [
-        f"🏁 **{spec.name}** is on: {ch.goal_text(challenge)} each, from {starts} until "
+        f"🏁 **{spec.name}** is on: {ch.target_text(challenge)}, from {starts} until "
         f"{spec.end:%a %d %b %Y}.",
         f"{ctx.user.display_name} is in. Everyone else: /join. Entries logged anywhere count, "
         "in a private chat with me too.",
     ]
+    if spec.mode is ch.Mode.TOGETHER:
+        lines.insert(1, "🤝 One goal for the group: everyone's entries add up to it.")
     if group.tz == "UTC":
         lines.append(
             "Days follow this group's time zone (UTC); admins set it with /tz Europe/Berlin."
@@ -184,7 +263,7 @@ def join(ctx: Context, args: str) -> str:
     )
     so_far = ch.figure(ch.Metric(challenge.metric), mine.value, Units(challenge.units))
     return (
-        f"🙌 {mine.name} joined {challenge.name} ({ch.goal_text(challenge)} each). "
+        f"🙌 {mine.name} joined {challenge.name} ({ch.target_text(challenge)}). "
         f"Everything you log from {challenge.start_date:%a %d %b} counts, here or in a private "
         f"chat with me: {so_far} so far."
     )

@@ -109,7 +109,9 @@ def import_(ctx: Context, args: str) -> str | list[Reply]:
         raise UserError("That file has a header but no entries, so there was nothing to add.")
     already = Counter(row.key for row in _history(ctx))
     added = 0
-    for row in rows:
+    # Stored in the order they were logged, so they are numbered in that order, as they
+    # were where they came from (an export of one history into an empty one keeps them).
+    for row in sorted(rows, key=lambda r: r.logged_at):
         if already[row.key] > 0:
             already[row.key] -= 1  # the same entry twice in a file is two entries
             continue

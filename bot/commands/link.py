@@ -145,14 +145,27 @@ def _redeem(ctx: Context, code: str) -> str:
             f"one account per platform. Send /link from {_others(row.platform)} instead."
         )
     row.used_at = ctx.now
-    linking.merge_users(ctx.session, keep=ctx.user.id, gone=row.user_id)
+    renumbered = linking.merge_users(ctx.session, keep=ctx.user.id, gone=row.user_id)
     ctx.user = person_of(ctx.session, ctx.user.id)  # with the settings merged in
     accounts = ctx.session.scalars(
         select(Account).where(Account.user_id == ctx.user.id).order_by(Account.id)
     )
     sides = " and ".join(f"{_called(a.platform)} ({a.display_name})" for a in accounts)
+    numbers = ""
+    if renumbered is not None:
+        side = _called(here if renumbered.user_id == ctx.user.id else row.platform)
+        other = _called(row.platform if renumbered.user_id == ctx.user.id else here)
+        span = (
+            f"#{renumbered.first}"
+            if renumbered.first == renumbered.last
+            else f"#{renumbered.first}–#{renumbered.last}"
+        )
+        numbers = (
+            f" Entries from {side} are now {span}, after those from {other}, which keep "
+            "their numbers (see /history)."
+        )
     return (
         f"🔗 Linked: {sides}. Your entries, goals and challenges are one history now, and "
         f"challenges on either side count both. Settings come from {_called(row.platform)} "
-        f"({ctx.user.tz}, {ctx.user.units})."
+        f"({ctx.user.tz}, {ctx.user.units}).{numbers}"
     )

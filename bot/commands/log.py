@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects import postgresql
 
 from bot.commands.registry import command
-from bot.context import Context, UserError
-from bot.domain import KINDS, NewEntry, RunValue, StrengthValue, Units, WaterValue
-from bot.interface import Button, Param, Reply
-from bot.progress import formatting
+from bot.context import Asking, Context, UserError
+from bot.domain import KINDS, NewEntry, Units
+from bot.interface import Button, Choice, Param, Reply
+from bot.progress import entries, exercises, formatting
 from bot.progress.stats import progress_of
 from bot.reading import parsing
+from bot.reading.exercises import COMMON as COMMON_EXERCISES
+from bot.reading.exercises import matches, split_typed
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
@@ -18,52 +21,103 @@ from bot.storage.rows import StoredEntry
 SECTION = "Log"
 
 
-_COLUMNS = tuple(c.key for c in Entry.__table__.c if c.key not in ("id", "deleted_at"))
-_INSERT_ENTRY = Prepared(
-    insert(Entry).values({c: bindparam(c) for c in _COLUMNS}).returning(*Entry.__table__.c),
+_COLUMNS = tuple(c.key for c in Entry.__table__.c if c.key not in ("id", "deleted_at", "number"))
+_VALUES: dict[str, object] = {c: bindparam(c) for c in _COLUMNS} | {"number": entries.NEXT_NUMBER}
+_RETURNED = Entry.__table__.c
+_INSERT_ENTRY = Prepared(insert(Entry).values(_VALUES).returning(*_RETURNED), StoredEntry)
+# PostgreSQL: a log of the same person committed meanwhile may have taken the number this
+# statement chose; then it inserts nothing, and is run again (a new statement sees the
+# other's row). SQLite has one writer at a time, so its numbers never meet.
+_INSERT_ENTRY_PG = Prepared(
+    postgresql.insert(Entry)
+    .values(_VALUES)
+    .on_conflict_do_nothing(index_elements=["user_id", "number"])
+    .returning(*_RETURNED),
     StoredEntry,
 )
+_NUMBER_TRIES = 20
 
 
 def store(ctx: Context, new: NewEntry, source_key: str | None = None) -> StoredEntry:
     """Insert the entry with a plain INSERT (the ORM's flush costs several times more on the
-    hottest path) and return the stored row for the reply. `source_key` names a source that
-    may come again in another message (a workout file), so it is logged once."""
-    values: dict[str, object] = {
+    hottest path), numbered in the same statement, and return the stored row for the reply.
+
+    An edit of a message that logged nothing is stored under the edited message's id, so a
+    later edit of that message finds this entry. `source_key` names a source that may come
+    again in another message (a workout file), so it is logged once."""
+    incoming = ctx.incoming
+    values = entries.figures_of(new) | {
         "user_id": ctx.user.id,
-        "kind": new.kind.value,
         "local_date": new.on_date or ctx.today,
         "logged_at": ctx.now,
-        "note": new.note,
-        "source_platform": ctx.incoming.platform,
-        "source_chat_id": ctx.incoming.chat_id,
-        "source_message_id": ctx.incoming.message_id,
+        "source_platform": incoming.platform,
+        "source_chat_id": incoming.chat_id,
+        "source_message_id": incoming.edits_message_id or incoming.message_id,
         "source_key": source_key,
     }
-    value = new.value
-    if isinstance(value, RunValue):
-        values |= {"distance_m": value.distance_m, "duration_s": value.duration_s}
-    elif isinstance(value, StrengthValue):
-        values |= {
-            "exercise": value.exercise,
-            "sets": value.sets,
-            "reps": value.reps,
-            "weight_kg": value.weight_kg,
-            "duration_s": value.duration_s,
-        }
-    elif isinstance(value, WaterValue):
-        values["volume_ml"] = value.volume_ml
-    (stored,) = _INSERT_ENTRY.all(ctx.connection, dict.fromkeys(_COLUMNS) | values)
-    return stored
+    connection = ctx.connection
+    if connection.dialect.name != "postgresql":
+        (stored,) = _INSERT_ENTRY.all(connection, values)
+        return stored
+    for _ in range(_NUMBER_TRIES):
+        found = _INSERT_ENTRY_PG.first(connection, values)
+        if found is not None:
+            return found
+    raise RuntimeError(f"no free entry number for user {ctx.user.id}")
 
 
-def logged_reply(ctx: Context, entry: StoredEntry, buttons: tuple[Button, ...] = ()) -> Reply:
-    """What was logged, today's and this week's totals, goal progress, a line of encouragement."""
+def record(ctx: Context, new: NewEntry, buttons: tuple[Button, ...] = ()) -> Reply:
+    """A log: stored as a new entry, or, when the person edited the message that logged an
+    entry, that entry changed to match (see `_follow_edit`)."""
+    edited = ctx.incoming.edits_message_id
+    if edited is not None:
+        incoming = ctx.incoming
+        old = entries.from_message(ctx.connection, incoming.platform, incoming.chat_id, edited)
+        if old is not None and old.user_id == ctx.user.id:
+            return _follow_edit(ctx, old, new, buttons)
+    return logged_reply(ctx, store(ctx, new), buttons)
+
+
+def _follow_edit(
+    ctx: Context, old: StoredEntry, new: NewEntry, buttons: tuple[Button, ...]
+) -> Reply:
+    """The message that logged `old` now says `new`. A removed entry stays removed (the edit
+    changes nothing); a new kind makes the entry that kind, under the same number."""
+    if old.deleted_at is not None:
+        return Reply(
+            f"You edited the message that logged #{old.number}, but that entry was already "
+            f"removed, so nothing changed. To log it again, send it as a new message."
+        )
+    changed = entries.rewrite(ctx.connection, old, new)
+    if changed == old:
+        return Reply(f"#{old.number} already says that: {formatting.describe(old, ctx.units)}.")
+    return logged_reply(ctx, changed, buttons, head=changed_head(ctx, old, changed))
+
+
+def changed_head(ctx: Context, old: StoredEntry, new: StoredEntry) -> str:
+    """'✏️ Updated #12: run 5.00 km in 27:30 (was run 5.00 km in 28:30).', saying so when the
+    kind changed."""
+    was = formatting.describe(old, ctx.units)
+    now = formatting.describe(new, ctx.units)
+    day = "" if new.local_date == old.local_date else f", on {new.local_date:%a %d %b}"
+    if old.kind != new.kind:
+        return (
+            f"✏️ Updated #{new.number}: it is now {now}{day} (it was {was}: "
+            f"your edit changed it from {old.kind} to {new.kind})."
+        )
+    return f"✏️ Updated #{new.number}: {now}{day} (was {was})."
+
+
+def logged_reply(
+    ctx: Context, entry: StoredEntry, buttons: tuple[Button, ...] = (), *, head: str = ""
+) -> Reply:
+    """What was logged, today's and this week's totals, goal progress, a line of encouragement.
+    With a `head` (an entry changed, not logged), that line opens it and nothing encourages."""
     kind = KINDS[entry.kind]
     progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     day, week = progress.day, progress.week
     when = "" if entry.local_date == ctx.today else f" for {entry.local_date:%a %d %b}"
-    lines = [f"✅ Logged {formatting.describe(entry, ctx.units)}{when}."]
+    lines = [head or f"✅ Logged {formatting.describe(entry, ctx.units)}{when}."]
     lines.append(
         f"Today: {formatting.amount(kind, day[kind], ctx.units)} · "
         f"this week: {formatting.amount(kind, week[kind], ctx.units)}"
@@ -71,7 +125,7 @@ def logged_reply(ctx: Context, entry: StoredEntry, buttons: tuple[Button, ...] =
     goal = progress.goals.get(kind)
     if goal is not None:
         lines.append(formatting.goal_progress(goal, day, week, ctx.units))
-    if ctx.user.encourage:
+    if ctx.user.encourage and not head:
         # `Voice.after_log` (bot/core.py) still names the ORM `Entry`; it is handed this row,
         # which bot/voice/steady_voice.py reads as an `EntryLike`. The ignore goes when the
         # protocol says so.
@@ -90,6 +144,7 @@ def _dated(ctx: Context, args: str) -> parsing.DatedText:
     "Log a run: distance, time, an optional note",
     examples=("/run 5k 28:30", "/run 3.1mi 31min easy", "/run 10km 1:02:10 yesterday"),
     section=SECTION,
+    follows_edits=True,
     params=(
         Param("distance", "How far: 5k, 3.1mi, 800m"),
         Param("time", "How long: 28:30, 1:02:10, 31min", required=False),
@@ -101,7 +156,29 @@ def _dated(ctx: Context, args: str) -> parsing.DatedText:
 def run(ctx: Context, args: str) -> Reply:
     dated = _dated(ctx, args)
     new = parsing.parse_run(dated.text, ctx.settings.limits)
-    return logged_reply(ctx, store(ctx, NewEntry(new.kind, new.value, new.note, dated.on_date)))
+    return record(ctx, NewEntry(new.kind, new.value, new.note, dated.on_date))
+
+
+def suggest_exercise(ask: Asking, typed: str) -> list[Choice]:
+    """Exercise names for what is typed, the person's own (most logged first) before the
+    common ones, each with the figures typed after the name kept (`squ 3x10` → `squats
+    3x10`). Typed figures alone stay first as they are (`30min`)."""
+    wanted, figures = split_typed(typed)
+    own = exercises.own(ask.connection, ask.user.id) if ask.user is not None else []
+    counts = dict(own)
+    names = [name for name, _ in own] + [n for n in COMMON_EXERCISES if n not in counts]
+    ranked = sorted(
+        (i >= len(own), rank, i, name)
+        for i, name in enumerate(names)
+        if (rank := matches(name, wanted)) is not None
+    )
+    choices = [Choice(typed, typed)] if figures and not wanted else []
+    for *_, name in ranked:
+        value = f"{name} {figures}".strip()
+        times = counts.get(name)
+        label = f"{value} · logged {times}×" if times and not figures else value
+        choices.append(Choice(label, value))
+    return choices
 
 
 @command(
@@ -109,15 +186,20 @@ def run(ctx: Context, args: str) -> Reply:
     "Log strength work: exercise, sets x reps, weight or minutes",
     examples=("/strength squats 3x10 40kg", "/strength lunges 3x12", "/strength 30min"),
     section=SECTION,
+    follows_edits=True,
     params=(
-        Param("exercise", "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min"),
+        Param(
+            "exercise",
+            "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min",
+            suggest=suggest_exercise,
+        ),
         Param("when", "'yesterday' or a date like 2026-11-20", required=False),
     ),
 )
 def strength(ctx: Context, args: str) -> Reply:
     dated = _dated(ctx, args)
     new = parsing.parse_strength(dated.text, ctx.settings.limits)
-    return logged_reply(ctx, store(ctx, NewEntry(new.kind, new.value, None, dated.on_date)))
+    return record(ctx, NewEntry(new.kind, new.value, None, dated.on_date))
 
 
 def water_buttons(units: Units) -> tuple[Button, ...]:
@@ -131,6 +213,7 @@ def water_buttons(units: Units) -> tuple[Button, ...]:
     "Log water: ml, litres, oz or glasses",
     examples=("/water 500ml", "/water 16oz", "/water 2 glasses"),
     section=SECTION,
+    follows_edits=True,
     params=(
         Param("amount", "How much: 500ml, 1l, 16oz, 2 glasses"),
         Param("when", "'yesterday' or a date like 2026-11-20", required=False),
@@ -140,8 +223,7 @@ def water_buttons(units: Units) -> tuple[Button, ...]:
 def water(ctx: Context, args: str) -> Reply:
     dated = _dated(ctx, args)
     new = parsing.parse_water(dated.text, ctx.settings.limits, ctx.settings.water.glass_ml)
-    entry = store(ctx, NewEntry(new.kind, new.value, None, dated.on_date))
-    return logged_reply(ctx, entry, water_buttons(ctx.units))
+    return record(ctx, NewEntry(new.kind, new.value, None, dated.on_date), water_buttons(ctx.units))
 
 
 @command(
@@ -160,4 +242,7 @@ def undo(ctx: Context, args: str) -> str:
     if entry is None:
         raise UserError("There's nothing to undo yet.")
     entry.deleted_at = ctx.now
-    return f"↩️ Removed {formatting.describe(entry, ctx.units)} ({entry.local_date:%a %d %b})."
+    return (
+        f"↩️ Removed {formatting.describe(entry, ctx.units)} "
+        f"(#{entry.number}, {entry.local_date:%a %d %b})."
+    )

@@ -12,28 +12,39 @@ from bot.context import Context, UserError
 from bot.domain import Kind, Period, Units
 from bot.interface import Attachment, Param, Reply
 from bot.progress import charts, formatting
-from bot.progress.charts import CHART_SPANS
+from bot.progress.charts import CHART_SPANS, DAY_BARS_MAX
+from bot.progress.entries import EDIT_ARGUMENTS
+from bot.progress.freeze import FREEZE_CAP, FREEZE_WINDOW, Freeze
 from bot.progress.records import PACE_DISTANCES_M, RunRecord, records
 from bot.progress.stats import (
+    ROLLING_MAX,
     SPAN_NAMES,
+    SpanTooLong,
     Streak,
     Summary,
-    active_dates,
     day_and_week_totals,
     first_day,
     goals_of,
     live_entries,
-    streaks,
+    progress_of,
+    rolling_name,
+    streaks_of,
     summarise,
     totals_between,
     week_start,
 )
 from bot.reading import units as u
+from bot.reminders.pauses import current_pause
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
 
 SECTION = "Progress"
+# Offered as choices where a platform lists them (Discord's slash commands); typed, any
+# rolling span within the bounds works.
+STATS_ROLLING = ("7d", "30d", "90d", "4w", "12w", "52w")
+CHART_ROLLING = ("30d", "7d", "90d", "12w", "26w", "52w")
+DEFAULT_CHART = "30d"  # not the calendar month: on the 4th that is three days of bars
 
 
 _BETWEEN = Prepared(
@@ -61,9 +72,17 @@ def _goal_lines(ctx: Context) -> list[str]:
     return [formatting.goal_progress(goals[k], day, week, ctx.units) for k in Kind if k in goals]
 
 
-@command("today", "What you've logged today", examples=("/today",), section=SECTION)
+@command(
+    "today",
+    "What you've logged today, with totals and goals",
+    examples=("/today",),
+    section=SECTION,
+)
 def today(ctx: Context, args: str) -> str:
+    """Today's entries with their numbers, then the totals and goals a log's reply shows (read
+    the same way: `progress_of`), so /today answers what a log's reply would."""
     entries = _entries(ctx, ctx.today, ctx.today)
+    progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     if not entries:
         lines = [
             f"Nothing logged yet today ({ctx.today:%a %d %b}). "
@@ -71,8 +90,25 @@ def today(ctx: Context, args: str) -> str:
         ]
     else:
         lines = [f"**Today, {ctx.today:%a %d %b}**"]
-        lines += [f"• {formatting.describe(e, ctx.units)}" for e in entries]
-    return "\n".join(lines + _goal_lines(ctx))
+        lines += [f"• {formatting.describe(e, ctx.units)} · #{e.number}" for e in entries]
+        totals = [
+            f"{k.value} {formatting.amount(k, progress.day[k], ctx.units)}"
+            + (
+                f" ({formatting.amount(k, progress.day[k], ctx.units, sessions=True)})"
+                if k is Kind.RUN
+                else ""
+            )
+            for k in Kind
+            if progress.day[k].sessions
+        ]
+        lines.append("Totals: " + " · ".join(totals))
+    goals = progress.goals
+    lines += [
+        formatting.goal_progress(goals[k], progress.day, progress.week, ctx.units)
+        for k in Kind
+        if k in goals
+    ]
+    return "\n".join(lines)
 
 
 @command("week", "This week so far, day by day", examples=("/week",), section=SECTION)
@@ -127,30 +163,74 @@ def history(ctx: Context, args: str) -> str:
             "No entries yet. Log one with /run 5k 28:30, /strength 30min or /water 500ml."
         )
     lines = [f"**Your last {len(rows)} entries**"]
-    lines += [f"{e.local_date:%a %d %b} · {formatting.describe(e, ctx.units)}" for e in rows]
+    lines += [
+        f"#{e.number} · {e.local_date:%a %d %b} · {formatting.describe(e, ctx.units)}" for e in rows
+    ]
+    last = rows[0]
+    lines.append(
+        f"Change one: /edit {last.number} {EDIT_ARGUMENTS[last.kind]} · "
+        f"remove one: /delete {last.number}"
+    )
     return "\n".join(lines)
 
 
 @command("streak", "Days in a row you've shown up", examples=("/streak",), section=SECTION)
 def streak(ctx: Context, args: str) -> str:
-    current, longest = streaks(active_dates(ctx.connection, ctx.user.id), ctx.today)
+    current, longest, freeze = streaks_of(ctx.connection, ctx.user.id, ctx.today)
     if current.length == 0:
         head = "No streak running right now. Log anything today and day one begins."
     else:
-        head = f"🔥 Current streak: {current.length} day{'s' if current.length != 1 else ''}."
-    return (
-        f"{head}\nLongest: {longest.length} day{'s' if longest.length != 1 else ''}.\n{STREAK_RULE}"
-    )
+        head = f"🔥 Current streak: {_plural(current.length, 'day')}"
+        if current.frozen:
+            head += f" ({_plural(current.frozen, 'day')} frozen while paused)"
+        head += "."
+    lines = [head, f"Longest: {_plural(longest.length, 'day')}."]
+    if (paused := _paused_line(ctx, freeze)) is not None:
+        lines.append(paused)
+    lines.append(STREAK_RULE)
+    return "\n".join(lines)
+
+
+def _paused_line(ctx: Context, freeze: Freeze) -> str | None:
+    """While paused: whether the pause still freezes the streak, or has gone past the cap."""
+    pause = current_pause(ctx.session, ctx.user.id, ctx.now)
+    if pause is None:
+        return None
+    past = sorted(d for d in freeze.past_cap if d >= pause.starts_on)
+    if past:
+        return (
+            f"⏸ You're paused: no nudges, as asked. The freeze is used up ({FREEZE_CAP} days "
+            f"in any {FREEZE_WINDOW}), so since {past[0]:%a %d %b} paused days count as "
+            "normal days. Log anything to keep the streak going, or /resume when you're back."
+        )
+    if pause.ends_at is None:
+        return "⏸ You're paused: no nudges, and your streak is frozen until you /resume."
+    ends = pause.ends_at.astimezone(ctx.tz)
+    return f"⏸ You're paused: no nudges, and your streak is frozen until {ends:%a %d %b %H:%M}."
 
 
 def _span_arg(args: str, allowed: tuple[str, ...], default: str, name: str) -> str:
+    """A calendar span's name, or a rolling one's as '30d' or '4w'."""
     word = args.strip().lower()
     if not word:
         return default
     if word in allowed:
         return word
+    days, weeks = ROLLING_MAX["d"], ROLLING_MAX["w"]
+    try:
+        rolling = rolling_name(word)
+    except SpanTooLong:
+        raise UserError(
+            f"A rolling span runs from 1 to {days} days or 1 to {weeks} weeks, "
+            f"e.g. /{name} 90d or /{name} 12w."
+        ) from None
+    if rolling is not None:
+        return rolling
     choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
-    raise UserError(f"Choose {choices}, e.g. /{name} {allowed[1]}.")
+    raise UserError(
+        f"Choose {choices}, or the last days or weeks like 30d or 4w, e.g. /{name} {allowed[1]} "
+        f"or /{name} 30d."
+    )
 
 
 def _plural(n: int, noun: str) -> str:
@@ -228,18 +308,20 @@ def _summary_lines(summary: Summary, units: Units) -> list[str]:
 @command(
     "stats",
     "Totals, pace, goals hit, best week and streaks",
-    examples=("/stats", "/stats week", "/stats year", "/stats all"),
+    examples=("/stats", "/stats week", "/stats year", "/stats all", "/stats 4w", "/stats 30d"),
     section=SECTION,
     params=(
         Param(
             "period",
-            "week, month (the default), year or all",
+            "week, month (the default), year, all, or the last days or weeks: 30d, 4w",
             required=False,
-            choices=SPAN_NAMES,
+            choices=(*SPAN_NAMES, *STATS_ROLLING),
         ),
     ),
     details="Periods are the calendar week (Monday to Sunday), month and year that hold "
-    "today, or all time. Goal hit rates count finished days or weeks, and today or this week "
+    "today, or all time; or rolling, ending today: 30d is the last 30 days, 4w the last "
+    f"4 weeks (up to {ROLLING_MAX['d']} days or {ROLLING_MAX['w']} weeks). Goal hit rates "
+    "count finished days or weeks, and today or this week "
     "once the goal is met; a week counts whole if it touches the period. The best week is "
     "the one you showed up on most days (more distance breaks a tie). Streaks follow the "
     "rule in /help streak.",
@@ -311,17 +393,25 @@ def records_(ctx: Context, args: str) -> str:
 @command(
     "chart",
     "A picture of your runs, strength work and water",
-    examples=("/chart", "/chart week", "/chart year"),
+    examples=("/chart", "/chart week", "/chart month", "/chart year", "/chart 90d", "/chart 12w"),
     section=SECTION,
     params=(
-        Param("period", "week, month (the default) or year", required=False, choices=CHART_SPANS),
+        Param(
+            "period",
+            "the last 30 days (the default), week, month, year, or the last days or weeks: 90d",
+            required=False,
+            choices=(*CHART_ROLLING, *CHART_SPANS),
+        ),
     ),
-    details="Run distance as bars (per day, or per week in a year), strength sessions as "
-    "diamonds, water a day against your water goal, and the trend as a line. Days are your "
-    "local days; figures are in your units.",
+    details="Without a period, the last 30 days. Week, month and year are the calendar ones "
+    "that hold today; 90d or 12w are the days or weeks up to today (up to "
+    f"{ROLLING_MAX['d']} days or {ROLLING_MAX['w']} weeks). Run distance as bars (per day, or "
+    f"per week in a year or past {DAY_BARS_MAX} days), strength sessions as diamonds, water a "
+    "day against your water goal, and the trend as a line. Days are your local days; "
+    "figures are in your units.",
 )
 def chart(ctx: Context, args: str) -> Reply:
-    span = _span_arg(args, CHART_SPANS, "month", "chart")
+    span = _span_arg(args, CHART_SPANS, DEFAULT_CHART, "chart")
     data = charts.chart_data(
         ctx.session,
         ctx.user.id,

@@ -33,6 +33,9 @@ class Command:
     # The handler asks `ctx.is_admin` itself ("the creator or an admin"), so the worker asks
     # the platform before the core's transaction, as for `admin`.
     asks_admin: bool = False
+    # An edit of a message that ran it runs it again, to change what it logged (the log
+    # commands); an edit that reads as any other command is not run (bot/core.py).
+    follows_edits: bool = False
 
     @property
     def needs_admin(self) -> bool:
@@ -62,6 +65,7 @@ def command(
     details: str = "",
     ephemeral: bool = False,
     asks_admin: bool = False,
+    follows_edits: bool = False,
 ) -> Callable[[Handler], Handler]:
     def attach(handler: Handler) -> Handler:
         specs = getattr(handler, _ATTR, ())
@@ -77,6 +81,7 @@ def command(
             details,
             ephemeral,
             asks_admin,
+            follows_edits,
         )
         setattr(handler, _ATTR, (*specs, spec))
         return handler

@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from bot.commands.registry import command
-from bot.context import Context, UserError
+from bot.context import Asking, Context, UserError
 from bot.domain import Kind
-from bot.interface import Param, Where
+from bot.interface import Button, Choice, Param, Reply, Where
+from bot.progress.freeze import FREEZE_CAP, FREEZE_RULE, FREEZE_WINDOW
 from bot.reading import timeparsing
+from bot.reminders.pauses import end_pause, start_pause
 from bot.reminders.scheduling import Schedule, next_fire, window_text
+from bot.storage.accounts import tz_chosen
 from bot.storage.models import PENDING, NudgeState, OutboxMessage, Reminder
 
 SECTION = "Reminders"
@@ -63,6 +66,51 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
     return reminder
 
 
+def _own_reminders(ask: Asking, typed: str) -> list[Choice]:
+    """The person's reminders whose number or description holds what is typed."""
+    return reminder_choices(ask.connection, ask.user.id, typed) if ask.user is not None else []
+
+
+def reminder_choices(db: Connection, user_id: int, typed: str = "") -> list[Choice]:
+    """The person's reminders as choices (`#3 run, Mon, Wed, Fri at 07:00`, giving `3`) whose
+    number or description holds `typed`: for suggestions, and the buttons of a bare
+    /remind off."""
+    rows = db.execute(
+        select(
+            Reminder.id,
+            Reminder.kind,
+            Reminder.days,
+            Reminder.at_minute,
+            Reminder.every_minutes,
+            Reminder.window_start,
+            Reminder.window_end,
+        )
+        .where(Reminder.user_id == user_id)
+        .order_by(Reminder.id)
+    )
+    wanted = typed.removeprefix("#").lower()
+    choices = []
+    for id_, kind, days, at, every, start, end in rows:
+        label = f"#{id_} {kind}, {Schedule.from_row(days, at, every, start, end).describe()}"
+        if wanted in label.lower():
+            choices.append(Choice(label, str(id_)))
+    return choices
+
+
+# What may follow /remind's kind, offered as a start (they are the examples' own).
+WHEN_EXAMPLES = tuple(e.split(maxsplit=2)[2] for e in timeparsing.REMIND_EXAMPLES)
+
+
+def suggest_when(ask: Asking, typed: str) -> list[Choice]:
+    """For /remind off: the person's reminders. Otherwise the example schedules that start as
+    typed, or what was typed as it is."""
+    if ask.filled.get("kind", "").lower() == "off":
+        return _own_reminders(ask, typed)
+    low = typed.lower()
+    starts = [Choice(e, e) for e in WHEN_EXAMPLES if e.startswith(low)]
+    return starts or ([Choice(typed, typed)] if typed else [])
+
+
 @command(
     "remind",
     "Set a reminder for a run, strength work or water",
@@ -73,7 +121,11 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
         Param(
             "kind", "run, strength or water; or off", choices=("run", "strength", "water", "off")
         ),
-        Param("when", "e.g. mon wed fri 07:00, or every 2h 09:00-21:00, or a reminder number"),
+        Param(
+            "when",
+            "e.g. mon wed fri 07:00, or every 2h 09:00-21:00, or a reminder number",
+            suggest=suggest_when,
+        ),
     ),
     details="Days: mon tue … sun, mon-fri, weekdays, weekends or daily (the default). "
     "A time like 07:00 or 6:30pm, or 'every 2h' with a window such as 09:00-21:00 "
@@ -81,7 +133,7 @@ def _own_reminder(ctx: Context, reminder_id: int) -> Reminder:
     "Nudges come to this private chat; /remind off <number> removes one.",
     ephemeral=True,
 )
-def remind(ctx: Context, args: str) -> str:
+def remind(ctx: Context, args: str) -> str | Reply:
     words = args.split()
     if not words:
         raise UserError(
@@ -138,7 +190,7 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
         per_day = (schedule.window[1] - schedule.window[0]) // schedule.every + 1
         if per_day > cap:
             lines.append(f"I send at most {cap} nudges a day, so some of these will stay quiet.")
-    if ctx.user.tz == "UTC":
+    if ctx.user.tz == "UTC" and not tz_chosen(ctx.connection, ctx.user.id):
         lines.append(
             "Times are in UTC for now: set your time zone with /tz Europe/Berlin "
             "(or yours) and I'll follow it."
@@ -146,7 +198,16 @@ def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:
     return "\n".join(lines)
 
 
-def _remove(ctx: Context, text: str) -> str:
+def _remove(ctx: Context, text: str) -> str | Reply:
+    if not text.strip():
+        mine = reminder_choices(ctx.connection, ctx.user.id)
+        if not mine:
+            raise UserError("You have no reminders to remove. Set one with /remind run 07:00.")
+        return Reply(
+            f"Which reminder should go? Press one, or send its number, e.g. "
+            f"/remind off {mine[0].value}.",
+            buttons=tuple(Button(c.label, f"/remind off {c.value}") for c in mine),
+        )
     reminder = _own_reminder(ctx, _reminder_id(text, "/remind off 3"))
     what = f"{reminder.kind}, {schedule_of(reminder).describe()}"
     ctx.session.delete(reminder)
@@ -205,7 +266,9 @@ def status_line(ctx: Context) -> str:
         parts.append(f"Quiet hours {window_text(state.quiet_start, state.quiet_end)}")
     if state.snoozed_until is not None and state.snoozed_until > ctx.now:
         parts.append(f"snoozed until {local_when(ctx, state.snoozed_until)}")
-    if state.paused_until is not None and state.paused_until > ctx.now:
+    if state.paused_open:
+        parts.append("paused until you /resume")
+    elif state.paused_until is not None and state.paused_until > ctx.now:
         parts.append(f"paused until {local_when(ctx, state.paused_until)}")
     if not parts:
         return ""
@@ -268,24 +331,49 @@ def snooze(ctx: Context, args: str) -> str:
 
 @command(
     "pause",
-    "No nudges for some days",
-    examples=("/pause 3d", "/pause 2w"),
+    "No nudges for some days, or until /resume",
+    examples=("/pause 3d", "/pause 2w", "/pause"),
     section=SECTION,
-    params=(Param("for", "How long: 3d, 2w (up to a year)"),),
+    params=(
+        Param("for", "How long: 3d, 2w (up to a year); nothing: until /resume", required=False),
+    ),
+    details="With no length, the pause lasts until you /resume; after two weeks I check in "
+    f"once, and only once. {FREEZE_RULE}",
     ephemeral=True,
 )
 def pause(ctx: Context, args: str) -> str:
-    if not args.strip():
-        raise UserError("For how long? Try /pause 3d or /pause 2w; /resume ends it early.")
-    length = timeparsing.duration(
-        args, "/pause 30d", longest=MAX_PAUSE, too_long="A pause lasts up to a year."
-    )
+    until = None
+    if args.strip():
+        length = timeparsing.duration(
+            args, "/pause 30d", longest=MAX_PAUSE, too_long="A pause lasts up to a year."
+        )
+        until = ctx.now + length
     state = nudge_state(ctx)
-    state.paused_until = ctx.now + length
-    return (
-        f"⏸ Nudges paused until {local_when(ctx, state.paused_until)}. "
-        "Rest is part of it. /resume whenever you like."
+    state.paused_until, state.paused_open = until, until is None
+    start_pause(
+        ctx.session,
+        user_id=ctx.user.id,
+        account_id=ctx.account_id,
+        now=ctx.now,
+        zone=ctx.tz,
+        until=until,
     )
+    if until is None:
+        return (
+            "⏸ Nudges paused until you /resume, however long that is. Rest is part of it. "
+            f"Your streak is frozen meanwhile (up to {FREEZE_CAP} days in any {FREEZE_WINDOW}). "
+            "In two weeks I'll check in once, and that's all."
+        )
+    lines = [
+        f"⏸ Nudges paused until {local_when(ctx, until)}. Rest is part of it. "
+        "Your streak is frozen meanwhile. /resume whenever you like."
+    ]
+    if until - ctx.now > timedelta(days=FREEZE_CAP):
+        lines.append(
+            f"Nudges stay off for all of it, but only {FREEZE_CAP} days in any "
+            f"{FREEZE_WINDOW} freeze your streak."
+        )
+    return "\n".join(lines)
 
 
 @command(
@@ -297,8 +385,12 @@ def pause(ctx: Context, args: str) -> str:
 )
 def resume(ctx: Context, args: str) -> str:
     state = nudge_state(ctx)
-    was_off = any(t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until))
+    was_off = state.paused_open or any(
+        t is not None and t > ctx.now for t in (state.snoozed_until, state.paused_until)
+    )
+    end_pause(ctx.session, ctx.user.id, ctx.now, ctx.today)
     state.snoozed_until = state.paused_until = None
+    state.paused_open = False
     return "▶️ Nudges are back on." if was_off else "Nudges are already on."
 
 
@@ -307,7 +399,14 @@ def resume(ctx: Context, args: str) -> str:
     "No more nudges today from one reminder (or all)",
     examples=("/skip", "/skip 3"),
     section=SECTION,
-    params=(Param("reminder", "A reminder number from /reminders", required=False),),
+    params=(
+        Param(
+            "reminder",
+            "A reminder number from /reminders",
+            required=False,
+            suggest=_own_reminders,
+        ),
+    ),
     ephemeral=True,
 )
 def skip(ctx: Context, args: str) -> str:

@@ -1,4 +1,5 @@
-"""The picture at the end of a challenge: each member's running total, day by day.
+"""The picture at the end of a challenge: each member's running total, day by day, or for
+a group goal the members' totals stacked into the group's, against the one target.
 
 Drawn with matplotlib's Agg canvas on a `Figure` of its own (no pyplot), so it needs no
 display and holds no global state: the tick may draw from any thread.
@@ -10,6 +11,11 @@ import io
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SHORT_DAYS = 10  # up to this many days, each one gets its tick
 MAX_LABELLED = 10  # more members than this: the rest are drawn thin and unlabelled
@@ -43,11 +49,7 @@ def _draw(
 ) -> bytes:
     # Imported on the first chart, not at start: see bot/progress/charts.py's render.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, DateFormatter
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    from bot.progress.charts import release
 
     figure = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(figure)
@@ -61,11 +63,76 @@ def _draw(
             axes.plot(days, values, marker=marker, ms=3, lw=2, label=name)  # type: ignore[arg-type]
         else:
             axes.plot(days, values, lw=0.8, color="0.6")  # type: ignore[arg-type]
+    top = max([target or 0.0, *(v for values in totals.values() for v in values)])
+    return _finish(figure, axes, title, days, target, unit, whole, top, bool(ranked))
+
+
+def together_chart(
+    title: str,
+    days: Sequence[date],
+    totals: Mapping[str, Sequence[float]],
+    *,
+    target: float | None,
+    unit: str,
+    whole: bool = False,
+) -> bytes:
+    """A PNG for a group goal: the members' running totals stacked (`totals` as in
+    `progress_chart`), so the top edge is the group's total, drawn as its own line against
+    the target. Past `MAX_LABELLED` members the rest share one grey band."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # as in progress_chart
+        return _draw_together(title, days, totals, target, unit, whole)
+
+
+def _draw_together(
+    title: str,
+    days: Sequence[date],
+    totals: Mapping[str, Sequence[float]],
+    target: float | None,
+    unit: str,
+    whole: bool,
+) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
+    bands = [list(values) for _, values in ranked[:MAX_LABELLED]]
+    labels = [name for name, _ in ranked[:MAX_LABELLED]]
+    if rest := ranked[MAX_LABELLED:]:
+        bands.append([sum(column) for column in zip(*(v for _, v in rest), strict=True)])
+        labels.append(f"{len(rest)} more")
+    group = [sum(column) for column in zip(*bands, strict=True)] if bands else [0.0] * len(days)
+    if bands:
+        axes.stackplot(days, *bands, labels=labels, alpha=0.75)  # type: ignore[arg-type]
+    axes.plot(days, group, lw=2.5, color="black", label="the group")  # type: ignore[arg-type]
+    top = max([target or 0.0, *group])
+    return _finish(figure, axes, title, days, target, unit, whole, top, True)
+
+
+def _finish(
+    figure: Figure,
+    axes: Axes,
+    title: str,
+    days: Sequence[date],
+    target: float | None,
+    unit: str,
+    whole: bool,
+    top: float,
+    legend: bool,
+) -> bytes:
+    """The target, axes, ticks and legend both charts share; the PNG's bytes."""
+    from matplotlib.dates import AutoDateLocator, DateFormatter
+    from matplotlib.ticker import MaxNLocator
+
+    from bot.progress.charts import release
+
     if target:
         axes.axhline(target, ls="--", lw=1.2, color="0.35", label="target")
     axes.set_title(title)
     axes.set_ylabel(unit)
-    top = max([target or 0.0, *(v for values in totals.values() for v in values)])
     axes.set_ylim(0, max(top * 1.1, 1.0))
     if whole:
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -77,7 +144,7 @@ def _draw(
     else:  # matplotlib.dates leaves these __init__s unannotated
         axes.xaxis.set_major_locator(AutoDateLocator(maxticks=8))  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_formatter(DateFormatter("%d %b"))  # type: ignore[no-untyped-call]
-    if ranked or target:
+    if legend or target:
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     figure.autofmt_xdate()
     figure.tight_layout()

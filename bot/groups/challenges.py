@@ -40,6 +40,25 @@ class Metric(enum.StrEnum):
     ACTIVE_DAYS = "active_days"
 
 
+class Mode(enum.StrEnum):
+    """Whether each member aims for the target, or all of them share one."""
+
+    EACH = "each"
+    TOGETHER = "together"
+
+
+class Starters(enum.StrEnum):
+    """Who may start a group's challenges (`/challenge who`)."""
+
+    EVERYONE = "everyone"
+    ADMINS = "admins"
+
+
+TOGETHER_EXAMPLE = '/challenge new "December together" run 500km together until 2026-12-31'
+# A shared distance may add up many people's running: the bound on one person's (the
+# max_run_km setting, every day of the window) is multiplied by this many.
+TOGETHER_PEOPLE = 1000
+
 METRIC_HELP = (
     "run distance (run 100km), run count (runs 20), strength sessions (strength 12), "
     "water days on goal (water 20 days) or active days (active 25 days)"
@@ -75,6 +94,7 @@ class ChallengeSpec:
     units: Units
     start: date
     end: date
+    mode: Mode = Mode.EACH
 
 
 def name_key(name: str) -> str:
@@ -155,6 +175,7 @@ def parse_new(text: str, today: date, *, max_days: int, max_run_km: float) -> Ch
     words = rest.split()
     end = _take_date(words, ("until", "till", "through", "by"))
     start = _take_date(words, ("from", "starting")) or today
+    mode = _take_mode(words)
     if end is None:
         raise UserError(f"Say when it ends with 'until' and a date, e.g. {EXAMPLE}")
     metric, target, units = parse_metric(" ".join(words))
@@ -179,16 +200,35 @@ def parse_new(text: str, today: date, *, max_days: int, max_run_km: float) -> Ch
             f"A challenge can last up to {max_days} days; this one has {days}. "
             f"e.g. until {start + timedelta(days=29)}"
         )
-    if metric in (Metric.WATER_DAYS, Metric.ACTIVE_DAYS) and target > days:
+    together = mode is Mode.TOGETHER
+    # Days add up across members in a group goal: 40 active days in a month is a fine one.
+    if metric in (Metric.WATER_DAYS, Metric.ACTIVE_DAYS) and target > days and not together:
         raise UserError(
             f"The window has {days} day{'s' if days != 1 else ''}, so {target:g} days can't be "
-            "reached. Lower the target or move the end date."
+            "reached by one person. Lower the target, move the end date, or make it a group "
+            f'goal with "together": /challenge new "{name}" active {round(target)} days '
+            f"together until {end}"
         )
-    if metric is Metric.RUN_DISTANCE and target > max_run_km * 1000 * days:
+    runners = TOGETHER_PEOPLE if together else 1
+    if metric is Metric.RUN_DISTANCE and target > max_run_km * 1000 * days * runners:
+        who = "a group" if together else "anyone"
         raise UserError(
-            f"That distance is more than anyone could run in the window. e.g. {EXAMPLE}"
+            f"That distance is more than {who} could run in the window. "
+            f"e.g. {TOGETHER_EXAMPLE if together else EXAMPLE}"
         )
-    return ChallengeSpec(name, metric, target, units, start, end)
+    return ChallengeSpec(name, metric, target, units, start, end, mode)
+
+
+def _take_mode(words: list[str]) -> Mode:
+    """Remove 'together' (one shared target) or 'each' (the default) from words."""
+    found = [w for w in words if w.lower() in ("together", "each")]
+    if len({w.lower() for w in found}) > 1:
+        raise UserError(
+            "A target is either for each member or for the group together, not both. "
+            f"e.g. {TOGETHER_EXAMPLE}"
+        )
+    words[:] = [w for w in words if w.lower() not in ("together", "each")]
+    return Mode.TOGETHER if found and found[0].lower() == "together" else Mode.EACH
 
 
 # --- describing ---------------------------------------------------------------------------
@@ -221,6 +261,47 @@ def goal_text(challenge: Challenge) -> str:
         Metric.WATER_DAYS: f"{n} water days on goal",
         Metric.ACTIVE_DAYS: f"{n} active days",
     }[metric]
+
+
+def target_text(challenge: Challenge) -> str:
+    """'run 100 km each', 'run 500 km together'."""
+    return f"{goal_text(challenge)} {challenge.mode}"
+
+
+def is_together(challenge: Challenge) -> bool:
+    return challenge.mode == Mode.TOGETHER
+
+
+def amount_of(metric: Metric, value: float, units: Units) -> str:
+    """A figure's number alone, as `figure` writes it: '312.4', '14'."""
+    if metric is Metric.RUN_DISTANCE:
+        return f"{u.distance_amount(value, units):.1f}"
+    return f"{round(value)}"
+
+
+def unit_of(metric: Metric, units: Units) -> str:
+    """What a challenge's figures count: 'km', 'runs', 'water days on goal'."""
+    return {
+        Metric.RUN_DISTANCE: u.distance_unit(units),
+        Metric.RUN_COUNT: "runs",
+        Metric.STRENGTH_SESSIONS: "strength sessions",
+        Metric.WATER_DAYS: "water days on goal",
+        Metric.ACTIVE_DAYS: "active days",
+    }[metric]
+
+
+def together_figures(challenge: Challenge, total: float) -> str:
+    """'312.4 / 500 km', '14 / 20 runs': the group's total against its target."""
+    metric, units = Metric(challenge.metric), Units(challenge.units)
+    if metric is Metric.RUN_DISTANCE:
+        target = f"{u.distance_amount(challenge.target, units):g}"
+    else:
+        target = f"{round(challenge.target)}"
+    return f"{amount_of(metric, total, units)} / {target} {unit_of(metric, units)}"
+
+
+def percent_of(value: float, target: float) -> float:
+    return 100 * value / target if target else 0.0
 
 
 def is_running(challenge: Challenge, now: datetime) -> bool:
@@ -455,10 +536,13 @@ def standings_lines(
     rows: list[Standing],
     empty: str = "No one has joined yet: /join to take part.",
 ) -> list[str]:
-    """'1. Ana — 42.5 km ▓▓▓▓░░░░░░ 42%' per member."""
+    """'1. Ana — 42.5 km ▓▓▓▓░░░░░░ 42%' per member; for a group goal, the group's total
+    against the target first, then each member's share of it."""
     metric, units = Metric(challenge.metric), Units(challenge.units)
     if not rows:
         return [empty]
+    if is_together(challenge):
+        return [together_line(challenge, rows), *share_lines(challenge, rows)]
     lines = []
     for row in rows:
         pct = 100 * row.value / challenge.target if challenge.target else 0.0
@@ -468,6 +552,33 @@ def standings_lines(
             f"{bar(min(pct, 100.0))} {pct:.0f}%{mark}"
         )
     return lines
+
+
+def together_line(challenge: Challenge, rows: list[Standing]) -> str:
+    """'🤝 Together: 312.4 / 500 km ▓▓▓▓▓▓░░░░ 62% · 187.6 km to go'."""
+    metric, units = Metric(challenge.metric), Units(challenge.units)
+    total = sum(r.value for r in rows)
+    pct = percent_of(total, challenge.target)
+    line = f"🤝 Together: {together_figures(challenge, total)} {bar(min(pct, 100.0))} {pct:.0f}%"
+    if total >= challenge.target:
+        return f"{line} ✓"
+    return f"{line} · {figure(metric, challenge.target - total, units)} to go"
+
+
+def share_lines(challenge: Challenge, rows: list[Standing]) -> list[str]:
+    """'1. Ana — 200.0 km (64%)': each member's figure and their share of the group's."""
+    metric, units = Metric(challenge.metric), Units(challenge.units)
+    total = sum(r.value for r in rows)
+    lines = []
+    for row in rows:
+        share = f" ({percent_of(row.value, total):.0f}%)" if total > 0 else ""
+        lines.append(f"{row.rank}. {row.name} — {figure(metric, row.value, units)}{share}")
+    return lines
+
+
+def running_list(challenges: Iterable[Challenge]) -> str:
+    """'November 100k (until Mon 30 Nov), Lift (until Tue 15 Dec)'."""
+    return ", ".join(f"{c.name} (until {c.end_date:%a %d %b})" for c in challenges)
 
 
 def challenge_chat_of(session: Session, user_id: int, platform: str, now: datetime) -> str | None:

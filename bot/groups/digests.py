@@ -26,10 +26,10 @@ from bot.context import Services
 from bot.delivery.outbox import enqueue
 from bot.domain import Units
 from bot.groups import challenges as ch
-from bot.groups.challenge_chart import progress_chart
-from bot.groups.group import next_digest_at
+from bot.groups.challenge_chart import progress_chart, together_chart
+from bot.groups.group import group_language, next_digest_at
 from bot.interface import Attachment, Destination, Reply
-from bot.reading.units import distance_amount, distance_unit
+from bot.reading.units import distance_amount
 from bot.storage.models import Challenge, Group
 
 log = logging.getLogger("steady.digests")
@@ -169,7 +169,7 @@ def compose_digest(
         rows = ch.rank(values, names)
         lines.append("")
         lines.append(
-            f"**{challenge.name}** — {ch.goal_text(challenge)} each, "
+            f"**{challenge.name}** — {ch.target_text(challenge)}, "
             f"{ch.when_text(challenge, day, now)}"
         )
         lines += ch.standings_lines(challenge, rows)
@@ -206,6 +206,7 @@ def compose_digest(
         "most_improved": improved_names[0] if improved_names else "",
         "days_left": min((c.end_date - day).days for c in running),
     }
+    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     return Reply("\n".join(lines))
@@ -304,18 +305,25 @@ def compose_summary(
         if end == start
         else f"{start:%a %d %b} – {challenge.end_date:%a %d %b}"
     )
-    lines = [
-        f"🏁 **{challenge.name}** is over: {ch.goal_text(challenge)} each, {span}.",
-        "**Final standings**",
-        *ch.standings_lines(challenge, rows, empty="No one took part this time."),
-    ]
+    lines = [f"🏁 **{challenge.name}** is over: {ch.target_text(challenge)}, {span}."]
+    together = ch.is_together(challenge)
+    total = sum(values.values())
+    made_it = bool(rows) and total >= challenge.target
+    if together:
+        lines += _together_outcome(challenge, rows, total)
+    else:
+        lines += [
+            "**Final standings**",
+            *ch.standings_lines(challenge, rows, empty="No one took part this time."),
+        ]
     if rows:
-        lines.append(f"Together: {ch.figure(metric, sum(values.values()), units)}.")
-        reached = [r.name for r in rows if r.value >= challenge.target]
-        if reached:
-            lines.append(f"🎯 Reached the target: {', '.join(reached)}.")
-        else:
-            lines.append("No one reached the full target, and every step of it counted.")
+        if not together:
+            lines.append(f"Together: {ch.figure(metric, total, units)}.")
+            reached = [r.name for r in rows if r.value >= challenge.target]
+            if reached:
+                lines.append(f"🎯 Reached the target: {', '.join(reached)}.")
+            else:
+                lines.append("No one reached the full target, and every step of it counted.")
         if shown_up := most_active(activity, ids, start, end, names):
             who, active = shown_up
             lines.append(
@@ -329,24 +337,50 @@ def compose_summary(
         "platform": group.platform,
         "challenge": challenge.name,
         "members": len(ids),
-        "reached": sum(1 for r in rows if r.value >= challenge.target),
+        # A group goal made is reached by everyone in it.
+        "reached": (len(rows) if made_it else 0)
+        if together
+        else sum(1 for r in rows if r.value >= challenge.target),
         "leader": rows[0].name if rows and rows[0].value > 0 else "",
     }
+    facts["lang"] = group_language(session, group)  # the voice speaks the group's language
     if line := services.voice.group_line(session, facts):
         lines += ["", f"_{line}_"]
     days, totals = _running_totals(activity, metric, units, ids, names, start, end)
-    chart = progress_chart(
+    draw = together_chart if together else progress_chart
+    chart = draw(
         challenge.name,
         days,
         totals,
         target=_in_units(metric, challenge.target, units),
-        unit=_unit_label(metric, units),
+        unit=ch.unit_of(metric, units),
         whole=metric is not ch.Metric.RUN_DISTANCE,
     )
     return Reply(
         "\n".join(lines),
         attachments=(Attachment(f"challenge-{challenge.id}.png", chart, is_image=True),),
     )
+
+
+def _together_outcome(challenge: Challenge, rows: list[ch.Standing], total: float) -> list[str]:
+    """Whether the group made its goal, said kindly either way, and everyone's share."""
+    if not rows:
+        return ["No one took part this time."]
+    figures = ch.together_figures(challenge, total)
+    pct = ch.percent_of(total, challenge.target)
+    if total >= challenge.target:
+        outcome = f"🎉 **You made it together: {figures} ({pct:.0f}%).**"
+    elif total > 0:
+        outcome = (
+            f"**Together: {figures} ({pct:.0f}%).** Not the whole way this time, and every "
+            "bit of it counted."
+        )
+    else:
+        outcome = (
+            f"**Together: {figures}.** Not this time, and that's alright: "
+            "the next goal is a fresh start."
+        )
+    return [outcome, "**Everyone's share**", *ch.share_lines(challenge, rows)]
 
 
 def _running_totals(
@@ -372,13 +406,3 @@ def _running_totals(
 
 def _in_units(metric: ch.Metric, value: float, units: Units) -> float:
     return distance_amount(value, units) if metric is ch.Metric.RUN_DISTANCE else value
-
-
-def _unit_label(metric: ch.Metric, units: Units) -> str:
-    return {
-        ch.Metric.RUN_DISTANCE: distance_unit(units),
-        ch.Metric.RUN_COUNT: "runs",
-        ch.Metric.STRENGTH_SESSIONS: "strength sessions",
-        ch.Metric.WATER_DAYS: "water days on goal",
-        ch.Metric.ACTIVE_DAYS: "active days",
-    }[metric]

@@ -13,13 +13,14 @@ import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.context import Context
+from bot.i18n.languages import DEFAULT, LANGUAGES, supported
 from bot.interface import Incoming
 from bot.reminders.scheduling import Schedule, next_fire
-from bot.storage.models import PENDING, Challenge, Group, OutboxMessage
+from bot.storage.models import PENDING, Challenge, ChallengeMember, Group, OutboxMessage, User
 
 log = logging.getLogger("steady.groups")
 
@@ -49,6 +50,30 @@ def group_of(ctx: Context) -> Group:
         ctx.session.add(group)
         ctx.session.flush()
     return group
+
+
+def group_language(session: Session, group: Group) -> str:
+    """The language a group's digests and summaries speak: an admin's /lang, else the one
+    most of its members speak (people in its challenges; a tie goes to the language listed
+    first in `LANGUAGES`), else English."""
+    chosen = supported(group.language)
+    if chosen is not None:
+        return chosen
+    spoken = func.coalesce(User.language, User.app_language)
+    members = (
+        select(User.id, spoken.label("lang"))
+        .join(ChallengeMember, ChallengeMember.user_id == User.id)
+        .join(Challenge, Challenge.id == ChallengeMember.challenge_id)
+        .where(Challenge.group_id == group.id, ChallengeMember.left_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    counts = session.execute(select(members.c.lang, func.count()).group_by(members.c.lang)).all()
+    tally = {lang: 0 for lang in LANGUAGES}
+    for lang, count in counts:
+        tally[supported(lang) or DEFAULT] += count
+    best = max(LANGUAGES, key=lambda lang: (tally[lang], -LANGUAGES.index(lang)))
+    return best if tally[best] > 0 else DEFAULT
 
 
 def local_today(group: Group, now: datetime) -> date:

@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.storage.models import Account, Base, ChallengeMember, LinkGuess, User
+from bot.storage.models import Account, Base, ChallengeMember, Entry, LinkGuess, User
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 # 32^12 = 2^60 codes: with wrong guesses limited (below), a million accounts guessing for a
@@ -147,9 +147,20 @@ def _drop_collisions(
         )
 
 
-def merge_users(session: Session, *, keep: int, gone: int) -> None:
+@dataclass(frozen=True)
+class Renumbered:
+    """The entries of one side that took new numbers when two histories became one."""
+
+    user_id: int  # the side they came from (`keep` or `gone`, before the merge)
+    first: int
+    last: int
+
+
+def merge_users(session: Session, *, keep: int, gone: int) -> Renumbered | None:
     """Move everything of user `gone` onto user `keep`, take `gone`'s settings (the side that
-    asked for the code), and delete `gone`."""
+    asked for the code), and delete `gone`. Returns which entries were given new numbers
+    (`_number_as_one`), if any."""
+    renumbered = _number_as_one(session, keep, gone)
     _merge_memberships(session, keep, gone)
     for table, column in _user_columns():
         _drop_collisions(session, table, column, keep, gone)
@@ -158,11 +169,38 @@ def merge_users(session: Session, *, keep: int, gone: int) -> None:
     target = session.get(User, keep)
     assert source is not None and target is not None
     target.tz, target.units, target.encourage = source.tz, source.units, source.encourage
+    target.tz_chosen = source.tz_chosen
     target.display_name = source.display_name
     session.flush()
     session.expunge(source)
     session.execute(delete(User).where(User.id == gone))
     session.expire_all()
+    return renumbered
+
+
+def _number_as_one(session: Session, keep: int, gone: int) -> Renumbered | None:
+    """Entry numbers are per person, and both sides have counted from 1. The longer history
+    (more numbers given; on a tie, `keep`'s) keeps every number it has; the other side's
+    entries are numbered on from its highest, in their own order. So no entry ever shares a
+    number, no number is given twice, and the side most used keeps the numbers its person
+    knows. The reply to /link says which numbers the other side's entries took."""
+    highest = {
+        user: session.scalar(
+            select(func.coalesce(func.max(Entry.number), 0)).where(Entry.user_id == user)
+        )
+        or 0
+        for user in (keep, gone)
+    }
+    kept, moved = (keep, gone) if highest[keep] >= highest[gone] else (gone, keep)
+    if highest[moved] == 0:
+        return None
+    first = session.scalar(select(func.min(Entry.number)).where(Entry.user_id == moved)) or 1
+    # Every new number is above every old one of either side: no row meets another on the way.
+    offset = highest[kept]
+    session.execute(
+        update(Entry).where(Entry.user_id == moved).values(number=Entry.number + offset)
+    )
+    return Renumbered(moved, first + offset, highest[moved] + offset)
 
 
 def _merge_memberships(session: Session, keep: int, gone: int) -> None:

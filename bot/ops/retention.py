@@ -37,6 +37,7 @@ from bot.storage.models import (
     RuleFiring,
     ShownMessages,
 )
+from bot.voice.encouragement import REMEMBER_DAYS
 
 log = logging.getLogger("steady.retention")
 
@@ -69,7 +70,11 @@ class Policy:
                 and_(OutboxMessage.status.in_((SENT, DEAD)), OutboxMessage.created_at < cutoff),
             ),
             "handled_messages": (HandledMessage, HandledMessage.handled_at < cutoff),
-            "shown_messages": (ShownMessages, ShownMessages.updated_at < cutoff),
+            # Never sooner than the voice's own memory: no line again within a week.
+            "shown_messages": (
+                ShownMessages,
+                ShownMessages.updated_at < min(cutoff, now - timedelta(days=REMEMBER_DAYS)),
+            ),
         }
         if self.cooldowns is not None:
             found["rule_firings"] = (RuleFiring, self._firings(now, cutoff))

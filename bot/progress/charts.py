@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period, Units
-from bot.progress.stats import Span, daily_totals, goals_of, span_for, week_start
+from bot.progress.stats import (
+    Span,
+    daily_totals,
+    goals_of,
+    rolling_days,
+    span_for,
+    week_start,
+)
 from bot.reading import units as u
 
 if TYPE_CHECKING:
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 CHART_SPANS = ("week", "month", "year")
+DAY_BARS_MAX = 92  # a rolling span longer than this gets a bar a week
 WIDTH_PX, HEIGHT_PX, DPI = 1200, 800, 100
 
 RUN_COLOUR = "#f28e2b"
@@ -90,7 +98,7 @@ def chart_data(
 ) -> ChartData:
     """The figures behind one chart: a bar per local day (week, month) or per week (year)."""
     span = span_for(span_name, today)
-    by_week = span.name == "year"
+    by_week = span.name == "year" or (rolling_days(span.name) or 0) > DAY_BARS_MAX
     step = 7 if by_week else 1
     first = week_start(span.start) if by_week else span.start
     starts = [first + timedelta(days=i) for i in range(0, (span.end - first).days + 1, step)]
@@ -310,11 +318,13 @@ def _draw_water(data: ChartData, ax: Axes, xs: list[int]) -> None:
 def _label_x(data: ChartData, ax: Axes, xs: list[int]) -> None:
     buckets = data.buckets
     if data.by_week:
-        # A month's name under the week that holds its first day.
+        # A month's name under the week that holds its first day (in a calendar year, not
+        # the next year's January under its last week; a rolling span may cross years).
+        rolling = rolling_days(data.span.name) is not None
         ticks = [
             (x, f"{b.end:%b}")
             for x, b in zip(xs, buckets, strict=True)
-            if b.end.day <= 7 and b.end.year == data.span.start.year
+            if b.end.day <= 7 and (rolling or b.end.year == data.span.start.year)
         ]
     elif len(buckets) <= 7:
         ticks = [(x, f"{b.start:%a}\n{b.start.day}") for x, b in zip(xs, buckets, strict=True)]

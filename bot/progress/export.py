@@ -175,6 +175,8 @@ def everything_json(session: Session, user: Person, rows: list[EntryRow], now: d
             "tz": user.tz,
             "units": user.units,
             "encourage": user.encourage,
+            "language": user.language,  # chosen with /lang
+            "app_language": user.app_language,  # as their app last reported it
             "created_at": user.created_at.isoformat(),
         },
         "entries": [row.as_json() for row in rows],

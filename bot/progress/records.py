@@ -13,7 +13,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind
-from bot.progress.stats import Streak, active_dates, live_entries, streaks
+from bot.progress.stats import Streak, live_entries, streaks_of
 from bot.storage.models import Entry
 
 # Pace records over these distances count runs of at least the distance, less a quarter of a
@@ -136,5 +136,5 @@ def records(session: Session, user_id: int, today: date) -> Records:
         },
         most_water=most_water(session, user_id),
         heaviest_sets=heaviest_sets(session, user_id),
-        longest_streak=streaks(active_dates(session, user_id), today)[1],
+        longest_streak=streaks_of(session, user_id, today)[1],
     )

@@ -7,6 +7,7 @@ person changes time zone, and an entry made at 23:30 local time belongs to that 
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.context import Progress
 from bot.domain import KINDS, Kind, KindTotals, Period, Totals
+from bot.progress.freeze import NO_FREEZE, Calendar, Freeze, freeze, pauses_of
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import GoalLike, StoredGoal
@@ -86,49 +88,95 @@ def active_dates(db: Db, user_id: int) -> list[date]:
 
 @dataclass(frozen=True)
 class Streak:
-    length: int  # calendar days from the first to the last active day of the run
+    length: int  # days from the first to the last active day of the run, frozen days left out
     start: date | None
     end: date | None
+    frozen: int = 0  # paused days it was frozen over (for the current streak: up to today)
 
 
-def _runs(days: Sequence[date]) -> Iterable[Streak]:
-    """Split sorted active days into streaks: a gap of one day is forgiven when no other gap
-    falls within the same seven days; two missing days in a row end a streak."""
+def _runs(days: Sequence[date], calendar: Calendar) -> Iterable[tuple[date, date]]:
+    """Split sorted active days into streaks (first and last day): a gap of one day is
+    forgiven when no other gap falls within the same seven days; two missing days in a row
+    end a streak. Days are counted on `calendar`, where frozen days do not exist."""
     if not days:
         return
     start = prev = days[0]
-    last_gap: date | None = None
+    prev_n = calendar.number(prev)
+    last_gap: int | None = None
     for day in days[1:]:
-        missing = (day - prev).days - 1
-        gap = prev + timedelta(days=1)
+        n = calendar.number(day)
+        missing = n - prev_n - 1
+        gap = prev_n + 1
         if missing == 0:
             pass
-        elif missing == 1 and (last_gap is None or (gap - last_gap).days >= REST_DAY_WINDOW):
+        elif missing == 1 and (last_gap is None or gap - last_gap >= REST_DAY_WINDOW):
             last_gap = gap
         else:
-            yield Streak((prev - start).days + 1, start, prev)
+            yield start, prev
             start, last_gap = day, None
-        prev = day
-    yield Streak((prev - start).days + 1, start, prev)
+        prev, prev_n = day, n
+    yield start, prev
 
 
-def streaks(days: Sequence[date], today: date) -> tuple[Streak, Streak]:
+def _streak(start: date, end: date, calendar: Calendar, freeze: Freeze, upto: date) -> Streak:
+    length = calendar.number(end) - calendar.number(start) + 1
+    return Streak(length, start, end, freeze.frozen_between(start, upto))
+
+
+def streaks(days: Sequence[date], today: date, freeze: Freeze = NO_FREEZE) -> tuple[Streak, Streak]:
     """(current, longest). Today is still open, so it counts as active for deciding whether
-    the current streak is alive; its length runs to the last day actually logged."""
-    runs = list(_runs(days))
+    the current streak is alive; its length runs to the last day actually logged. Frozen
+    days (bot/progress/freeze.py) are left out of the calendar."""
+    calendar = Calendar(freeze.frozen)
+    runs = [_streak(a, b, calendar, freeze, b) for a, b in _runs(days, calendar)]
     longest = max(runs, key=lambda s: s.length, default=Streak(0, None, None))
     if not days:
         return Streak(0, None, None), longest
     last_day = days[-1]
-    with_today = list(_runs([*days, today] if last_day < today else days))[-1]
-    if with_today.start is None or with_today.start > last_day:
+    start, _ = list(_runs([*days, today] if last_day < today else days, calendar))[-1]
+    if start > last_day:
         return Streak(0, None, None), longest
-    return Streak((last_day - with_today.start).days + 1, with_today.start, last_day), longest
+    return _streak(start, last_day, calendar, freeze, today), longest
+
+
+def streaks_of(db: Db, user_id: int, today: date) -> tuple[Streak, Streak, Freeze]:
+    """The person's (current, longest) streaks with their pauses frozen, and the freeze."""
+    days = active_dates(db, user_id)
+    pauses = pauses_of(db, user_id)
+    found = freeze(pauses, set(days), today) if pauses else NO_FREEZE
+    return *streaks(days, today, found), found
 
 
 # Periods a summary or a chart covers. "week", "month" and "year" are the calendar ones
 # that hold today (weeks start on Monday); "all" runs from the first entry to today.
 SPAN_NAMES = ("week", "month", "year", "all")
+# Rolling spans end today: "30d" is the last 30 days, today included; "4w" the last 28.
+ROLLING_UNITS = {"d": 1, "w": 7}
+ROLLING_MAX = {"d": 366, "w": 52}
+_ROLLING = re.compile(r"(\d{1,4}) ?(d|days?|w|weeks?)")
+
+
+class SpanTooLong(ValueError):
+    """A rolling span of no days, or of more than a year's."""
+
+
+def rolling_name(text: str) -> str | None:
+    """'30d', '30 days' or '30days' as '30d'; '4w', '4 weeks' as '4w'; None for anything
+    else. SpanTooLong for 0 or beyond ROLLING_MAX."""
+    match = _ROLLING.fullmatch(text.strip().lower())
+    if match is None:
+        return None
+    count, unit = int(match[1]), match[2][0]
+    if not 0 < count <= ROLLING_MAX[unit]:
+        raise SpanTooLong(text)
+    return f"{count}{unit}"
+
+
+def rolling_days(name: str) -> int | None:
+    """How many days a rolling span's name ('30d', '4w') covers; None for a calendar one."""
+    if len(name) < 2 or name[-1] not in ROLLING_UNITS or not name[:-1].isdigit():
+        return None
+    return int(name[:-1]) * ROLLING_UNITS[name[-1]]
 
 
 @dataclass(frozen=True)
@@ -142,7 +190,13 @@ class Span:
 
 
 def span_for(name: str, today: date, first_day: date | None = None) -> Span:
-    """The span `name` (one of SPAN_NAMES) that holds `today`."""
+    """The span `name` (one of SPAN_NAMES, or a rolling one: '30d', '4w') that holds `today`."""
+    if (days := rolling_days(name)) is not None:
+        start = today - timedelta(days=days - 1)
+        count, unit = int(name[:-1]), "day" if name[-1] == "d" else "week"
+        what = f"{count} {unit}s" if count != 1 else unit
+        shown = f"{start:%d %b %Y} – {today:%d %b %Y}" if start.year != today.year else None
+        return Span(name, start, today, f"Last {what} ({shown or _day_range(start, today)})")
     if name == "week":
         start = week_start(today)
         end = start + timedelta(days=6)
@@ -314,7 +368,7 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
     goals = goals_of(session, user_id)
     rates = [goal_rate(goals[k], days, span, today, since) for k in Kind if k in goals]
     mondays = weeks_touching(span, today, since)
-    current, longest = streaks(active_dates(session, user_id), today)
+    current, longest, _ = streaks_of(session, user_id, today)
     return Summary(
         span=span,
         totals=sum_totals(in_span),

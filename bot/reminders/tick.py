@@ -11,13 +11,14 @@ due, never how many reminders exist.
 After downtime, missed fires collapse: fires older than the grace window are dropped, and a
 reminder catches up at most once, with its earliest fire inside the window.
 
-The decisions, in order: paused; snoozed (moved to the end of the snooze when that is the
-same local day and comes before the next regular fire, so the "Snooze 1 h" button means
-"remind me in an hour"); quiet hours; skipped today; nowhere to send (the account is
-unreachable or has no private chat); no longer needed (the run or strength session is
-already logged that day, water is on pace for the goal); the daily cap, counted from the
-person's nudges in the outbox (on PostgreSQL under a per-person advisory lock, so two workers
-cannot both send the last one). Only nudges that go out count towards the cap.
+The decisions, in order: paused (for a while, or until /resume); snoozed (moved to the end
+of the snooze when that is the same local day and comes before the next regular fire, so the
+"Snooze 1 h" button means "remind me in an hour"); quiet hours; skipped today; nowhere to
+send (the account is unreachable or has no private chat); no longer needed (the run or
+strength session is already logged that day, water is on pace for the goal); the daily cap,
+counted from the person's nudges in the outbox (on PostgreSQL under a per-person advisory
+lock, so two workers cannot both send the last one). Only nudges that go out count towards
+the cap.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session
 from bot.context import NudgeAsk, Services
 from bot.delivery.outbox import Outgoing, enqueue_many
 from bot.domain import Kind, KindTotals, Totals, Units
+from bot.i18n.languages import resolve
 from bot.interface import Destination
 from bot.ops import metrics
 from bot.progress.stats import sum_or_zero, week_start
@@ -184,10 +186,13 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> Seque
             User.tz,
             User.units,
             User.encourage,
+            User.language,
+            User.app_language,
             NudgeState.quiet_start,
             NudgeState.quiet_end,
             NudgeState.snoozed_until,
             NudgeState.paused_until,
+            NudgeState.paused_open,
         )
         .join(Account, Account.id == Reminder.account_id)
         .join(User, User.id == Reminder.user_id)
@@ -280,8 +285,8 @@ def _comes_back(
 
 
 def _early_reason(row: Any, fire: datetime, day: date, minute: int) -> str | None:
-    if row.paused_until is not None and row.paused_until > fire:
-        return "paused"
+    if row.paused_open or (row.paused_until is not None and row.paused_until > fire):
+        return "paused"  # until /resume, or for a while
     if row.snoozed_until is not None and row.snoozed_until > fire:
         return "snoozed"
     if (
@@ -334,6 +339,7 @@ def _decide(
             day=known.day,
             week=known.week,
             goals=known.goals,
+            lang=resolve(c.row.language, c.row.app_language),
         )
         for c, kind, known in nudged
     ]

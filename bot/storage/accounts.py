@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from bot.i18n.languages import resolve, supported
 from bot.interface import ChatKind, Incoming
 from bot.storage.models import Account, HandledMessage, User
 from bot.storage.prepared import Db, Prepared
@@ -28,12 +29,29 @@ class Person:
     units: str
     encourage: bool
     created_at: datetime
+    language: str | None = None  # chosen with /lang
+    app_language: str | None = None  # what their app last reported, if Steady speaks it
+
+    @property
+    def lang(self) -> str:
+        """The language to speak to them: their choice, else their app's, else English."""
+        return resolve(self.language, self.app_language)
 
     def change(self, db: Db, **values: object) -> None:
-        """Set profile columns (tz, units, encourage) here and in the database."""
+        """Set profile columns (tz, units, encourage, language) here and in the database."""
         db.execute(update(User).where(User.id == self.id).values(**values))
         for name, value in values.items():
             setattr(self, name, value)
+
+
+def mark_tz_chosen(db: Db, user_id: int) -> None:
+    """The person picked a zone with /tz (even UTC): Steady stops suggesting one."""
+    db.execute(update(User).where(User.id == user_id).values(tz_chosen=True))
+
+
+def tz_chosen(db: Db, user_id: int) -> bool:
+    """Read only where a hint depends on it, not with every message's person."""
+    return bool(db.execute(select(User.tz_chosen).where(User.id == user_id)).scalar())
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,8 @@ _FIND = Prepared(
         User.units,
         User.encourage,
         User.created_at,
+        User.language,
+        User.app_language,
         _ANSWERED,
     )
     .join(User, User.id == Account.user_id)
@@ -84,9 +104,11 @@ _NEW_USER = Prepared(
     .values(
         display_name=bindparam("name"),
         tz="UTC",
+        tz_chosen=False,
         units="metric",
         encourage=True,
         created_at=bindparam("now", type_=User.created_at.type),
+        app_language=bindparam("app_language"),
     )
     .returning(User.id)
 )
@@ -113,10 +135,22 @@ _SEEN = Prepared(
 )
 
 
+_APP_LANGUAGE = Prepared(
+    update(User).where(User.id == bindparam("user_id")).values(app_language=bindparam("lang"))
+)
+
+
 _PERSON = Prepared(
-    select(User.id, User.display_name, User.tz, User.units, User.encourage, User.created_at).where(
-        User.id == bindparam("user_id")
-    )
+    select(
+        User.id,
+        User.display_name,
+        User.tz,
+        User.units,
+        User.encourage,
+        User.created_at,
+        User.language,
+        User.app_language,
+    ).where(User.id == bindparam("user_id"))
 )
 
 
@@ -134,19 +168,51 @@ def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
     message = {"chat_id": incoming.chat_id, "message_id": incoming.message_id}
     found = _FIND.first(db, key | message)
     private = incoming.chat_kind is ChatKind.PRIVATE
+    hint = supported(incoming.language)
     if found is None:
-        user_id = _NEW_USER.scalar(db, {"name": name, "now": now})
+        user_id = _NEW_USER.scalar(db, {"name": name, "now": now, "app_language": hint})
         chat_id = incoming.chat_id if private else None
         account_id = _NEW_ACCOUNT.scalar(
             db, {**key, "user_id": user_id, "name": name, "private_chat_id": chat_id}
         )
-        return Who(account_id, Person(user_id, name, "UTC", "metric", True, now))
+        return Who(account_id, Person(user_id, name, "UTC", "metric", True, now, None, hint))
     account_id, account_name, chat_id, unreachable, *user, answered = found
     if answered is not None:
         return Who(account_id, Person(*user), answered)
+    person = Person(*user)
+    if hint is not None and hint != person.app_language:
+        # Their app speaks another language now (a message without a hint, such as a
+        # Discord message, keeps the one stored).
+        _APP_LANGUAGE.execute(db, {"user_id": person.id, "lang": hint})
+        person.app_language = hint
     seen = {"name": name, "private_chat_id": chat_id, "unreachable": unreachable}
     if private:  # they wrote to us here: we may write back
         seen |= {"private_chat_id": incoming.chat_id, "unreachable": False}
     if seen != {"name": account_name, "private_chat_id": chat_id, "unreachable": unreachable}:
         _SEEN.execute(db, {"account_id": account_id, **seen})
-    return Who(account_id, Person(*user))
+    return Who(account_id, person)
+
+
+_PERSON_OF_ACCOUNT = Prepared(
+    select(
+        User.id,
+        User.display_name,
+        User.tz,
+        User.units,
+        User.encourage,
+        User.created_at,
+        User.language,
+        User.app_language,
+    )
+    .join(Account, Account.user_id == User.id)
+    .where(
+        Account.platform == bindparam("platform"), Account.external_id == bindparam("external_id")
+    )
+)
+
+
+def known_person(db: Db, platform: str, external_id: str) -> Person | None:
+    """The person behind a platform account, without creating or touching anything (for
+    suggestions as someone types, which must change nothing); None for someone new."""
+    row = _PERSON_OF_ACCOUNT.first(db, {"platform": platform, "external_id": external_id})
+    return Person(*row) if row is not None else None

@@ -23,8 +23,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    func,
+    select,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -89,9 +93,15 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     display_name: Mapped[str] = mapped_column(String(100))
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    # A zone picked with /tz (even UTC), so Steady stops suggesting one.
+    tz_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     units: Mapped[str] = mapped_column(String(10), default="metric")
     encourage: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column()
+    # The language they chose with /lang (None: not chosen), and the one their app last
+    # reported, which speaks for them until they choose (and in nudges, with no message).
+    language: Mapped[str | None] = mapped_column(String(8))
+    app_language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Account(Base):
@@ -114,6 +124,8 @@ class Entry(Base):
     __tablename__ = "entries"
     __table_args__ = (
         UniqueConstraint("source_platform", "source_chat_id", "source_message_id"),
+        # One number per entry of a person: `/edit 12`, `/delete 12` (bot/progress/entries.py).
+        UniqueConstraint("user_id", "number"),
         Index("ix_entries_user_day", "user_id", "local_date"),
         *(finite(c) for c in ENTRY_FIGURES),
         CheckConstraint("kind <> 'run' OR distance_m IS NOT NULL", name="run_has_distance"),
@@ -138,9 +150,28 @@ class Entry(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     # /undo hides an entry rather than deleting it, so a redelivered message stays deduplicated.
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # The person's own count of their entries (1, 2, 3...), given once and never changed; a
+    # log's plain INSERT gives it itself (bot/commands/log.py), other inserts get `_next_number`.
+    number: Mapped[int] = mapped_column(Integer, default=lambda c: _next_number(c))
     # What the entry was read from, when that can come again in another message: a workout
     # file's start (`workout:2026-11-20T07:30:00Z`), so the same workout is logged once.
     source_key: Mapped[str | None] = mapped_column(String(64))
+
+
+def _next_number(context: DefaultExecutionContext) -> int:
+    """The next number of the entry's person, for an insert that gives none (an import, a
+    benchmark's rows). Rows of one statement count on from each other, since none of them is
+    in the table yet when the others' numbers are chosen."""
+    user_id = context.get_current_parameters()["user_id"]  # type: ignore[no-untyped-call]  # SQLAlchemy leaves it unannotated
+    counted: dict[int, int] = context.__dict__.setdefault("steady_entry_numbers", {})
+    if user_id not in counted:
+        table = Entry.__table__
+        highest = select(func.coalesce(func.max(table.c.number), 0)).where(
+            table.c.user_id == user_id
+        )
+        counted[user_id] = int(context.connection.execute(highest).scalar_one())
+    counted[user_id] += 1
+    return counted[user_id]
 
 
 class Goal(Base):
@@ -258,12 +289,19 @@ class Group(Base):
     digest_time: Mapped[str | None] = mapped_column(String(5))
     digest_next_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime] = mapped_column()
+    # Who may start challenges here: "everyone" or "admins" (/challenge who).
+    challenge_starters: Mapped[str] = mapped_column(
+        String(10), default="everyone", server_default="everyone"
+    )
+    # Chosen by an admin with /lang; None: the language most of its members speak.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Challenge(Base):
-    """A challenge in a group: a metric, a target for each member, a window of local days
-    (the group's time zone). `ends_at` is the UTC moment the window closes (or when it was
-    ended early); the summary is posted once, after it."""
+    """A challenge in a group: a metric, a target for each member ("each") or one shared by
+    all of them ("together"), a window of local days (the group's time zone). `ends_at` is
+    the UTC moment the window closes (or when it was ended early); the summary is posted
+    once, after it."""
 
     __tablename__ = "challenges"
     __table_args__ = (
@@ -279,6 +317,7 @@ class Challenge(Base):
     metric: Mapped[str] = mapped_column(String(20))
     target: Mapped[float] = mapped_column(Float)  # metres, runs, sessions or days
     units: Mapped[str] = mapped_column(String(10), default="metric")  # how distances read
+    mode: Mapped[str] = mapped_column(String(10), default="each", server_default="each")
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     ends_at: Mapped[datetime] = mapped_column()
@@ -353,8 +392,10 @@ class RuleFiring(Base):
 
 
 class ShownMessages(Base):
-    """The ids of the last messages an audience saw in one category, newest last, so that
-    no line comes back too soon. One small row per audience and category."""
+    """What an audience saw lately in one category, newest last, so that no line comes back
+    within a week and generic lines keep to their daily cap: `[id, unix seconds, local day]`
+    each (bot/voice/memory.py; older rows hold bare ids). One small row per audience and
+    category."""
 
     __tablename__ = "shown_messages"
     __table_args__ = (UniqueConstraint("audience", "category"),)
@@ -365,7 +406,7 @@ class ShownMessages(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     category: Mapped[str] = mapped_column(String(40))
-    recent: Mapped[list[str]] = mapped_column(JSON)
+    recent: Mapped[list[list[str | int] | str]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column()
 
 
@@ -434,7 +475,42 @@ class NudgeState(Base):
     quiet_start: Mapped[int | None] = mapped_column(Integer)  # local minutes after midnight
     quiet_end: Mapped[int | None] = mapped_column(Integer)
     snoozed_until: Mapped[datetime | None] = mapped_column()
-    paused_until: Mapped[datetime | None] = mapped_column()
+    paused_until: Mapped[datetime | None] = mapped_column()  # a timed pause (/pause 7d)
+    # An open-ended pause (/pause alone) lasts until /resume: a state of its own, since an
+    # empty paused_until means "not paused".
+    paused_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Pause(Base):
+    """One pause, kept after it ends: the streak freezes the local days it covered.
+
+    The paused days run from `starts_on` (the local day /pause was sent) up to, not
+    including, `ends_on` (the local day it ended or /resume came); `ends_on` is NULL while an
+    open-ended pause lasts. Local days are fixed when written, as an entry's are, so a later
+    time-zone change moves nothing. `checked_in_at` marks the one check-in an open-ended
+    pause gets after two weeks; `account_id` is where it goes."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    started_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime | None] = mapped_column()  # NULL: until /resume
+    checked_in_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column()
+
+
+# The check-in job looks only at open pauses not yet checked in on: a quiet minute reads an
+# empty index, whatever the history holds.
+Index(
+    "ix_pauses_open_unchecked",
+    Pause.started_at,
+    sqlite_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
+    postgresql_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
+)
 
 
 # The daily cap counts a person's recent nudges in the outbox.

@@ -64,6 +64,7 @@ class StoredEntry(NamedTuple):
     source_chat_id: str | None
     source_message_id: str | None
     deleted_at: datetime | None
+    number: int
     source_key: str | None
 
 

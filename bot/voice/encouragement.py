@@ -3,8 +3,8 @@
 Each top-level table of the file is a category with an `about` line and its `messages`.
 Messages may hold placeholders such as {name}, {streak} or {week_distance}; `PLACEHOLDERS`
 says what each shows and in which scopes it has a value. Figures are rendered in the
-person's units. `choose` picks a message the audience has not seen lately: never the one
-shown last, nor any of the last ten when the category has more.
+person's units. `choose` picks a message the audience has not seen lately: none shown in the
+last seven days, nor any of the last ten when the category has more.
 """
 
 from __future__ import annotations
@@ -14,16 +14,26 @@ import math
 import random
 import re
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.domain import Kind, Units
-from bot.reading import units as u
+from bot.i18n.catalogs import N_, translate, translate_plural
+from bot.i18n.figures import figures
+from bot.i18n.languages import DEFAULT
 from bot.voice.checks import Problem, read_toml, suggest
 from bot.voice.facts import GROUP, LOG, PERSON, Facts, Scope
 
 NO_REPEAT = 10  # a message is not shown again while it is among the last ten shown
+NO_REPEAT_DAYS = 7  # nor within seven days of being shown
+REMEMBER_DAYS = 8  # what is kept of a category: a day more than the window, for the zones
+MAX_REMEMBERED = 64  # and never more entries than this in one row
+DAY_S = 86_400
+# What an audience was shown: (message id, unix seconds, the audience's local day or "").
+Shown = tuple[str, int, str]
 MAX_CHARS = 280
 CATEGORY_NAME = re.compile(r"[a-z][a-z_]{0,39}")
 MARKUP = ("_", "*", "\n")  # would break the italic line a reply wraps around a message
@@ -31,7 +41,12 @@ MARKUP = ("_", "*", "\n")  # would break the italic line a reply wraps around a 
 
 # --- placeholders -----------------------------------------------------------------------
 
-Render = Callable[[Mapping[str, object], Units], "str | None"]
+
+class Render(Protocol):
+    """Fills a placeholder from the facts, in the person's units and language (English
+    unless told)."""
+
+    def __call__(self, f: Mapping[str, object], units: Units, lang: str = ..., /) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -47,11 +62,11 @@ def _num(f: Mapping[str, object], key: str) -> float:
 
 
 def _distance(key: str) -> Render:
-    return lambda f, units: u.distance(_num(f, key) * 1000, units)
+    return lambda f, units, lang=DEFAULT: figures(lang).distance(_num(f, key) * 1000, units)
 
 
 def _volume(key: str) -> Render:
-    return lambda f, units: u.volume(_num(f, key), units)
+    return lambda f, units, lang=DEFAULT: figures(lang).volume(_num(f, key), units)
 
 
 def _plain(text: str) -> str:
@@ -60,90 +75,135 @@ def _plain(text: str) -> str:
 
 
 def _text(key: str) -> Render:
-    return lambda f, units: _plain(str(f[key])) or None
+    return lambda f, units, lang=DEFAULT: _plain(str(f[key])) or None
 
 
 def _count(key: str) -> Render:
-    return lambda f, units: str(f[key])
+    return lambda f, units, lang=DEFAULT: str(f[key])
 
 
 def _positive(key: str) -> Render:
     """A count that only makes sense above zero (a group's size, days left)."""
-    return lambda f, units: str(f[key]) if _num(f, key) > 0 else None
+    return lambda f, units, lang=DEFAULT: str(f[key]) if _num(f, key) > 0 else None
 
 
-def _figure(which: str, value: float, units: Units) -> str | None:
+def _days(key: str, *, positive: bool = False) -> Render:
+    """A number of days with its noun in the form the number takes ("1 день", "3 дня",
+    "5 дней"), so no language has to write "{streak} days" around a bare number."""
+
+    def render(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+        n = int(_num(f, key))
+        if positive and n <= 0:
+            return None
+        return translate_plural(lang, "{n} day", "{n} days", n).format(n=n)
+
+    return render
+
+
+def _runs(key: str) -> Render:
+    def render(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+        n = int(_num(f, key))
+        return translate_plural(lang, "{n} run", "{n} runs", n).format(n=n)
+
+    return render
+
+
+def _figure(which: str, value: float, units: Units, lang: str = DEFAULT) -> str | None:
     if which == "longest_run":
-        return u.distance(value * 1000, units)
+        return figures(lang).distance(value * 1000, units)
     if which == "fastest_5k":
-        return u.pace(value, units)
+        return figures(lang).pace(value, units)
     if which == "heaviest_lift":
-        return u.weight(value, units)
+        return figures(lang).weight(value, units)
     return None
 
 
 def _record(key: str) -> Render:
-    return lambda f, units: _figure(str(f["new_record"]), _num(f, key), units)
+    return lambda f, units, lang=DEFAULT: _figure(str(f["new_record"]), _num(f, key), units, lang)
 
 
-def _record_name(f: Mapping[str, object], units: Units) -> str | None:
-    names = {
-        "longest_run": "longest run",
-        "fastest_5k": "fastest pace over 5k",
-        "heaviest_lift": f"heaviest lift in {f['exercise'] or 'strength'}",
-    }
-    return names.get(str(f["new_record"]))
+RECORD_NAMES = {
+    "longest_run": N_("longest run"),
+    "fastest_5k": N_("fastest pace over 5k"),
+    "heaviest_lift": N_("heaviest lift in {exercise}"),
+}
 
 
-def _entry_distance(f: Mapping[str, object], units: Units) -> str | None:
-    return u.distance(_num(f, "amount") * 1000, units) if f["kind"] == Kind.RUN else None
+def _record_name(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    name = RECORD_NAMES.get(str(f["new_record"]))
+    if name is None:
+        return None
+    exercise = str(f["exercise"] or "") or translate(lang, "strength")
+    return translate(lang, name).format(exercise=exercise)
 
 
-def _entry_water(f: Mapping[str, object], units: Units) -> str | None:
-    return u.volume(_num(f, "amount"), units) if f["kind"] == Kind.WATER else None
+def _entry_distance(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    if f["kind"] != Kind.RUN:
+        return None
+    return figures(lang).distance(_num(f, "amount") * 1000, units)
 
 
-def _weight(f: Mapping[str, object], units: Units) -> str | None:
-    return u.weight(_num(f, "weight_kg"), units) if _num(f, "weight_kg") > 0 else None
+def _entry_water(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    return figures(lang).volume(_num(f, "amount"), units) if f["kind"] == Kind.WATER else None
 
 
-def _goal(f: Mapping[str, object], units: Units) -> str | None:
+def _weight(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    kg = _num(f, "weight_kg")
+    return figures(lang).weight(kg, units) if kg > 0 else None
+
+
+def _goal(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     if not f["has_goal"]:
         return None
-    amount, per = _num(f, "goal_amount"), f"a {f['goal_period']}"
+    amount = _num(f, "goal_amount")
+    week = f["goal_period"] == "week"
     if f["goal_sessions"]:
-        noun = "runs" if f["kind"] == Kind.RUN else "sessions"
-        return f"{amount:g} {noun} {per}"
+        n = int(amount)
+        if f["kind"] == Kind.RUN:
+            text = (
+                translate_plural(lang, "{n} run a week", "{n} runs a week", n)
+                if week
+                else translate_plural(lang, "{n} run a day", "{n} runs a day", n)
+            )
+        else:
+            text = (
+                translate_plural(lang, "{n} session a week", "{n} sessions a week", n)
+                if week
+                else translate_plural(lang, "{n} session a day", "{n} sessions a day", n)
+            )
+        return text.format(n=n)
     if f["kind"] == Kind.RUN:
-        return f"{u.distance(amount * 1000, units)} {per}"
-    return f"{u.volume(amount, units)} {per}"
+        figure = figures(lang).distance(amount * 1000, units)
+    else:
+        figure = figures(lang).volume(amount, units)
+    per = translate(lang, "{amount} a week") if week else translate(lang, "{amount} a day")
+    return per.format(amount=figure)
 
 
-def _goal_percent(f: Mapping[str, object], units: Units) -> str | None:
-    return f"{math.floor(_num(f, 'goal_percent'))}%" if f["has_goal"] else None
+def _goal_percent(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    if not f["has_goal"]:
+        return None
+    return figures(lang).percent(math.floor(_num(f, "goal_percent")))
 
 
-def _water_goal(f: Mapping[str, object], units: Units) -> str | None:
+def _water_goal(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     goal = _num(f, "water_goal_ml")
-    return u.volume(goal, units) if goal > 0 else None
+    return figures(lang).volume(goal, units) if goal > 0 else None
 
 
-def _water_to_go(f: Mapping[str, object], units: Units) -> str | None:
+def _water_to_go(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
     left = _num(f, "water_goal_ml") - _num(f, "today_water_ml")
-    return u.volume(left, units) if _num(f, "water_goal_ml") > 0 and left > 0 else None
+    if _num(f, "water_goal_ml") > 0 and left > 0:
+        return figures(lang).volume(left, units)
+    return None
 
 
-def _weekday(f: Mapping[str, object], units: Units) -> str | None:
-    days = {
-        "mon": "Monday",
-        "tue": "Tuesday",
-        "wed": "Wednesday",
-        "thu": "Thursday",
-        "fri": "Friday",
-        "sat": "Saturday",
-        "sun": "Sunday",
-    }
-    return days.get(str(f["weekday"]))
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday(f: Mapping[str, object], units: Units, lang: str = DEFAULT) -> str | None:
+    day = str(f["weekday"])
+    return figures(lang).weekday(WEEKDAYS.index(day)) if day in WEEKDAYS else None
 
 
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -152,6 +212,10 @@ PLACEHOLDERS: dict[str, Placeholder] = {
         Placeholder("name", PERSON, _text("name"), "the person's name"),
         Placeholder("streak", LOG, _count("streak"), "current streak in days (not in nudges)"),
         Placeholder("quiet_days", PERSON, _count("quiet_days"), "quiet days before this entry"),
+        Placeholder("streak_days", LOG, _days("streak"), "the streak with its noun: 12 days"),
+        Placeholder("quiet_span", PERSON, _days("quiet_days"), "the quiet days with their noun"),
+        Placeholder("week_runs_span", PERSON, _runs("week_run_count"), "runs this week: 3 runs"),
+        Placeholder("days_left_span", GROUP, _days("days_left", positive=True), "5 days"),
         Placeholder("weekday", PERSON, _weekday, "today's weekday: Wednesday"),
         Placeholder("distance", LOG, _entry_distance, "the run just logged: 5.00 km"),
         Placeholder("water", LOG, _entry_water, "the water just logged: 500 ml"),
@@ -195,11 +259,11 @@ class Message:
     text: str
     fields: tuple[str, ...]
 
-    def render(self, facts: Facts, units: Units) -> str | None:
+    def render(self, facts: Facts, units: Units, lang: str = DEFAULT) -> str | None:
         """The message with its placeholders filled, or None when one has no value now."""
         values: dict[str, str] = {}
         for field in self.fields:
-            value = PLACEHOLDERS[field].render(facts, units)
+            value = PLACEHOLDERS[field].render(facts, units, lang)
             if value is None:
                 return None
             values[field] = value
@@ -302,39 +366,57 @@ def _message(
 # --- choosing ---------------------------------------------------------------------------
 
 
-def avoided(messages: Sequence[Message], recent: Sequence[str]) -> set[str]:
-    """The ids not to show now: the last ten shown, or as many as the category can spare
-    while keeping one to show (so a category of two alternates)."""
+def avoided(messages: Sequence[Message], recent: Sequence[Shown], now: datetime) -> set[str]:
+    """The ids not to show now: those shown within seven days, and the last ten shown (or
+    as many as the category can spare while keeping one to show, so a category of two
+    alternates)."""
+    since = now.timestamp() - NO_REPEAT_DAYS * DAY_S
+    avoid = {shown[0] for shown in recent if shown[1] > since}
     keep = min(NO_REPEAT, len(messages) - 1)
-    return set(recent[-keep:]) if keep > 0 else set()
+    if keep > 0:
+        avoid.update(shown[0] for shown in recent[-keep:])
+    return avoid
 
 
 def choose(
     messages: Sequence[Message],
-    recent: Sequence[str],
+    recent: Sequence[Shown],
     facts: Facts,
     units: Units,
     rng: random.Random,
+    now: datetime,
+    *,
+    stale: bool = True,
+    lang: str = DEFAULT,
 ) -> tuple[Message, str] | None:
     """A fresh message that renders now, with its text; a stale one only when no fresh one
-    renders (the least recently shown first); None when nothing renders.
+    renders (the least recently shown first), and only if `stale`; None when nothing renders.
 
     Fresh messages are drawn at random one at a time until one renders, which picks as a
     shuffle would without shuffling the whole category for every line of a fan-out."""
-    avoid = avoided(messages, recent)
+    avoid = avoided(messages, recent, now)
     fresh = [m for m in messages if m.id not in avoid]
     while fresh:
         message = fresh.pop(rng.randrange(len(fresh)))
-        text = message.render(facts, units)
+        text = message.render(facts, units, lang)
         if text is not None:
             return message, text
-    order = {mid: i for i, mid in enumerate(recent)}
+    if not stale:
+        return None
+    order = {shown[0]: i for i, shown in enumerate(recent)}
     for message in sorted((m for m in messages if m.id in avoid), key=lambda m: order[m.id]):
-        text = message.render(facts, units)
+        text = message.render(facts, units, lang)
         if text is not None:
             return message, text
     return None
 
 
-def remember(recent: Sequence[str], shown: str) -> list[str]:
-    return [*[mid for mid in recent if mid != shown], shown][-NO_REPEAT:]
+def remember(recent: Sequence[Shown], shown: str, now: datetime, day: str) -> list[Shown]:
+    """`recent` with `shown` added as the newest: what fell out of `REMEMBER_DAYS` goes,
+    though the last ten always stay, and never more than `MAX_REMEMBERED`."""
+    at = int(now.timestamp())
+    kept = [*[s for s in recent if s[0] != shown], (shown, at, day)]
+    since = at - REMEMBER_DAYS * DAY_S
+    cut = len(kept) - NO_REPEAT
+    kept = [s for i, s in enumerate(kept) if i >= cut or s[1] > since]
+    return kept[-MAX_REMEMBERED:]

@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import NudgeAsk, Progress
 from bot.domain import KINDS, Kind, Period, Totals
+from bot.progress.freeze import PausedSpan, freeze, pauses_of
 from bot.progress.stats import REST_DAY_WINDOW, goal_done, streaks, week_start
 from bot.storage.accounts import Person
 from bot.storage.models import Entry, User
@@ -443,7 +444,12 @@ def _active_days(db: Db, user_id: int, exclude_id: int | None, *, recent: bool) 
 
 def _streaks_around(db: Db, user_id: int, entry: EntryLike, today: date) -> tuple[int, int]:
     """The current streak before and after `entry`: read from the recent active days, or
-    from all of them when the recent ones don't settle it."""
+    from all of them when the recent ones don't settle it. Someone who ever paused has their
+    paused days frozen (bot/progress/freeze.py), counted over the whole history, as /streak
+    counts them."""
+    pauses = pauses_of(db, user_id)
+    if pauses:
+        return _frozen_streaks_around(db, user_id, entry, today, pauses)
     others = _active_days(db, user_id, entry.id, recent=True)
     complete = len(others) < STREAK_WINDOW
     if complete or entry.local_date >= others[0]:
@@ -454,6 +460,17 @@ def _streaks_around(db: Db, user_id: int, entry: EntryLike, today: date) -> tupl
     found = _before_and_after(others, entry.local_date, today, complete=True)
     assert found is not None  # the whole history always settles it
     return found
+
+
+def _frozen_streaks_around(
+    db: Db, user_id: int, entry: EntryLike, today: date, pauses: list[PausedSpan]
+) -> tuple[int, int]:
+    others = _active_days(db, user_id, entry.id, recent=False)
+    before = streaks(others, today, freeze(pauses, set(others), today))[0].length
+    if entry.local_date in others:
+        return before, before
+    days = sorted([*others, entry.local_date])
+    return before, streaks(days, today, freeze(pauses, set(days), today))[0].length
 
 
 def _before_and_after(

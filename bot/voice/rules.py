@@ -52,7 +52,7 @@ from simpleeval import EvalWithCompoundTypes
 
 from bot.domain import Kind
 from bot.voice.checks import Problem, read_toml, suggest
-from bot.voice.encouragement import Library, placeholders_for
+from bot.voice.encouragement import NO_REPEAT_DAYS, Library, placeholders_for
 from bot.voice.facts import BY_NAME, Facts, Scope, names, sample
 
 log = logging.getLogger("steady.rules")
@@ -303,10 +303,25 @@ class _Evaluators(threading.local):
 
 
 @dataclass(frozen=True)
+class DailyCap:
+    """Generic lines (for no moment in particular) a person hears in a local day, counted
+    together over `categories`. A log past it gets its plain reply; a nudge is a moment and
+    still speaks, but its line counts."""
+
+    categories: frozenset[str]
+    per_day: int
+
+
+CAP_KEYS = ("categories", "per_day")
+MAX_PER_DAY = 50
+
+
+@dataclass(frozen=True)
 class Rulebook:
     path: Path
     rules: tuple[Rule, ...]
     streak_milestones: tuple[int, ...]
+    daily_cap: DailyCap | None = field(default=None, kw_only=True)
     # each scope's rules, highest priority first; ties keep the file's order
     _ordered: dict[Scope, tuple[Rule, ...]] = field(repr=False, compare=False)
     _local: _Evaluators = field(default_factory=_Evaluators, repr=False, compare=False)
@@ -380,8 +395,9 @@ def load_rulebook(path: Path, library: Library | None) -> tuple[Rulebook | None,
     data, problems = read_toml(path)
     if data is None:
         return None, problems
-    for key in sorted(set(data) - {"rule", "streak_milestones"}):
-        hint = suggest(key, ["rule", "streak_milestones"])
+    top = ["rule", "streak_milestones", "daily_cap"]
+    for key in sorted(set(data) - set(top)):
+        hint = suggest(key, top)
         problems.append(Problem(path, "", f'unknown top-level key "{key}"{hint}'))
     milestones = data.get("streak_milestones", [])
     if not (
@@ -397,6 +413,8 @@ def load_rulebook(path: Path, library: Library | None) -> tuple[Rulebook | None,
     if not isinstance(tables, list) or not tables:
         problems.append(Problem(path, "", "no rules: add [[rule]] tables"))
         tables = []
+    cap, found = _daily_cap(path, data.get("daily_cap"), library)
+    problems += found
     rules: list[Rule] = []
     seen: set[str] = set()
     for number, table in enumerate(tables, start=1):
@@ -418,7 +436,60 @@ def load_rulebook(path: Path, library: Library | None) -> tuple[Rulebook | None,
         scope: tuple(sorted((r for r in rules if r.scope == scope), key=lambda r: -r.priority))
         for scope in Scope
     }
-    return Rulebook(path, tuple(rules), tuple(milestones), ordered), []
+    return Rulebook(path, tuple(rules), tuple(milestones), ordered, daily_cap=cap), []
+
+
+def _daily_cap(
+    path: Path, table: object, library: Library | None
+) -> tuple[DailyCap | None, list[Problem]]:
+    """`[daily_cap]`: known categories, a whole number above 0 a day, and enough messages
+    in each category that none need come back within a week at the cap."""
+    if table is None:
+        return None, []
+    where, example = "daily_cap", 'e.g. categories = ["patience", "consistency"], per_day = 3'
+    if not isinstance(table, dict):
+        return None, [Problem(path, where, f"must be a table: [daily_cap] with {example}")]
+    problems = [
+        Problem(path, where, f'unknown key "{key}"{suggest(key, CAP_KEYS)}')
+        for key in sorted(set(table) - set(CAP_KEYS))
+    ]
+    per_day = table.get("per_day")
+    if isinstance(per_day, bool) or not isinstance(per_day, int) or not 0 < per_day <= MAX_PER_DAY:
+        problems.append(
+            Problem(
+                path, where, f"per_day must be a whole number from 1 to {MAX_PER_DAY}: {example}"
+            )
+        )
+        per_day = None
+    categories = table.get("categories")
+    if (
+        not isinstance(categories, list)
+        or not categories
+        or not all(isinstance(c, str) for c in categories)
+    ):
+        problems.append(Problem(path, where, f"categories must be a list of names: {example}"))
+        categories = []
+    if len(set(categories)) != len(categories):
+        problems.append(Problem(path, where, "a category is listed twice"))
+    known = library.categories if library is not None else {}
+    for category in categories if library is not None else ():
+        messages = known.get(category)
+        if messages is None:
+            hint = suggest(category, known)
+            problems.append(Problem(path, where, f'unknown category "{category}"{hint}'))
+        elif per_day is not None and len(messages) < NO_REPEAT_DAYS * per_day:
+            problems.append(
+                Problem(
+                    path,
+                    where,
+                    f'"{category}" has {len(messages)} messages; at {per_day} a day it needs '
+                    f"{NO_REPEAT_DAYS * per_day} so that none comes back within "
+                    f"{NO_REPEAT_DAYS} days",
+                )
+            )
+    if problems or per_day is None:
+        return None, problems
+    return DailyCap(frozenset(categories), per_day), []
 
 
 def _rule(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock, SystemClock
 from bot.context import Context, NudgeAsk, Progress
 from bot.domain import Units
+from bot.i18n.languages import DEFAULT, supported
 from bot.progress.stats import progress_of
 from bot.storage.prepared import Db
 from bot.storage.rows import EntryLike
@@ -34,6 +35,7 @@ from bot.voice import facts as f
 from bot.voice.checks import ConfigError, Problem, read_toml
 from bot.voice.encouragement import Library, choose, load_library
 from bot.voice.facts import Facts, Scope
+from bot.voice.languages import check_translation, load_libraries, translation_of
 from bot.voice.memory import Audience, Memory
 from bot.voice.rules import Rule, Rulebook, load_rulebook
 
@@ -53,8 +55,11 @@ class SteadyVoice:
         glass_ml: float = 250.0,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        libraries: dict[str, Library] | None = None,
     ) -> None:
         self.rulebook, self.library = rulebook, library
+        # Each language's library (English is `library`, which the rules are checked against).
+        self.libraries = {**(libraries or {}), DEFAULT: library}
         self.glass_ml = glass_ml
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()
@@ -74,7 +79,7 @@ class SteadyVoice:
             glass_ml=self.glass_ml,
         )
         audience = Audience.person(ctx.user.id)
-        return self.speak(ctx.connection, Scope.AFTER_LOG, facts, audience, ctx.now)
+        return self.speak(ctx.connection, Scope.AFTER_LOG, facts, audience, ctx.now, ctx.lang)
 
     def nudge_lines(
         self, session: Session, asks: Sequence[NudgeAsk], now: datetime
@@ -88,18 +93,21 @@ class SteadyVoice:
         people = [asks[i] for i in wanted]
         facts = f.for_nudges(session, people, glass_ml=self.glass_ml)
         audiences = [Audience.person(ask.user_id) for ask in people]
-        said = self.speak_many(session, Scope.NUDGE, facts, audiences, now)
+        langs = [ask.lang for ask in people]
+        said = self.speak_many(session, Scope.NUDGE, facts, audiences, now, langs)
         for i, line in zip(wanted, said, strict=True):
             lines[i] = line
         return lines
 
     def group_line(self, session: Session, facts: dict[str, object]) -> str | None:
-        """The line in a group's digest. Pass `group_key` (e.g. "telegram:-100123") so the
-        group doesn't hear the same line again soon; the digest facts are in bot/voice/facts.py."""
+        """The line in a group's digest, in the group's language (`lang` among the facts
+        given; English without). Pass `group_key` (e.g. "telegram:-100123") so the group
+        doesn't hear the same line again soon; the digest facts are in bot/voice/facts.py."""
+        lang = str(facts.get("lang") or DEFAULT)
         given = f.for_digest(facts)
         key = str(given["group_key"] or given["group"])
         audience = Audience(f"group:{key}") if key else None
-        return self.speak(session, Scope.DIGEST, given, audience, self.clock.now())
+        return self.speak(session, Scope.DIGEST, given, audience, self.clock.now(), lang)
 
     def speak(
         self,
@@ -108,9 +116,10 @@ class SteadyVoice:
         facts: Facts,
         audience: Audience | None,
         now: datetime,
+        lang: str = DEFAULT,
     ) -> str | None:
         """The line for one moment (see `speak_many`)."""
-        return self.speak_many(db, scope, [facts], [audience], now)[0]
+        return self.speak_many(db, scope, [facts], [audience], now, [lang])[0]
 
     def speak_many(
         self,
@@ -119,14 +128,19 @@ class SteadyVoice:
         moments: Sequence[Facts],
         audiences: Sequence[Audience | None],
         now: datetime,
+        langs: Sequence[str] | None = None,
     ) -> list[str | None]:
-        """For each moment, the first matching rule, by priority, that may speak and has a
-        message that renders; its firing and the message are remembered for the audience
-        (none for None). Two queries read the memory the moments need, one upsert per table
-        writes it back. A moment whose line cannot be chosen (a message that fails to
-        render) is logged and gets None; the others still get theirs."""
+        """For each moment (in its language: English unless `langs` says), the first
+        matching rule, by priority, that may speak and has a message that renders; its
+        firing and the message are remembered for the audience (none for None). Two
+        queries read the memory the moments need, one upsert per table writes it back.
+        A moment whose line cannot be chosen (a message that fails to render) is logged and
+        gets None; the others still get theirs."""
         matched = self.rulebook.matching_many(scope, moments)
         categories: set[str] = set()
+        cap = self.rulebook.daily_cap
+        if cap is not None and scope is Scope.AFTER_LOG:
+            categories.update(cap.categories)  # counted even when this rule says none of them
         limited: dict[int, tuple[Rule, ...]] = {}  # the limited rules of each distinct match
         for rules in {id(rules): rules for rules in matched}.values():  # shared when equal
             categories.update(c for rule in rules for c in rule.say)
@@ -140,9 +154,10 @@ class SteadyVoice:
         present = [a for a in audiences if a is not None]
         memory = Memory.read(db, present, categories, firings)
         lines: list[str | None] = []
-        for facts, audience, rules in zip(moments, audiences, matched, strict=True):
+        spoken = langs if langs is not None else [DEFAULT] * len(moments)
+        for facts, audience, rules, lang in zip(moments, audiences, matched, spoken, strict=True):
             try:
-                lines.append(self._say(rules, facts, audience, memory, now))
+                lines.append(self._say(scope, rules, facts, audience, memory, now, lang))
             except Exception:
                 who = audience.key if audience else "an audience"
                 log.exception("no %s line for %s: choosing one failed", scope.value, who)
@@ -152,29 +167,53 @@ class SteadyVoice:
 
     def _say(
         self,
+        scope: Scope,
         rules: Sequence[Rule],
         facts: Facts,
         audience: Audience | None,
         memory: Memory,
         now: datetime,
+        lang: str = DEFAULT,
     ) -> str | None:
         units = UNITS.get(str(facts.get("units")), Units.METRIC)
+        day = str(facts.get("today") or now.date().isoformat())
+        held = self._held_back(scope, audience, memory, day)
+        library = self.libraries.get(supported(lang) or DEFAULT, self.library)
         for rule in rules:
             key = rule.once_key(facts)
             if rule.limited and not rule.may_speak(memory.fired(audience, rule.name, key), now):
                 continue
-            say = rule.say if len(rule.say) == 1 else self.rng.sample(rule.say, len(rule.say))
-            for category in say:  # one, picked at random
-                recent = memory.recent(audience, category)
-                chosen = choose(self.library.categories[category], recent, facts, units, self.rng)
-                if chosen is None:
-                    continue  # nothing in it renders now: another category, or the next rule
-                message, text = chosen
-                log.debug("rule %s says %s message %s", rule.name, category, message.id)
-                firing = (rule.name, key) if rule.limited else None
-                memory.note(audience, category, message.id, now, firing)
-                return text
+            say = [c for c in rule.say if c not in held]
+            if len(say) > 1:
+                say = self.rng.sample(say, len(say))  # one, picked at random
+            # A fresh line from any of the rule's categories before a stale one from any.
+            for stale in (False, True):
+                for category in say:
+                    messages = library.categories.get(category) or self.library.categories[category]
+                    recent = memory.recent(audience, category)
+                    chosen = choose(
+                        messages, recent, facts, units, self.rng, now, stale=stale, lang=lang
+                    )
+                    if chosen is None:
+                        continue  # nothing in it renders now: another category, or the next rule
+                    message, text = chosen
+                    log.debug("rule %s says %s message %s", rule.name, category, message.id)
+                    firing = (rule.name, key) if rule.limited else None
+                    memory.note(audience, category, message.id, now, firing, day)
+                    return text
         return None
+
+    def _held_back(
+        self, scope: Scope, audience: Audience | None, memory: Memory, day: str
+    ) -> frozenset[str]:
+        """The generic categories a log may not draw on now: all of them once the person has
+        had their day's share. Nudges and digests are never held back."""
+        cap = self.rulebook.daily_cap
+        if cap is None or scope is not Scope.AFTER_LOG:
+            return frozenset()
+        if memory.shown_on(audience, cap.categories, day) < cap.per_day:
+            return frozenset()
+        return cap.categories
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -188,21 +227,28 @@ def load_voice(
     library, problems = load_library(config_dir / MESSAGES_FILE)
     rulebook, rule_problems = load_rulebook(config_dir / RULES_FILE, library)
     problems += rule_problems
+    libraries: dict[str, Library] = {}
+    if library is not None:
+        libraries, language_problems = load_libraries(config_dir, library)
+        problems += language_problems
     if problems or rulebook is None or library is None:
         raise ConfigError(problems)
-    return SteadyVoice(rulebook, library, glass_ml=glass_ml, clock=clock)
+    return SteadyVoice(rulebook, library, glass_ml=glass_ml, clock=clock, libraries=libraries)
 
 
 def check_files(config_dir: Path, file: Path | None = None) -> tuple[list[Problem], str]:
     """Problems in the voice files, and a summary when there are none.
 
     With `file`, that file is checked in place of the configured one of its type (a rules
-    file has [[rule]] tables), against the configured other file."""
+    file has [[rule]] tables), against the configured other file; a translated library
+    (encouragement/<lang>.toml) against the configured English one."""
     rules_path, messages_path = config_dir / RULES_FILE, config_dir / MESSAGES_FILE
     if file is not None:
         data, problems = read_toml(file)
         if data is None:
             return problems, ""
+        if translation_of(file) is not None:
+            return check_translation(file, messages_path)
         if "rule" in data or "streak_milestones" in data:
             rules_path = file
         else:
@@ -210,10 +256,24 @@ def check_files(config_dir: Path, file: Path | None = None) -> tuple[list[Proble
     library, problems = load_library(messages_path)
     rulebook, rule_problems = load_rulebook(rules_path, library)
     problems += rule_problems
+    libraries: dict[str, Library] = {}
+    if library is not None:
+        libraries, language_problems = load_libraries(config_dir, library)
+        problems += language_problems
     if problems or rulebook is None or library is None:
         return problems, ""
+    cap = rulebook.daily_cap
+    capped = (
+        f" Generic lines ({', '.join(sorted(cap.categories))}): at most {cap.per_day} a day."
+        if cap is not None
+        else ""
+    )
+    translated = ", ".join(
+        f"{lang} {len(lib)}" for lang, lib in libraries.items() if lang != DEFAULT
+    )
     summary = (
         f"{rules_path}: {len(rulebook.rules)} rules; {messages_path}: {len(library)} messages "
-        f"in {len(library.categories)} categories. No problems."
+        f"in {len(library.categories)} categories; translations: {translated}.{capped} "
+        "No problems."
     )
     return [], summary

@@ -91,6 +91,8 @@ class FakeBotAPI:
     sent: list[Sent] = field(default_factory=list)
     webhook: dict[str, Any] = field(default_factory=dict)
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # scope -> menu
+    # (scope, language_code or "") -> menu: each language's own menus too
+    menus: dict[tuple[str, str], list[dict[str, str]]] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)  # (chat, user) -> status
     files: dict[str, bytes] = field(default_factory=dict)
     answered_callbacks: list[str] = field(default_factory=list)
@@ -175,10 +177,18 @@ class FakeBotAPI:
 
     # --------------------------------------------------------------- updates
 
-    def user(self, user_id: int, first_name: str = "Ana", last_name: str | None = None) -> dict:
+    def user(
+        self,
+        user_id: int,
+        first_name: str = "Ana",
+        last_name: str | None = None,
+        language_code: str | None = None,
+    ) -> dict:
         found = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             found["last_name"] = last_name
+        if language_code:
+            found["language_code"] = language_code
         return found
 
     def push(self, update: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +237,17 @@ class FakeBotAPI:
         if reply_to is not None:
             message["reply_to_message"] = self._as_message(reply_to)
         return {"update_id": next(self._update_ids), "message": message}
+
+    def edited(self, update: dict[str, Any], text: str, *, edit_date: int) -> dict[str, Any]:
+        """An update (not queued) for the person editing the message of `update` to `text`:
+        the same message id, the edit's time in `edit_date`."""
+        message = {**update["message"], "edit_date": edit_date}
+        for key in ("text", "entities", "caption", "caption_entities"):
+            message.pop(key, None)
+        message["text"] = text
+        if entities := _entities(text):
+            message["entities"] = entities
+        return {"update_id": next(self._update_ids), "edited_message": message}
 
     def send_text(self, user: dict, text: str, **kw: Any) -> dict[str, Any]:
         """A person writes to the bot: the update is queued for getUpdates."""
@@ -394,6 +415,8 @@ class FakeBotAPI:
                 break
         if self.down:  # the outage began during the long poll
             raise ApiError(502, "Bad Gateway")
+        if allowed := params.get("allowed_updates"):  # Telegram never sends the other kinds
+            self._updates = [u for u in self._updates if any(k in u for k in allowed)]
         return self._updates[:limit]
 
     def _api_deleteWebhook(self, params: dict) -> bool:
@@ -406,7 +429,10 @@ class FakeBotAPI:
 
     def _api_setMyCommands(self, params: dict) -> bool:
         scope = (params.get("scope") or {}).get("type", "default")
-        self.commands[scope] = params["commands"]
+        language = params.get("language_code") or ""
+        self.menus[(scope, language)] = params["commands"]
+        if not language:  # the menu for everyone without a menu in their language
+            self.commands[scope] = params["commands"]
         return True
 
     def _api_getChatMember(self, params: dict) -> dict:

@@ -47,6 +47,7 @@ MANAGE_GUILD = 1 << 5
 EVERYONE_PERMISSIONS = 0x63584C0  # view, send, read history, embed, attach, use commands…
 EPHEMERAL = 1 << 6
 TOKEN_LIFETIME = timedelta(minutes=15)  # an interaction's token, from its creation
+AUTOCOMPLETE_WITHIN_S = 3.0  # Discord shows no choices that come later
 TIMESTAMP = "2026-11-25T12:00:00.000000+00:00"
 
 
@@ -160,6 +161,7 @@ class FakeDiscord:
         self._interactions: dict[str, dict[str, Any]] = {}  # token -> interaction
         self._last_id = 0
         self._files: dict[str, bytes] = {}  # attachments people sent, by file name
+        self._said: dict[int, dict[str, Any]] = {}  # people's messages by id, to edit
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -302,8 +304,21 @@ class FakeDiscord:
         if not dm:
             message["guild_id"] = str(self.guild_of(channel_id))
             message["member"] = {k: v for k, v in self.member(user_id).items() if k != "user"}
+        self._said[message_id] = message
         await self.dispatch("MESSAGE_CREATE", message)
         return message_id
+
+    async def edit(self, message_id: int, content: str, *, at: str) -> dict[str, Any]:
+        """The person edits a message they posted to say `content`, at the ISO time `at`:
+        Discord sends MESSAGE_UPDATE with the whole message and its `edited_timestamp`.
+        Returns the event's data, to send again with `dispatch`."""
+        message = self._said[message_id] = {
+            **self._said[message_id],
+            "content": content,
+            "edited_timestamp": at,
+        }
+        await self.dispatch("MESSAGE_UPDATE", message)
+        return message
 
     async def slash(
         self,
@@ -313,9 +328,11 @@ class FakeDiscord:
         *,
         dm: bool = False,
         channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         """A person runs a slash command, as Discord's client sends it: only commands the bot
-        synced exist, and each option carries the type the bot declared."""
+        synced exist, and each option carries the type the bot declared. `locale` is the
+        language the person's Discord app is set to."""
         command = self._synced_command(name)
         declared = {o["name"]: o for o in command.get("options", [])}
         given = []
@@ -324,10 +341,18 @@ class FakeDiscord:
                 raise AssertionError(f"/{name} has no option {key!r}")
             given.append({"name": key, "type": declared[key]["type"], "value": value})
         data = {"id": command["id"], "name": name, "type": 1, "options": given}
-        return await self._interaction(user_id, 2, data, dm=dm, channel_id=channel_id)
+        return await self._interaction(
+            user_id, 2, data, dm=dm, channel_id=channel_id, locale=locale
+        )
 
     async def slash_line(
-        self, user_id: int, line: str, *, dm: bool = False, channel_id: int = CHANNEL_ID
+        self,
+        user_id: int,
+        line: str,
+        *,
+        dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         """A person fills in a slash command's form from a line such as `/run 5k 28:30`:
         word by word into its options in order, the last option taking the rest."""
@@ -340,7 +365,51 @@ class FakeDiscord:
             option["name"]: int(word) if option["type"] == 4 else word
             for option, word in zip(declared, words, strict=False)
         }
-        return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id)
+        return await self.slash(user_id, name, options, dm=dm, channel_id=channel_id, locale=locale)
+
+    async def autocomplete(
+        self,
+        user_id: int,
+        name: str,
+        focused: str,
+        typed: str,
+        options: dict[str, object] | None = None,
+        *,
+        dm: bool = False,
+        channel_id: int = CHANNEL_ID,
+    ) -> list[tuple[str, object]]:
+        """A person types `typed` into option `focused` of a slash command (the others as in
+        `options`): Discord sends an autocomplete interaction (type 4), only for an option the
+        bot declared with autocomplete, and shows the (name, value) choices the bot answers
+        (callback type 8) if they come within its 3 seconds."""
+        command = self._synced_command(name)
+        declared = {o["name"]: o for o in command.get("options", [])}
+        if not declared.get(focused, {}).get("autocomplete"):
+            raise AssertionError(f"/{name} {focused} has no autocomplete")
+        given: list[dict[str, Any]] = [
+            {"name": key, "type": declared[key]["type"], "value": value}
+            for key, value in (options or {}).items()
+        ]
+        given.append(
+            {"name": focused, "type": declared[focused]["type"], "value": typed, "focused": True}
+        )
+        data = {"id": command["id"], "name": name, "type": 1, "options": given}
+        started = asyncio.get_running_loop().time()
+        interaction_id = str(
+            await self._interaction(user_id, 4, data, dm=dm, channel_id=channel_id)
+        )
+
+        def answer() -> dict[str, Any] | None:
+            return next(
+                (c for c in self.interaction_callbacks if c["interaction"] == interaction_id), None
+            )
+
+        await self.until(answer, AUTOCOMPLETE_WITHIN_S)
+        took = asyncio.get_running_loop().time() - started
+        found = answer()
+        assert found is not None and found["type"] == 8, found
+        assert took < AUTOCOMPLETE_WITHIN_S, f"the choices took {took:.1f} s"
+        return [(c["name"], c["value"]) for c in found["data"]["choices"]]
 
     async def click(self, user_id: int, posted: Posted, custom_id: str) -> int:
         """A person presses a button on a message the bot posted."""
@@ -361,6 +430,7 @@ class FakeDiscord:
         dm: bool,
         message: dict[str, Any] | None = None,
         channel_id: int = CHANNEL_ID,
+        locale: str = "en-US",
     ) -> int:
         interaction_id = self._new_id()
         token = f"interaction-token-{interaction_id}"
@@ -373,7 +443,7 @@ class FakeDiscord:
             "version": 1,
             "data": data,
             "channel_id": str(channel),
-            "locale": "en-US",
+            "locale": locale,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 1 if dm else 0,
@@ -442,7 +512,7 @@ class FakeDiscord:
         emptied, unless it mentions the bot; DMs always carry theirs."""
         data = frame["d"]
         if (
-            frame["t"] == "MESSAGE_CREATE"
+            frame["t"] in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
             and "guild_id" in data
             and not session.intents & MESSAGE_CONTENT
             and not any(m["id"] == str(BOT_ID) for m in data["mentions"])

@@ -1,7 +1,7 @@
 """workout files: entries remember the workout file they came from
 
-Revision ID: 0008_files
-Revises: 0007_finite_amounts
+Revision ID: 0013_files
+Revises: 0012_log
 
 `entries.source_key` names what an entry was read from when that can arrive again in another
 message (a workout file's start time); one live entry per person and key.
@@ -12,8 +12,8 @@ Create Date: 2026-12-04 21:45:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_files"
-down_revision = "0007_finite_amounts"
+revision = "0013_files"
+down_revision = "0012_log"
 branch_labels = None
 depends_on = None
 
