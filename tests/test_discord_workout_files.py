@@ -47,7 +47,7 @@ async def test_a_gpx_attachment_in_a_dm_logs_the_run_once(core: Core, fake: Fake
         [_, again] = await answers(fake, dm, 2)
     assert "From morning-run.gpx (GPX), started 07:30" in logged.content
     assert "✅ Logged run 5.00 km in 27:30 (5:30 /km) for Fri 20 Nov." in logged.content
-    assert again.content.startswith("Already logged: run 5.00 km in 27:30")
+    assert again.content.startswith("Already logged as #1: run 5.00 km in 27:30")
     assert logged_runs(core) == [("2026-11-20", 5000)]
 
 

@@ -110,7 +110,7 @@ def test_the_same_workout_twice_is_logged_once_in_any_format(any_db_url, make_co
     chat = Chat(make_core(any_db_url))
     assert "✅ Logged run" in send(chat, ("run.gpx", gpx_run()))
     again = send(chat, ("run.gpx", gpx_run()))
-    assert again.startswith("Already logged: run 5.00 km in 27:30 (5:30 /km) on Fri 20 Nov")
+    assert again.startswith("Already logged as #1: run 5.00 km in 27:30 (5:30 /km) on Fri 20 Nov")
     assert "Already logged" in send(chat, ("Morning_Run.fit", fit_run()))  # same start
     assert len(runs(chat.core)) == 1
     assert "✅ Logged run" in send(chat, ("later.gpx", gpx_run(START.replace(hour=18))))

@@ -170,9 +170,10 @@ def _log_workouts(ctx: Context, files: list[Attachment]) -> list[Reply]:
             select(Entry).where(live_entries(ctx.user.id), Entry.source_key == workout.key)
         )
         if already is not None:
+            what = formatting.describe(already, ctx.units)
             replies.append(
                 Reply(
-                    f"Already logged: {formatting.describe(already, ctx.units)} on "
+                    f"Already logged as #{already.number}: {what} on "
                     f"{already.local_date:%a %d %b}, from the workout that started "
                     f"{started:%H:%M}. Nothing changed."
                 )

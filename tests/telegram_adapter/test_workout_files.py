@@ -24,7 +24,7 @@ async def test_a_gpx_sent_as_a_document_logs_the_run_once(rig: Rig) -> None:
     assert "✅ Logged run 5.00 km in 27:30 (5:30 /km) for Fri 20 Nov." in logged.text
     assert len(rig.fake.calls_to("getFile")) == 1
     [again] = await rig.say(ana, "/import", document=("Morning_Run.gpx", gpx_run()))
-    assert again.text.startswith("Already logged: run 5.00 km in 27:30")
+    assert again.text.startswith("Already logged as #1: run 5.00 km in 27:30")
     assert logged_runs(rig) == [("2026-11-20", 5000)]
 
 
