@@ -2,8 +2,8 @@
 line, so it works typed by hand or piped (`printf '/run 5k 28:30\n' | steady chat`).
 
 Files go both ways through the current folder: attachments in a reply (a chart, an export)
-are saved there and their paths printed; `/import path/to/file.csv` sends that file with the
-command, as a Telegram document or a Discord attachment would arrive.
+are saved there and their paths printed; `/import path/to/file.csv` (or `run.gpx`) sends that
+file with the command, as a Telegram document or a Discord attachment would arrive.
 
 Whoever types here names paths on this machine, so files are handled with care: an import
 reads only a regular file, never through a symbolic link, and only up to the import limit
@@ -26,6 +26,7 @@ from typing import TextIO
 
 from bot.core import Core
 from bot.interface import Attachment, ChatKind, Destination, Incoming, PlatformLimits, Reply
+from bot.reading.workout_files import EXTENSIONS as WORKOUT_EXTENSIONS
 
 PLATFORM = "console"
 CHAT_ID = "console"
@@ -58,7 +59,7 @@ def read_upload(path: Path, max_kb: int, example: str) -> bytes:
     FIFO can't hold the console up); the type and size are then read from the open file,
     so what is checked is what is read. A file whose length doesn't match what it said
     (/proc's, or one being written) is refused: only a plain, settled file is imported."""
-    redo = f"Give the path of a CSV from /export, e.g. {example}"
+    redo = f"Give the path of a workout file (GPX, TCX, FIT) or an /export CSV, e.g. {example}"
     is_link = f"{path} is a link, so I won't read it. {redo}"
     not_plain = f"{path} isn't a plain file, so I won't read it. {redo}"
     try:
@@ -150,7 +151,9 @@ class ConsoleAdapter:
             path = Path(
                 os.path.normpath(self.folder / Path(rest.strip().strip("'\"")).expanduser())
             )
-            max_kb = self.core.services.settings.limits.max_import_kb
+            limits = self.core.services.settings.limits
+            workout = path.name.lower().endswith(WORKOUT_EXTENSIONS)
+            max_kb = limits.max_workout_kb if workout else limits.max_import_kb
             data = read_upload(path, max_kb, f"{head} steady-export-2026-11-25.csv")
             attachments = (Attachment(path.name, data),)
             text = head

@@ -40,6 +40,7 @@ from bot.interface import (
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
 from bot.progress import entries
 from bot.reading import parsing
+from bot.reading.workout_files import looks_like_workout
 from bot.storage.accounts import account_for, known_person
 from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
@@ -47,6 +48,7 @@ from bot.storage.prepared import Prepared
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
+IMPORT = "import"  # the command a file sent on its own runs
 
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
 
@@ -277,11 +279,11 @@ class Core:
 
     def command_name(self, incoming: Incoming) -> str:
         """What a message asks for, fit for a log line: `/name` of a known command, else "an
-        unknown command" or "plain text", never anything the person wrote. Cheap: plain text
-        is not parsed (reading it may be what is slow)."""
+        unknown command", "a file" or "plain text", never anything the person wrote. Cheap:
+        plain text is not parsed (reading it may be what is slow)."""
         typed = _typed_command((incoming.payload or incoming.text or "").strip())
         if typed is None:
-            return "plain text"
+            return "a file" if incoming.attachments else "plain text"
         command = self.registry.get(typed[0])
         return f"/{command.name}" if command is not None else "an unknown command"
 
@@ -292,7 +294,11 @@ class Core:
         if typed is not None:
             name, args = typed
             return Route(self.registry.get(name), args, name)
-        if not line or (incoming.chat_kind is ChatKind.GROUP and not incoming.addressed):
+        if incoming.chat_kind is ChatKind.GROUP and not incoming.addressed:
+            return None
+        if _is_file_to_import(incoming, line):
+            return Route(self.registry.get(IMPORT), "", IMPORT)
+        if not line:
             return None
         found = parsing.intent(line)
         if found is None:
@@ -411,6 +417,15 @@ def _as_replies(result: Result) -> list[Reply]:
     if isinstance(result, Reply):
         return [result]
     return list(result)
+
+
+def _is_file_to_import(incoming: Incoming, line: str) -> bool:
+    """A file sent to us with no command is imported: any file but a picture when the
+    message says nothing else, and a watch's workout file whatever its caption says."""
+    files = incoming.attachments
+    if not line:
+        return any(not f.is_image for f in files)
+    return any(looks_like_workout(f.filename, f.data) for f in files)
 
 
 def _typed_command(line: str) -> tuple[str, str] | None:

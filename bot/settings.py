@@ -49,6 +49,11 @@ class Limits(BaseModel):
     history_max: int = 50
     max_import_rows: int = 20000
     max_import_kb: int = 5000
+    # A watch's workout file (GPX, TCX, FIT): its size, its points, and the seconds its
+    # reading may take before the child reading it is killed (bot/reading/workout_files.py).
+    max_workout_kb: int = 10240
+    max_workout_points: int = 30000
+    workout_parse_s: float = 3.0
 
 
 class Water(BaseModel):

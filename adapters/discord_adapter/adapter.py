@@ -53,7 +53,6 @@ from bot.settings import Settings
 log = logging.getLogger("steady.discord")
 
 PLATFORM = "discord"
-ATTACHMENT_MAX_BYTES = 8 * 1024 * 1024  # larger files are not fetched for the core
 ADMIN_CHECK_TIMEOUT_S = 10.0
 RATE_LIMIT_WAIT_S = 30.0  # longer rate limits are not slept through: the outbox retries later
 CLOUDFLARE_RETRY_S = 600.0  # a 429 without Discord's body: Cloudflare's ban lasts minutes
@@ -297,10 +296,15 @@ class DiscordAdapter:
         )
         if not (private or said.mentioned or said.text.startswith("/")):
             return  # talk in a server that is not for Steady: nothing is stored
-        files = []
+        files, max_kb = [], self._max_file_kb()
         for item in message.attachments:
-            if item.size > ATTACHMENT_MAX_BYTES:
+            if item.size > max_kb * 1024:
                 log.info("skipped a %d-byte attachment in message %s", item.size, message.id)
+                size = f"{max_kb // 1024} MB" if max_kb >= 1024 else f"{max_kb} KB"
+                with contextlib.suppress(discord.HTTPException):
+                    await message.channel.send(
+                        f"That file is larger than {size}, more than I read."
+                    )
                 continue
             files.append({"filename": item.filename, "url": item.url, "type": item.content_type})
         if not said.text and not files:
@@ -328,6 +332,11 @@ class DiscordAdapter:
         if not await self._accept(payload, message.channel.id, author.id):
             with contextlib.suppress(discord.HTTPException):
                 await message.channel.send(APOLOGY)
+
+    def _max_file_kb(self) -> int:
+        """The most the core reads of any file (a CSV to import, a watch's workout file)."""
+        limits = self.settings.limits
+        return max(limits.max_import_kb, limits.max_workout_kb)
 
     async def on_slash_command(self, interaction: discord.Interaction, line: str) -> None:
         await self._receive_interaction(interaction, text=line)
@@ -489,7 +498,14 @@ class DiscordAdapter:
         try:
             async with self._files.get(url) as response:
                 response.raise_for_status()
-                return await response.read()
+                limit, chunks, size = self._max_file_kb() * 1024, [], 0
+                async for chunk in response.content.iter_chunked(1 << 16):
+                    size += len(chunk)
+                    if size > limit:  # more than the message said the file weighs
+                        log.warning("an attachment was larger than it said; not read")
+                        return None
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except (aiohttp.ClientError, TimeoutError) as exc:
             # An attachment's link lasts a day; the core then says the file is missing.
             log.warning("could not fetch an attachment: %s", type(exc).__name__)

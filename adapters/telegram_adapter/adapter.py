@@ -356,11 +356,11 @@ class TelegramAdapter:
         incoming = translate.from_message(message, self.bot.bot)
         if incoming is None:
             return None
-        # Fetched only for a message that will run something: a caption addressed to us.
+        # Fetched only for a message meant for us: in a private chat any document (a watch's
+        # file sent on its own is imported), in a group one whose caption addresses us.
         if (
             message.document is not None
             and incoming.addressed
-            and incoming.text.strip()
             and incoming.edits_message_id is None  # an edit's files are never read again
         ):
             attachments = await self._download(message)
@@ -406,8 +406,13 @@ class TelegramAdapter:
         document = message.document
         assert document is not None
         problem = None
+        limits = self.settings.limits
+        max_kb = max(limits.max_import_kb, limits.max_workout_kb)  # the most the core reads
         if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
             problem = "That file is too big for me: Telegram lets bots fetch 20 MB at most."
+        elif (document.file_size or 0) > max_kb * 1024:
+            size = f"{max_kb // 1024} MB" if max_kb >= 1024 else f"{max_kb} KB"
+            problem = f"That file is larger than {size}, more than I read."
         else:
             try:
                 file = await document.get_file()

@@ -1,19 +1,28 @@
 """A person's data is theirs: take it away (/export), bring it back (/import), or have it
-deleted for good (/deleteme). All three work in a private chat only: files and a deletion
-button have no place in a group, where anyone could press it."""
+deleted for good (/deleteme). Export, a CSV's import and deletion work in a private chat only:
+files of someone's data and a deletion button have no place in a group, where anyone could
+press it. A watch's workout file is the exception: a run sent to the group is logged there.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, func, select
 
+from bot.commands.log import logged_reply, store
 from bot.commands.registry import command
 from bot.context import Context, UserError
+from bot.domain import Kind, NewEntry, RunValue
 from bot.interface import Attachment, Button, Reply, Where
+from bot.progress import formatting
 from bot.progress.erasure import erase
 from bot.progress.export import EntryRow, ImportProblem, entries_csv, everything_json, read_csv
 from bot.progress.stats import live_entries
+from bot.reading import parsing
+from bot.reading.workout_files import SEND_AGAIN, WorkoutProblem, looks_like_workout, read_bounded
 from bot.storage.models import Account, Base, Entry, Goal
 
 SECTION = "Your data"
@@ -60,29 +69,42 @@ def export(ctx: Context, args: str) -> Reply:
 
 @command(
     "import",
-    "Add entries from a CSV that /export made (attach the file)",
+    "Log a run from your watch's file (GPX, TCX, FIT), or add entries from an /export CSV",
     examples=("/import",),
     section=SECTION,
-    where=Where.PRIVATE,
-    details="Send the CSV file with /import as its caption. Entries already here are skipped, "
-    "so importing the same file twice adds nothing. A file with a mistake changes nothing, "
-    "and I say which line to fix. In the terminal: /import steady-export-2026-11-25.csv",
+    details="Send a GPX, TCX or FIT file from your watch (on its own, or with /import as its "
+    "caption) and I log the run: distance, moving time, pace, on the day it started where "
+    "you are. The same workout sent twice is logged once. In a group, send it with /import "
+    "as the caption or mention me. A CSV from /export goes in a private chat, with /import "
+    "as its caption: entries already here are skipped, and a file with a mistake changes "
+    "nothing (I say which line to fix). In the terminal: /import run.gpx or "
+    "/import steady-export-2026-11-25.csv",
     ephemeral=True,
 )
-def import_(ctx: Context, args: str) -> str:
+def import_(ctx: Context, args: str) -> str | list[Reply]:
     files = ctx.incoming.attachments
+    workouts = [f for f in files if looks_like_workout(f.filename, f.data)]
+    if workouts:
+        return _log_workouts(ctx, workouts)
+    if ctx.in_group:
+        raise UserError(
+            "Send your watch's file (GPX, TCX or FIT) with /import as its caption. "
+            "A CSV from /export goes in a private chat with me."
+        )
     csvs = [f for f in files if f.filename.lower().endswith(".csv")] or list(files)
     if not csvs:
         raise UserError(
-            "Attach the CSV that /export gave you and send it with /import as the caption "
-            "(in the terminal: /import steady-export-2026-11-25.csv)."
+            "Attach your watch's workout file (GPX, TCX or FIT), or the CSV that /export gave "
+            "you, and send it with /import as the caption (in the terminal: /import run.gpx)."
         )
     if len(csvs) > 1:
         raise UserError("Send one CSV at a time with /import.")
     try:
         rows = read_csv(csvs[0].data, today=ctx.today, tz=ctx.tz, limits=ctx.settings.limits)
     except ImportProblem as exc:
-        raise UserError(str(exc)) from None
+        if csvs[0].filename.lower().endswith(".csv"):
+            raise UserError(str(exc)) from None
+        raise UserError(f"{exc}\nI also read a watch's workout file: GPX, TCX or FIT.") from None
     if not rows:
         raise UserError("That file has a header but no entries, so there was nothing to add.")
     already = Counter(row.key for row in _history(ctx))
@@ -117,6 +139,51 @@ def import_(ctx: Context, args: str) -> str:
         return f"Nothing new: all {len(rows)} entries in that file are already here."
     also = f" ({_amount(skipped, 'was', 'were')} already here)" if skipped else ""
     return f"📥 Imported {_amount(added, 'entry', 'entries')}{also}. See them with /history."
+
+
+def _log_workouts(ctx: Context, files: list[Attachment]) -> list[Reply]:
+    """Each file's run, logged on the local day it started; one already logged (the same
+    start) is named, not logged again. Any file that can't be read or isn't believable
+    stores nothing, for all the files of the message (the transaction rolls back)."""
+    limits = ctx.settings.limits
+    replies = []
+    for file in files:
+        name = file.filename[:60]
+        try:
+            workout = read_bounded(
+                file.data,
+                max_kb=limits.max_workout_kb,
+                max_points=limits.max_workout_points,
+                timeout_s=limits.workout_parse_s,
+            )
+        except WorkoutProblem as exc:
+            raise UserError(f"{name}: {exc}" if len(files) > 1 else str(exc)) from None
+        started = workout.start.astimezone(ctx.tz)
+        if workout.start > ctx.now + timedelta(minutes=10):
+            raise UserError(
+                f"That workout starts {started:%a %d %b %H:%M}, which is still to come. "
+                "Is your watch's clock right? Your time zone is set with /tz."
+            )
+        moving = workout.moving_s if workout.moving_s and workout.moving_s > 0 else None
+        parsing.check_run(workout.distance_m, moving, limits, f"{SEND_AGAIN}.")
+        already = ctx.session.scalar(
+            select(Entry).where(live_entries(ctx.user.id), Entry.source_key == workout.key)
+        )
+        if already is not None:
+            what = formatting.describe(already, ctx.units)
+            replies.append(
+                Reply(
+                    f"Already logged as #{already.number}: {what} on "
+                    f"{already.local_date:%a %d %b}, from the workout that started "
+                    f"{started:%H:%M}. Nothing changed."
+                )
+            )
+            continue
+        new = NewEntry(Kind.RUN, RunValue(workout.distance_m, moving), None, started.date())
+        reply = logged_reply(ctx, store(ctx, new, source_key=workout.key))
+        heading = f"⌚ From {name} ({workout.format}), started {started:%H:%M}:\n"
+        replies.append(dataclasses.replace(reply, text=heading + reply.text))
+    return replies
 
 
 def _counts(ctx: Context) -> tuple[int, int, int]:

@@ -38,12 +38,13 @@ _INSERT_ENTRY_PG = Prepared(
 _NUMBER_TRIES = 20
 
 
-def store(ctx: Context, new: NewEntry) -> StoredEntry:
+def store(ctx: Context, new: NewEntry, source_key: str | None = None) -> StoredEntry:
     """Insert the entry with a plain INSERT (the ORM's flush costs several times more on the
     hottest path), numbered in the same statement, and return the stored row for the reply.
 
     An edit of a message that logged nothing is stored under the edited message's id, so a
-    later edit of that message finds this entry."""
+    later edit of that message finds this entry. `source_key` names a source that may come
+    again in another message (a workout file), so it is logged once."""
     incoming = ctx.incoming
     values = entries.figures_of(new) | {
         "user_id": ctx.user.id,
@@ -52,6 +53,7 @@ def store(ctx: Context, new: NewEntry) -> StoredEntry:
         "source_platform": incoming.platform,
         "source_chat_id": incoming.chat_id,
         "source_message_id": incoming.edits_message_id or incoming.message_id,
+        "source_key": source_key,
     }
     connection = ctx.connection
     if connection.dialect.name != "postgresql":

@@ -153,6 +153,9 @@ class Entry(Base):
     # The person's own count of their entries (1, 2, 3...), given once and never changed; a
     # log's plain INSERT gives it itself (bot/commands/log.py), other inserts get `_next_number`.
     number: Mapped[int] = mapped_column(Integer, default=lambda c: _next_number(c))
+    # What the entry was read from, when that can come again in another message: a workout
+    # file's start (`workout:2026-11-20T07:30:00Z`), so the same workout is logged once.
+    source_key: Mapped[str | None] = mapped_column(String(64))
 
 
 def _next_number(context: DefaultExecutionContext) -> int:
@@ -424,6 +427,16 @@ Index(
     Entry.local_date,
     sqlite_where=Entry.deleted_at.is_(None),
     postgresql_where=Entry.deleted_at.is_(None),
+)
+# One live entry per workout file: the same workout sent twice is logged once, and may be
+# sent again after /undo.
+Index(
+    "ux_entries_live_user_source_key",
+    Entry.user_id,
+    Entry.source_key,
+    unique=True,
+    sqlite_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
+    postgresql_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
 )
 
 

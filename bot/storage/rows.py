@@ -65,6 +65,7 @@ class StoredEntry(NamedTuple):
     source_message_id: str | None
     deleted_at: datetime | None
     number: int
+    source_key: str | None
 
 
 class GoalLike(Protocol):

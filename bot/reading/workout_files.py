@@ -1,0 +1,175 @@
+"""A watch's workout file (GPX, TCX or FIT) read as one run: when it started, how far, and
+for how long the runner was moving.
+
+The format is told by the bytes, not the name: a FIT file by its header's ".FIT" mark, an XML
+file by its root element (`<gpx` or `<TrainingCenterDatabase`). A file's name only decides
+whether /import treats it as a workout at all (bot/commands/data.py).
+
+A file is someone else's bytes, so reading one is bounded three ways before a library sees it:
+its size (`Limits.max_workout_kb`), its points (`Limits.max_workout_points`, counted in the
+raw bytes for XML and while decoding for FIT), and XML with a document type declaration is
+refused outright, since that is where entities (the "billion laughs") live and no watch writes
+one. What is left is read in a child process (`read_bounded`, the parsers in
+bot/reading/workout_parsers.py, which only the child imports) that is killed at
+`Limits.workout_parse_s`, and limits its own CPU time in case its parent is gone: gpxpy's
+namespace scan alone is quadratic in a file of many `xmlns` words, and nothing in-process can
+stop a regular expression once it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+EXTENSIONS = (".gpx", ".tcx", ".fit")
+# Markup that declares things (<!DOCTYPE, <!ENTITY) rather than a comment or CDATA.
+_DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
+_XML_POINTS = (b"<trkpt", b"<Trackpoint", b":trkpt", b":Trackpoint")
+
+SEND_AGAIN = "Send the file your watch recorded (GPX, TCX or FIT), or log it by hand: /run 5k 28:30"
+
+
+# The child finds this package where the parent did, installed or not; only it imports the
+# parsing libraries (bot/reading/workout_parsers.py).
+_CHILD = (
+    f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+    "from bot.reading.workout_parsers import child; child()"
+)
+
+
+class WorkoutProblem(ValueError):
+    """What is wrong with a workout file, said so that the person knows what to do."""
+
+
+@dataclass(frozen=True)
+class Workout:
+    """One recorded run, in base units; `start` is aware UTC."""
+
+    format: str  # "GPX", "TCX" or "FIT"
+    start: datetime
+    distance_m: float
+    moving_s: float | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "format": self.format,
+            "start": self.start.isoformat(),
+            "distance_m": self.distance_m,
+            "moving_s": self.moving_s,
+        }
+
+    @classmethod
+    def of_json(cls, data: object) -> Workout:
+        if not isinstance(data, dict):
+            raise TypeError("not a workout")
+        moving = data["moving_s"]
+        return cls(
+            format=str(data["format"]),
+            start=datetime.fromisoformat(str(data["start"])),
+            distance_m=float(str(data["distance_m"])),
+            moving_s=None if moving is None else float(str(moving)),
+        )
+
+    @property
+    def key(self) -> str:
+        """The same workout sent twice, or from another export of the watch, has one start."""
+        return f"workout:{self.start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def sniff(data: bytes) -> str | None:
+    """ "GPX", "TCX" or "FIT" from the file's own bytes, or None for anything else."""
+    if len(data) >= 12 and data[0] in (12, 14) and data[8:12] == b".FIT":
+        return "FIT"
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        return None
+    if re.search(rb"<(?:\w+:)?gpx[\s>]", head):
+        return "GPX"
+    if re.search(rb"<(?:\w+:)?TrainingCenterDatabase[\s>]", head):
+        return "TCX"
+    return None
+
+
+def looks_like_workout(filename: str, data: bytes) -> bool:
+    """Whether /import should read this file as a workout (rather than as an export CSV)."""
+    return filename.lower().endswith(EXTENSIONS) or sniff(data) is not None
+
+
+def check_file(data: bytes, *, max_kb: int, max_points: int) -> str:
+    """The file's format, after the checks that need no parser; WorkoutProblem otherwise."""
+    if len(data) > max_kb * 1024:
+        raise WorkoutProblem(
+            f"That file is larger than {max_kb // 1024 or max_kb} "
+            f"{'MB' if max_kb >= 1024 else 'KB'}, more than any run needs. {SEND_AGAIN}."
+        )
+    if not data.strip():
+        raise WorkoutProblem(f"That file is empty. {SEND_AGAIN}.")
+    kind = sniff(data)
+    if kind is None:
+        raise WorkoutProblem(f"That isn't a GPX, TCX or FIT file I can read. {SEND_AGAIN}.")
+    if kind != "FIT":
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise WorkoutProblem(
+                f"That {kind} file isn't UTF-8 text, so I won't read it. {SEND_AGAIN}."
+            ) from None
+        if _DECLARATION.search(data):
+            raise WorkoutProblem(
+                f"That {kind} file declares its own document type (<!DOCTYPE or <!ENTITY), "
+                f"which watches never do, so I won't read it. {SEND_AGAIN}."
+            )
+        if sum(data.count(tag) for tag in _XML_POINTS) > max_points:
+            raise too_many(max_points)
+    return kind
+
+
+def too_many(max_points: int) -> WorkoutProblem:
+    return WorkoutProblem(
+        f"That file has more than {max_points:,} points, more than I read for one run. "
+        f"{SEND_AGAIN}."
+    )
+
+
+def read_bounded(data: bytes, *, max_kb: int, max_points: int, timeout_s: float) -> Workout:
+    """The run in a file, read by `workout_parsers.read_workout` in a child process that is
+    killed after `timeout_s`."""
+    check_file(data, max_kb=max_kb, max_points=max_points)  # the cheap refusals, here
+    command = [
+        sys.executable,
+        "-I",  # no user site, no PYTHON* variables, not the working folder
+        "-c",
+        _CHILD,
+        str(max_kb),
+        str(max_points),
+        str(math.ceil(timeout_s) + 1),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            timeout=timeout_s,
+            env={},  # no secrets
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkoutProblem(
+            f"That file took too long to read, so I stopped. {SEND_AGAIN}."
+        ) from None
+    try:
+        answer = json.loads(done.stdout)
+        problem, found = answer.get("problem"), answer.get("workout")
+    except (ValueError, AttributeError):  # killed for its CPU time, or out of memory
+        problem, found = None, None
+    if isinstance(problem, str):
+        raise WorkoutProblem(problem)
+    try:
+        return Workout.of_json(found)
+    except (ValueError, KeyError, TypeError):
+        raise WorkoutProblem(f"I couldn't read that file. {SEND_AGAIN}.") from None
