@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 
+from bot.commands import plain_words
 from bot.context import APOLOGY, CommandSpec, Context, Result, Services, UserError
 from bot.groups.group import move_chat
 from bot.intake import inbox
@@ -243,11 +244,7 @@ class Core:
             return Route(self.registry.get(name), args, name)
         if not line or (incoming.chat_kind is ChatKind.GROUP and not incoming.addressed):
             return None
-        found = parsing.intent(line)
-        if found is None:
-            return Route(None, line, None)
-        kind, args = found
-        return Route(self.registry.get(kind.value), args, kind.value)
+        return Route(None, line, None)  # plain words: read in the transaction, by today
 
     def _handle_once(
         self, incoming: Incoming, route: Route, taken: Taken | None = None, hold_s: float = 0
@@ -302,7 +299,7 @@ class Core:
     def _run(self, ctx: Context, route: Route) -> Result:
         command = route.command
         if command is None:
-            return self._unknown(route.name) if route.name else _not_understood(ctx)
+            return self._unknown(route.name) if route.name else plain_words.answer(ctx, route.args)
         if command.where is Where.GROUP and not ctx.in_group:
             raise UserError(f"/{command.name} works in a group chat. Add me to one and try there.")
         if command.where is Where.PRIVATE and ctx.in_group:
@@ -322,13 +319,6 @@ class Route:
     command: CommandSpec | None  # None: an unknown command, or text that is not a log
     args: str
     name: str | None  # the command name as typed; None for plain text
-
-
-def _not_understood(ctx: Context) -> Reply:
-    return Reply(
-        'I didn\'t catch that. Tell me things like "ran 5k in 28 min", '
-        '"3x10 squats 40kg" or "drank 500ml", or send /help.'
-    )
 
 
 def _as_replies(result: Result) -> list[Reply]:

@@ -9,6 +9,7 @@ from bot.commands.registry import Registry
 MODULES = (
     "bot.commands.basics",
     "bot.commands.log",
+    "bot.commands.plain_words",
     "bot.commands.progress",
     "bot.commands.goals",
     "bot.commands.profile",

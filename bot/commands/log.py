@@ -48,6 +48,7 @@ def store(ctx: Context, new: NewEntry) -> StoredEntry:
             "reps": value.reps,
             "weight_kg": value.weight_kg,
             "duration_s": value.duration_s,
+            "set_s": value.set_s,
         }
     elif isinstance(value, WaterValue):
         values["volume_ml"] = value.volume_ml
@@ -105,10 +106,15 @@ def run(ctx: Context, args: str) -> Reply:
 @command(
     "strength",
     "Log strength work: exercise, sets x reps, weight or minutes",
-    examples=("/strength squats 3x10 40kg", "/strength lunges 3x12", "/strength 30min"),
+    examples=(
+        "/strength squats 3x10 40kg",
+        "/strength lunges 3x12",
+        "/strength plank 3x60s",
+        "/strength 30min",
+    ),
     section=SECTION,
     params=(
-        Param("exercise", "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min"),
+        Param("exercise", "What you did, e.g. squats 3x10 40kg, plank 3x60s or 30min"),
         Param("when", "'yesterday' or a date like 2026-11-20", required=False),
     ),
 )

@@ -116,6 +116,7 @@ class Entry(Base):
         UniqueConstraint("source_platform", "source_chat_id", "source_message_id"),
         Index("ix_entries_user_day", "user_id", "local_date"),
         *(finite(c) for c in ENTRY_FIGURES),
+        finite("set_s"),
         CheckConstraint("kind <> 'run' OR distance_m IS NOT NULL", name="run_has_distance"),
         CheckConstraint("kind <> 'water' OR volume_ml IS NOT NULL", name="water_has_volume"),
     )
@@ -138,6 +139,8 @@ class Entry(Base):
     source_message_id: Mapped[str | None] = mapped_column(String(128))
     # /undo hides an entry rather than deleting it, so a redelivered message stays deduplicated.
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # Timed sets ("plank 3x60s"): each set's seconds, with `sets` and no `reps`.
+    set_s: Mapped[float | None] = mapped_column(Float)
 
 
 class Goal(Base):

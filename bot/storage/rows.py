@@ -42,6 +42,8 @@ class EntryLike(Protocol):
     def volume_ml(self) -> float | None: ...
     @property
     def note(self) -> str | None: ...
+    @property
+    def set_s(self) -> float | None: ...
 
 
 class StoredEntry(NamedTuple):
@@ -64,6 +66,7 @@ class StoredEntry(NamedTuple):
     source_chat_id: str | None
     source_message_id: str | None
     deleted_at: datetime | None
+    set_s: float | None
 
 
 class GoalLike(Protocol):
