@@ -117,7 +117,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
     if not v.number_words.isdisjoint(_WORD.findall(low)):
         from text_to_num import alpha2digit  # only when a number is written as words
 
-        low = alpha2digit(low, v.language)
+        low = alpha2digit(low, v.language, threshold=0)
     raw = [m for m in _RAW.finditer(low)]
     tokens: list[Token] = []
     values: list[object] = []
@@ -151,8 +151,14 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
             emit("DUR", int(m["prime"]) * 60 + seconds, m[0])
             i += 1
         elif m["sets"]:
-            emit("SETS", _sets(m, v), m[0])
-            i += 1
+            unit = word(i + 1) if not m["rep_unit"] else None
+            if unit is not None and v.units.get(unit, ("",))[0] == "time":
+                sets = _Sets(int(m["sets"]), None, _quantity(m["reps"], v.units[unit][1], "time"))
+                emit("SETS", sets, m[0])  # "3x45 sec"
+                i += 2
+            else:
+                emit("SETS", _sets(m, v), m[0])
+                i += 1
         elif m["hm"]:
             emit("DUR", int(m["hm"]) * 3600 + int(m["hm_m"]) * 60, m[0])
             i += 1
