@@ -65,6 +65,10 @@ def normalise(text: str) -> str:
     return _GLUE.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
 
 
+def is_arithmetic(text: str) -> bool:
+    return _ARITHMETIC.search(text) is not None
+
+
 def refuse_arithmetic(text: str, example: str) -> None:
     """A figure written as arithmetic ("9**9**9", "1e309km", "(5-3)km") gets a friendly
     error naming the word, instead of being half read."""
@@ -84,6 +88,11 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
     if not words:
         return DatedText(text, None)
     last = words[-1].lower()
+    if last == "tomorrow":
+        raise ParseError(
+            "I log what's done, not what's planned: log it once it's done, or name a past "
+            "day, like /run 5k 28:30 yesterday."
+        )
     if last in ("yesterday", "today"):
         on = today - timedelta(days=1) if last == "yesterday" else today
     elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", last):
@@ -94,7 +103,10 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
     else:
         return DatedText(text, None)
     if on > today:
-        raise ParseError("That date is in the future: log it on the day, or give a past date.")
+        raise ParseError(
+            "That date is in the future: log it once it's done, or give a past date, like "
+            "/run 5k 28:30 yesterday or /water 500ml 2026-11-20."
+        )
     if (today - on).days > limits.max_days_back:
         raise ParseError(f"That is more than {limits.max_days_back} days ago: pick a later date.")
     return DatedText(" ".join(words[:-1]), on)
@@ -181,7 +193,7 @@ def check_strength(value: StrengthValue, limits: Limits, example: str) -> None:
             sets is not None
             and reps is None
             and 0 < sets <= limits.max_sets
-            and 0 < value.set_s <= limits.max_strength_minutes * 60
+            and 0 < value.set_s * sets <= limits.max_strength_minutes * 60
         ):
             raise ParseError(f"{sets} sets of {value.set_s:g} s doesn't look right. {example}")
     elif (sets is not None or reps is not None) and not (

@@ -76,6 +76,13 @@ def read(
     if len(text) > MAX_CHARS:
         return None
     vocab = vocabulary(language)
+    if parsing.is_arithmetic(text):
+        # Sums and powers are never worked out; someone logging with one hears why.
+        kinds = ("RUN", "WATER", "STRENGTH", "DID")
+        words = _WORD.findall(text.lower())
+        if any(vocab.phrases.get((w,), ("",))[0] in kinds for w in words):
+            parsing.refuse_arithmetic(text, "Try: ran 5k in 28:30, or drank 500ml")
+        return None
     try:
         tokens, values = _lex(text, vocab, today)
         if not tokens or len(tokens) > MAX_PARTS:
