@@ -134,10 +134,11 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
         tokens.append(Token(part, str(len(values) - 1), start_pos=len(tokens)))
         del text
 
+    texts = [m[0] if m["word"] or m["sym"] else None for m in raw]
+    texts.append(None)
+
     def word(i: int) -> str | None:
-        if i < len(raw) and (raw[i]["word"] or raw[i]["sym"]):
-            return raw[i][0]
-        return None
+        return texts[i] if i < len(texts) else None
 
     i = 0
     while i < len(raw):
@@ -262,8 +263,8 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _Wo
     if nxt in v.day_units and after in v.ago and v.phrases.get((first,), ("",))[0] == "ART":
         emit("DATE", today - timedelta(days=v.day_units[nxt]), first)
         return i + 3
-    for n in range(v.longest, 0, -1):
-        key = tuple(w for k in range(i, i + n) if (w := word(k)) is not None)
+    for n in range(v.starts.get(first, 0), 0, -1):
+        key = (first,) if n == 1 else tuple(w for k in range(i, i + n) if (w := word(k)))
         if len(key) != n or key not in v.phrases:
             continue
         part, value = v.phrases[key]

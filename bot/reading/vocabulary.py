@@ -49,7 +49,7 @@ class Vocabulary:
     # A phrase of one to a few words: (part, value). Values: a race's metres, a vessel's
     # millilitres (None: the settings' glass), a bare unit's pint name, days back for a date.
     phrases: dict[tuple[str, ...], tuple[str, object]]
-    longest: int
+    starts: dict[str, int]  # the most words a phrase starting with this word has
     # A unit word after a number: (dimension, pint's name for it)
     units: dict[str, tuple[str, str]]
     question_start: frozenset[str]
@@ -103,7 +103,7 @@ def build(data: dict[str, Any]) -> Vocabulary:
         date_language=str(data["date_language"]),
         number_words=frozenset(data["number_words"]),
         phrases=phrases,
-        longest=max(len(p) for p in phrases),
+        starts=_starts(phrases),
         units=units,
         question_start=frozenset(words.get("question_start", ())),
         date_lead=frozenset(date_phrases["lead"]),
@@ -112,3 +112,10 @@ def build(data: dict[str, Any]) -> Vocabulary:
         ago=frozenset(date_phrases["ago"]),
         day_units=day_units,
     )
+
+
+def _starts(phrases: dict[tuple[str, ...], tuple[str, object]]) -> dict[str, int]:
+    starts: dict[str, int] = {}
+    for phrase in phrases:
+        starts[phrase[0]] = max(starts.get(phrase[0], 0), len(phrase))
+    return starts
