@@ -24,6 +24,8 @@ from pathlib import Path
 if not os.environ.get("PYTHONPATH"):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import contextlib
+
 from bot.clock import FixedClock
 from bot.interface import ChatKind, Incoming
 from bot.services import build_core
@@ -83,10 +85,8 @@ def reading_cost_us() -> dict[str, float] | None:
         return None
     limits, today = Limits(), date(2026, 11, 25)
     for text in READ_ONLY:  # first use: the grammar, the vocabulary, dateparser's warm-up
-        try:
+        with contextlib.suppress(ValueError):
             read(text, today=today, limits=limits, glass_ml=250)
-        except ValueError:
-            pass
     costs = {}
     for text in READ_ONLY:
         rounds = 300

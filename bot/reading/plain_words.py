@@ -54,6 +54,12 @@ class _NotALog(Exception):
     """The words say this is not the person's own done activity, or they don't add up."""
 
 
+class _Clock(float):
+    """A time written "1:20": minutes and seconds, or (for a long run) hours and minutes."""
+
+    as_hours: float
+
+
 @dataclass(frozen=True)
 class _Sets:
     sets: int
@@ -105,6 +111,7 @@ _RAW = re.compile(
    |(?P<prime>\d{1,3})'(?P<prime_s>\d{2})(?:"|'')?
    |(?P<sets>\d{1,4})[x×*](?P<reps>\d{1,5}(?:\.\d{1,3})?)(?P<rep_unit>[^\W\d_]+)?
    |(?P<hm>\d{1,2})h(?P<hm_m>\d{1,2})(?:m|min)?(?![\w.])
+   |(?P<ms>\d{1,3})m(?P<ms_s>\d{1,2})s(?![\w.])
    |(?P<num>\d{1,9}(?:\.\d{1,6})?)(?P<unit>[^\W\d_]+)?
    |(?P<word>[^\W\d_]+(?:['-][^\W\d_]+)*)
    |(?P<sym>[^\s\w])
@@ -149,15 +156,18 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
             except ValueError:
                 raise _NotALog from None
             i += 1
-        elif m["clock"]:
-            emit("DUR", _clock_seconds(m["clock"]), m[0])
+        elif m["clock"] or m["prime"] or m["ms"]:
+            if m["clock"]:
+                seconds = _clock_seconds(m["clock"])
+            else:
+                minutes, rest = (m["prime"], m["prime_s"]) if m["prime"] else (m["ms"], m["ms_s"])
+                if int(rest) >= 60:
+                    raise _NotALog
+                seconds = int(minutes) * 60 + int(rest)
+            emit("DUR", seconds, m[0])
             i += 1
-        elif m["prime"]:
-            seconds = int(m["prime_s"])
-            if seconds >= 60:
-                raise _NotALog
-            emit("DUR", int(m["prime"]) * 60 + seconds, m[0])
-            i += 1
+            if (unit := word(i)) is not None and v.units.get(unit, ("",))[0] == "time":
+                i += 1  # "25:30 min": the unit says again what the clock said
         elif m["sets"]:
             unit = word(i + 1) if not m["rep_unit"] else None
             if unit is not None and v.units.get(unit, ("",))[0] == "time":
@@ -183,7 +193,9 @@ def _clock_seconds(text: str) -> float:
         raise _NotALog
     if len(parts) == 3:
         return parts[0] * 3600 + parts[1] * 60 + parts[2]
-    return parts[0] * 60 + parts[1]
+    clock = _Clock(parts[0] * 60 + parts[1])
+    clock.as_hours = parts[0] * 3600 + parts[1] * 60
+    return clock
 
 
 def _sets(m: re.Match[str], v: Vocabulary) -> _Sets:
@@ -256,10 +268,12 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _Wo
     if first in v.weekdays:
         emit("DATE", _date_phrase(first, v.date_language, today), first)
         return i + 1
-    if first in v.months and i + 1 < len(raw) and raw[i + 1]["num"] and not raw[i + 1]["unit"]:
-        phrase = f"{first} {raw[i + 1][0]}"
-        emit("DATE", _date_phrase(phrase, v.date_language, today), phrase)
-        return i + 2
+    if first in v.months:
+        if i + 1 < len(raw) and raw[i + 1]["num"] and not raw[i + 1]["unit"]:
+            phrase = f"{first} {raw[i + 1][0]}"
+            emit("DATE", _date_phrase(phrase, v.date_language, today), phrase)
+            return i + 2
+        raise _NotALog  # "in november": a span, not a day
     if nxt in v.day_units and after in v.ago and v.phrases.get((first,), ("",))[0] == "ART":
         emit("DATE", today - timedelta(days=v.day_units[nxt]), first)
         return i + 3
@@ -344,6 +358,8 @@ class _Sum:
     exercises: list[tuple[int, str, bool]] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
     strength_word = False
+    clock_as_hours: float | None = None  # "1:20" read as 1 h 20 min
+    run_word = False  # a run named by a word ("ran", "jog", "marathon"), not only a figure
     did = False
     plus = False
 
@@ -369,6 +385,7 @@ class _Sum:
     # One method per phrase of the grammar.
 
     def _run(self, tokens: list[Token], at: int) -> None:
+        self.run_word = True
         self.saw(Kind.RUN, at)
 
     def _water(self, tokens: list[Token], at: int) -> None:
@@ -382,10 +399,14 @@ class _Sum:
         self.did = True
 
     def _distance(self, tokens: list[Token], at: int) -> None:
+        self.run_word = self.run_word or any(t.type in ("RACE", "RUN") for t in tokens)
         self.saw(Kind.RUN, at)
         self.distances += [self.num(t) for t in tokens if t.type in ("DIST", "RACE")]
 
     def _duration(self, tokens: list[Token], at: int) -> None:
+        times = [self.value(t) for t in tokens if t.type == "DUR"]
+        if len(times) == 1 and isinstance(times[0], _Clock):
+            self.clock_as_hours = times[0].as_hours
         self.durations.append(sum(self.num(t) for t in tokens if t.type == "DUR"))
 
     def _time_amount(self, tokens: list[Token], at: int) -> None:
@@ -421,7 +442,7 @@ class _Sum:
 
     def _volume(self, tokens: list[Token], at: int) -> None:
         self.saw(Kind.WATER, at)
-        self.volumes.append(self.num(tokens[-1]))
+        self.volumes.append(self.num(next(t for t in tokens if t.type == "VOL")))
 
     def _drinks(self, tokens: list[Token], at: int) -> None:
         self.saw(Kind.WATER, at)
@@ -472,6 +493,8 @@ class _Sum:
                 kinds = {Kind.STRENGTH}
             elif len(self.numbers) == 1 and (self.loose_minutes or self.durations):
                 return self._run_reading(on_date, sure=False)  # "did 5 in 30"
+            elif len(self.numbers) == 1 and self.plus:
+                return self._water_reading(on_date)  # "+500", as the water buttons say
             else:
                 return None
         kind = kinds.pop()
@@ -501,12 +524,19 @@ class _Sum:
             return None
         note_words = []
         for at, words, _known in self.exercises:
-            if self.first_kind_at is None or at < self.first_kind_at:
-                return None  # "sarah ran 10k": someone else, most likely
+            if self.first_kind_at is None or at < self.first_kind_at or not self.run_word:
+                return None  # "sarah ran 10k": someone else; "5k followers": not a run
             note_words.append(words)
         note = " ".join(note_words) or None
-        value = RunValue(distance_m, duration_s)
+        if note and not sure:
+            return None  # "ran 3 laps": a figure without its unit, and words we don't know
         example = "Try: ran 5k in 28:30, or /run 5k 28:30"
+        if sure and duration_s is not None and self.clock_as_hours is not None:
+            try:
+                parsing.check_run(distance_m, duration_s, self.limits, example)
+            except parsing.ParseError:  # "10 miles in 1:20": an hour and twenty minutes?
+                duration_s, sure = self.clock_as_hours, False
+        value = RunValue(distance_m, duration_s)
         line = f"/run {_figure(distance_m / 1000)}km"
         if duration_s is not None:
             line += f" {u.clock(duration_s)}"
@@ -561,12 +591,9 @@ class _Sum:
         if sets is None and numbers and exercise:
             sets = _Sets(1, _whole(numbers.pop(0)), None)  # "20 pushups"
             if not known:
-                if self.strength_word:
-                    pass
-                elif self.did:
-                    sure = False
-                else:
+                if not (self.strength_word or self.did):
                     return None
+                sure = False  # "lifted 20 boxes": a count of something we don't know
         weight = self.weights[0] if self.weights else None
         if self.loose_weights or (numbers and sets is not None and weight is None):
             loose = self.loose_weights[0] if self.loose_weights else numbers.pop(0)
@@ -575,8 +602,8 @@ class _Sum:
         if numbers:
             return None
         duration = self.durations[0] if self.durations else None
-        if sets is None and weight is None and duration is None:
-            return None  # a name alone ("walked the dog") is not a log
+        if sets is None and duration is None:
+            return None  # a name ("walked the dog") or a weight ("lost 2kg") is not a log
         if duration is not None and sets is None and not (known or self.strength_word):
             return None  # "30 min yoga": not strength work we can be sure of
         if sets is not None and sets.reps is None and sets.set_s is None:

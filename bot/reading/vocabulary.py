@@ -29,6 +29,7 @@ _LISTS = {
     "question": REFUSE,
     "others": REFUSE,
     "elsewhere": REFUSE,
+    "span": REFUSE,
     "filler": DROP,
     "article": "ART",
     "half": "HALF",
