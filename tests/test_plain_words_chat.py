@@ -141,3 +141,15 @@ def test_timed_sets_are_kept_and_shown(make_core, any_db_url):
 def test_a_timed_set_out_of_bounds_is_refused(chat):
     assert "doesn't look right" in chat.say("/strength plank 3x600min")
     assert count(chat.core) == 0
+
+
+def test_timed_sets_go_out_and_come_back_with_export_and_import(chat):
+    from tests.test_data_commands import csv_of, import_file
+
+    chat.say("/strength plank 3x45s")
+    exported = csv_of(chat.replies("/export")[0])
+    assert b"set_s" in exported.data.splitlines()[0]
+    chat.say("/undo")
+    assert "Imported 1 entry" in import_file(chat, exported.data)
+    [plank] = entries(chat.core)
+    assert (plank.exercise, plank.sets, plank.reps, plank.set_s) == ("plank", 3, None, 45.0)

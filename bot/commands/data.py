@@ -105,6 +105,7 @@ def import_(ctx: Context, args: str) -> str:
                 weight_kg=row.weight_kg,
                 volume_ml=row.volume_ml,
                 note=row.note,
+                set_s=row.set_s,
                 source_platform=ctx.incoming.platform,
                 source_chat_id=ctx.incoming.chat_id,
             )
