@@ -459,3 +459,54 @@ def test_a_glass_is_the_settings_glass():
 
 def test_long_messages_are_not_read():
     assert _read("ran 5k " + "and it was lovely " * 20) is None
+
+
+def test_another_language_is_a_vocabulary_not_code():
+    """The same lexer, grammar and sums read German once its words are given."""
+    import tomllib
+    from importlib import resources
+
+    from bot.reading.vocabulary import build
+
+    data = tomllib.loads(resources.files("bot.reading").joinpath("words/en.toml").read_text())
+    data["language"] = data["date_language"] = "de"
+    data["number_words"] = ["eins", "zwei", "drei", "vier", "fünf", "zehn", "zwanzig"]
+    data["words"] = {
+        "run_verb": ["gelaufen", "lief", "gejoggt"],
+        "run_noun": ["lauf"],
+        "water_verb": ["getrunken", "trank"],
+        "water_noun": ["wasser"],
+        "did_verb": ["gemacht"],
+        "negation": ["nicht", "kein", "keinen"],
+        "plan": ["werde", "morgen", "will"],
+        "question": ["?"],
+        "others": ["freund", "freundin", "er", "sie"],
+        "filler": ["ich", "bin", "habe", "heute", "ein", "einen", "eine", "mein"],
+        "article": [],
+        "sets_word": ["sätze", "sätzen"],
+        "reps_word": ["wiederholungen"],
+        "in_word": ["in"],
+        "at_word": ["mit"],
+        "plus": ["+"],
+        "half": ["halben", "halbe"],
+    }
+    data["dates"] = {"heute": 0, "gestern": 1, "vorgestern": 2}
+    data["races"] = {"marathon": 42195, "halbmarathon": 21097.5}
+    data["containers"] = {"glas": "glass", "gläser": "glass", "flasche": 500}
+    data["exercises"] = {"names": ["kniebeugen", "liegestütze"]}
+    data["units"]["volume"] |= {"liter": "l"}
+    de = build(data)
+
+    def de_read(text):
+        return read(text, today=TODAY, limits=L, glass_ml=250, words=de)
+
+    assert de_read("ich bin gestern 5 km gelaufen").entry == run(5, on=ago(1))
+    assert de_read("10 km in 55:10 gelaufen").entry == run(10, 3310)
+    assert de_read("fünf km gelaufen").entry == run(5)
+    assert de_read("Halbmarathon in 1:58:20").entry == run(21.0975, 7100)
+    assert de_read("2 Gläser Wasser getrunken").entry == water(500)
+    assert de_read("eine Flasche Wasser").entry == water(500)
+    assert de_read("3 Sätze 10 Kniebeugen mit 40 kg").entry == lift("kniebeugen", 3, 10, 40)
+    assert not de_read("5 in 30 gemacht").sure
+    for nothing in ("mein Freund lief 10 km", "heute nicht gelaufen", "werde 5 km laufen"):
+        assert de_read(nothing) is None, nothing

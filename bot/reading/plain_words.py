@@ -75,13 +75,15 @@ def read(
     glass_ml: float,
     units: Units = Units.METRIC,
     language: str = "en",
+    words: Vocabulary | None = None,
 ) -> Reading | None:
     """The reading of `text`, or None when it is not a log. A sure reading whose figures
     fail the bounds, or that names a day in the future or too long ago, raises ParseError:
-    the person meant to log, and hears what was wrong."""
+    the person meant to log, and hears what was wrong. `words` stands in for the
+    language's file (a vocabulary being written)."""
     if len(text) > MAX_CHARS:
         return None
-    vocab = vocabulary(language)
+    vocab = words or vocabulary(language)
     if parsing.is_arithmetic(text):
         # Sums and powers are never worked out; someone logging with one hears why.
         kinds = ("RUN", "WATER", "STRENGTH", "DID")
