@@ -87,8 +87,8 @@ def read(
     if parsing.is_arithmetic(text):
         # Sums and powers are never worked out; someone logging with one hears why.
         kinds = ("RUN", "WATER", "STRENGTH", "DID")
-        words = _WORD.findall(text.lower())
-        if any(vocab.phrases.get((w,), ("",))[0] in kinds for w in words):
+        found = _WORD.findall(text.lower())
+        if any(vocab.phrases.get((w,), ("",))[0] in kinds for w in found):
             parsing.refuse_arithmetic(text, "Try: ran 5k in 28:30, or drank 500ml")
         return None
     try:
