@@ -609,7 +609,9 @@ class _Sum:
         if duration is not None and sets is None and not (known or self.strength_word):
             return None  # "30 min yoga": not strength work we can be sure of
         if sets is not None and sets.reps is None and sets.set_s is None:
-            return None
+            if duration is None:
+                return None
+            sets, duration = _Sets(sets.sets, None, duration), None  # "3 sets of plank 60 sec"
         value = StrengthValue(
             exercise,
             sets.sets if sets else None,
