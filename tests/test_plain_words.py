@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain import Kind, NewEntry, RunValue, StrengthValue, Units, WaterValue
 from bot.reading import parsing
@@ -378,6 +380,11 @@ NOT_MINE = [
     ("drank 2 beers and 1l of water", NOTHING),
     ("week 3 of couch to 5k", NOTHING),
     ("5 km run in 31 min at 6:12 pace", NOTHING),
+    ("ran 5k 999999999 days ago", NOTHING),
+    ("ran 5k on 999999999 nov", NOTHING),
+    ("ran 5k on 31 feb", NOTHING),
+    ("ran 99999999999999999999 km", NOTHING),
+    ("ran 5k in 99:99", NOTHING),
     ("good morning!", NOTHING),
     ("hello", NOTHING),
     ("thanks", NOTHING),
@@ -524,3 +531,82 @@ def test_another_language_is_a_vocabulary_not_code():
     assert not de_read("5 in 30 gemacht").sure
     for nothing in ("mein Freund lief 10 km", "heute nicht gelaufen", "werde 5 km laufen"):
         assert de_read(nothing) is None, nothing
+
+
+PIECES = [
+    "ran",
+    "drank",
+    "did",
+    "squats",
+    "plank",
+    "water",
+    "glass",
+    "a",
+    "half",
+    "in",
+    "at",
+    "of",
+    "sets",
+    "reps",
+    "5k",
+    "3x10",
+    "3x60s",
+    "40kg",
+    "500ml",
+    "28:30",
+    "1:58:20",
+    "30",
+    "5",
+    "min",
+    "km",
+    "miles",
+    "yesterday",
+    "last",
+    "friday",
+    "on",
+    "monday",
+    "ago",
+    "days",
+    "+",
+    "💧",
+    "?",
+    "not",
+    "my",
+    "friend",
+    "five",
+    "marathon",
+    "1e309",
+    "9**9",
+    "99999999999",
+    "-5",
+    "0",
+    "2026-02-30",
+    ",",
+    "'",
+    "x",
+    "×",
+    "nov",
+    "20",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8), st.text(max_size=12))
+def test_any_words_read_as_an_entry_within_bounds_or_nothing(pieces, noise):
+    text = " ".join(pieces) + noise
+    try:
+        reading = _read(text)
+    except parsing.ParseError:
+        return
+    if reading is None:
+        return
+    value, example = reading.entry.value, ""
+    if isinstance(value, RunValue):
+        parsing.check_run(value.distance_m, value.duration_s, L, example)
+    elif isinstance(value, StrengthValue):
+        parsing.check_strength(value, L, example)
+    else:
+        parsing.check_water(value.volume_ml, L, example)
+    on = reading.entry.on_date
+    assert on is None or TODAY - timedelta(days=L.max_days_back) <= on <= TODAY
+    assert len(reading.command.encode()) <= 64 or reading.sure

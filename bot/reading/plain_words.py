@@ -122,7 +122,7 @@ _RAW = re.compile(
 )
 _KIND = {"length": "DIST", "time": "DUR", "mass": "WEIGHT", "volume": "VOL"}
 _Raw = list[re.Match[str]]
-_Emit = Callable[[str, object, str], None]
+_Emit = Callable[[str, object], None]
 _WordAt = Callable[[int], str | None]
 
 
@@ -138,10 +138,10 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
     tokens: list[Token] = []
     values: list[object] = []
 
-    def emit(part: str, value: object, text: str) -> None:
+    def emit(part: str, value: object) -> None:
+        """A token whose text is the index of its value (a lark token's text is a str)."""
         values.append(value)
         tokens.append(Token(part, str(len(values) - 1), start_pos=len(tokens)))
-        del text
 
     texts = [m[0] if m["word"] or m["sym"] else None for m in raw]
     texts.append(None)
@@ -154,7 +154,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
         m = raw[i]
         if m["iso"]:
             try:
-                emit("DATE", date.fromisoformat(m["iso"]), m[0])
+                emit("DATE", date.fromisoformat(m["iso"]))
             except ValueError:
                 raise _NotALog from None
             i += 1
@@ -166,7 +166,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
                 if int(rest) >= 60:
                     raise _NotALog
                 seconds = int(minutes) * 60 + int(rest)
-            emit("DUR", seconds, m[0])
+            emit("DUR", seconds)
             i += 1
             if (unit := word(i)) is not None and v.units.get(unit, ("",))[0] == "time":
                 i += 1  # "25:30 min": the unit says again what the clock said
@@ -174,13 +174,13 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
             unit = word(i + 1) if not m["rep_unit"] else None
             if unit is not None and v.units.get(unit, ("",))[0] == "time":
                 sets = _Sets(int(m["sets"]), None, _quantity(m["reps"], v.units[unit][1], "time"))
-                emit("SETS", sets, m[0])  # "3x45 sec"
+                emit("SETS", sets)  # "3x45 sec"
                 i += 2
             else:
-                emit("SETS", _sets(m, v), m[0])
+                emit("SETS", _sets(m, v))
                 i += 1
         elif m["hm"]:
-            emit("DUR", int(m["hm"]) * 3600 + int(m["hm_m"]) * 60, m[0])
+            emit("DUR", int(m["hm"]) * 3600 + int(m["hm_m"]) * 60)
             i += 1
         elif m["num"]:
             i = _number(raw, i, v, today, emit, word)
@@ -226,27 +226,30 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _W
     if unit is not None:
         if unit in v.units:
             dimension, name = v.units[unit]
-            emit(_KIND[dimension], _quantity(number, name, dimension), m[0])
+            emit(_KIND[dimension], _quantity(number, name, dimension))
             return i + 1
         if (found := v.phrases.get((unit,))) and found[0] == "CONTAINER":
-            emit("NUM", float(number), number)
-            emit("CONTAINER", found[1], unit)
+            emit("NUM", float(number))
+            emit("CONTAINER", found[1])
             return i + 1
         raise _NotALog  # "2nd", "5kmh": not a figure we know
     nxt, after = word(i + 1), word(i + 2)
     if nxt in v.day_units and after in v.ago:
-        emit("DATE", today - timedelta(days=float(number) * v.day_units[nxt]), m[0])
+        days = float(number) * v.day_units[nxt]
+        if days > 10_000:  # beyond any bound on days back; and date arithmetic overflows
+            raise _NotALog
+        emit("DATE", today - timedelta(days=days))
         return i + 3
     if nxt in v.months:
-        emit("DATE", _date_phrase(f"{number} {nxt}", v.date_language, today), m[0])
+        emit("DATE", _date_phrase(f"{number} {nxt}", v.date_language, today))
         return i + 2
     pair = f"{nxt} {after}" if nxt and after else None
     for unit_words, step in ((pair, 3), (nxt, 2)):
         if unit_words and unit_words in v.units:
             dimension, name = v.units[unit_words]
-            emit(_KIND[dimension], _quantity(number, name, dimension), m[0])
+            emit(_KIND[dimension], _quantity(number, name, dimension))
             return i + step
-    emit("NUM", float(number), number)
+    emit("NUM", float(number))
     return i + 1
 
 
@@ -265,19 +268,19 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _Wo
         if nxt in v.months and i + 2 < len(raw) and raw[i + 2]["num"]:
             span = 3
         phrase = " ".join(raw[k][0] for k in range(i, i + span))
-        emit("DATE", _date_phrase(phrase, v.date_language, today), phrase)
+        emit("DATE", _date_phrase(phrase, v.date_language, today))
         return i + span
     if first in v.weekdays:
-        emit("DATE", _date_phrase(first, v.date_language, today), first)
+        emit("DATE", _date_phrase(first, v.date_language, today))
         return i + 1
     if first in v.months:
         if i + 1 < len(raw) and raw[i + 1]["num"] and not raw[i + 1]["unit"]:
             phrase = f"{first} {raw[i + 1][0]}"
-            emit("DATE", _date_phrase(phrase, v.date_language, today), phrase)
+            emit("DATE", _date_phrase(phrase, v.date_language, today))
             return i + 2
         raise _NotALog  # "in november": a span, not a day
     if nxt in v.day_units and after in v.ago and v.phrases.get((first,), ("",))[0] == "ART":
-        emit("DATE", today - timedelta(days=v.day_units[nxt]), first)
+        emit("DATE", today - timedelta(days=v.day_units[nxt]))
         return i + 3
     for n in range(v.starts.get(first, 0), 0, -1):
         key = (first,) if n == 1 else tuple(w for k in range(i, i + n) if (w := word(k)))
@@ -288,14 +291,14 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _Wo
             raise _NotALog
         if part == "DATE":
             assert isinstance(value, int)
-            emit("DATE", today - timedelta(days=value), " ".join(key))
+            emit("DATE", today - timedelta(days=value))
         elif part == "EXERCISE":
-            emit(part, " ".join(key), " ".join(key))
+            emit(part, " ".join(key))
         elif part != DROP:
-            emit(part, value, " ".join(key))
+            emit(part, value)
         return i + n
     if raw[i]["word"]:
-        emit("WORD", first, first)
+        emit("WORD", first)
     return i + 1  # an unknown sign or emoji changes nothing
 
 
@@ -306,11 +309,14 @@ def _date_phrase(phrase: str, language: str, today: date) -> date:
     import dateparser
 
     base = datetime(today.year, today.month, today.day, 12)
-    found = dateparser.parse(
-        phrase,
-        languages=[language],
-        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"},
-    )
+    try:
+        found = dateparser.parse(
+            phrase,
+            languages=[language],
+            settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"},
+        )
+    except (ValueError, OverflowError):  # "99999999 nov"
+        raise _NotALog from None
     if found is None:
         raise _NotALog
     day: date = found.date()
