@@ -37,6 +37,7 @@ from bot.settings import Limits
 
 MAX_CHARS = 200  # longer messages are not read as logs: people log in a line
 MAX_PARTS = 40
+MAX_PHRASE = 6  # the most words a vocabulary's phrase may have
 PAYLOAD_BYTES = 64  # a button's payload (Telegram's limit)
 
 
@@ -91,14 +92,36 @@ def read(
         if any(vocab.phrases.get((w,), ("",))[0] in kinds for w in found):
             parsing.refuse_arithmetic(text, "Try: ran 5k in 28:30, or drank 500ml")
         return None
+    parsed = _parsed(text, vocab, today) if words else _parsed_again(text, language, today)
+    if parsed is None:
+        return None
+    tree, values = parsed
+    try:
+        return _Sum(values, today, limits, glass_ml, units).add_up(tree)
+    except _NotALog:
+        return None
+
+
+_Parsed = tuple[Tree[Token], list[object]]
+
+
+def _parsed(text: str, vocab: Vocabulary, today: date) -> _Parsed | None:
+    """The message's phrases, or None when its words are not a log's."""
     try:
         tokens, values = _lex(text, vocab, today)
         if not tokens or len(tokens) > MAX_PARTS:
             return None
-        tree = _parser().parse(tokens)
-        return _Sum(values, today, limits, glass_ml, units).add_up(tree)
+        return _parser().parse(tokens), values
     except (_NotALog, LarkError):
         return None
+
+
+@lru_cache(maxsize=1024)
+def _parsed_again(text: str, language: str, today: date) -> _Parsed | None:
+    """`_parsed`, remembered: people send the same few phrasings day after day ("drank
+    500ml"), and a phrase's reading changes only with the day (its dates). What is kept is
+    read only afterwards."""
+    return _parsed(text, vocabulary(language), today)
 
 
 # ---------------------------------------------------------------- lexer
@@ -124,6 +147,7 @@ _KIND = {"length": "DIST", "time": "DUR", "mass": "WEIGHT", "volume": "VOL"}
 _Raw = list[re.Match[str]]
 _Emit = Callable[[str, object], None]
 _WordAt = Callable[[int], str | None]
+_Texts = list[str | None]
 
 
 def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[object]]:
@@ -143,11 +167,14 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
         values.append(value)
         tokens.append(Token(part, str(len(values) - 1), start_pos=len(tokens)))
 
-    texts = [m[0] if m["word"] or m["sym"] else None for m in raw]
-    texts.append(None)
+    # Each piece's text when it is a word or a sign, else None; padded for looking ahead.
+    texts: _Texts = [m[0] if m["word"] or m["sym"] else None for m in raw]
+    texts += [None] * (MAX_PHRASE + 2)
+    if texts[0] in v.question_start or f"{texts[0]} {texts[1]}" in v.question_start:
+        raise _NotALog
 
     def word(i: int) -> str | None:
-        return texts[i] if i < len(texts) else None
+        return texts[i]
 
     i = 0
     while i < len(raw):
@@ -185,7 +212,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
         elif m["num"]:
             i = _number(raw, i, v, today, emit, word)
         else:
-            i = _words(raw, i, v, today, emit, word)
+            i = _words(raw, i, v, today, emit, texts)
     return tokens, values
 
 
@@ -253,15 +280,9 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _W
     return i + 1
 
 
-def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _WordAt) -> int:
-    first = word(i)
+def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _Texts) -> int:
+    first, nxt, after = texts[i], texts[i + 1], texts[i + 2]
     assert first is not None
-    if i == 0:
-        for n in (2, 1):
-            opening = " ".join(w for k in range(n) if (w := word(k)))
-            if opening in v.question_start:
-                raise _NotALog
-    nxt, after = word(i + 1), word(i + 2)
     # Dates dateparser reads: "last friday", "on monday", "friday", "nov 20", "a week ago"
     if first in v.date_lead and (nxt in v.weekdays or nxt in v.months):
         span = 2
@@ -282,18 +303,19 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _Wo
     if nxt in v.day_units and after in v.ago and v.phrases.get((first,), ("",))[0] == "ART":
         emit("DATE", today - timedelta(days=v.day_units[nxt]))
         return i + 3
-    for n in range(v.starts.get(first, 0), 0, -1):
-        key = (first,) if n == 1 else tuple(w for k in range(i, i + n) if (w := word(k)))
-        if len(key) != n or key not in v.phrases:
+    for n in range(min(v.starts.get(first, 0), MAX_PHRASE), 0, -1):
+        key = (first,) if n == 1 else tuple(texts[i : i + n])
+        found = v.phrases.get(key)  # type: ignore[arg-type]  # a None in it finds nothing
+        if found is None:
             continue
-        part, value = v.phrases[key]
+        part, value = found
         if part == REFUSE:
             raise _NotALog
         if part == "DATE":
             assert isinstance(value, int)
             emit("DATE", today - timedelta(days=value))
         elif part == "EXERCISE":
-            emit(part, " ".join(key))
+            emit(part, " ".join(str(w) for w in key))
         elif part != DROP:
             emit(part, value)
         return i + n
