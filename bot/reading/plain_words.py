@@ -146,7 +146,6 @@ _RAW = re.compile(
 _KIND = {"length": "DIST", "time": "DUR", "mass": "WEIGHT", "volume": "VOL"}
 _Raw = list[re.Match[str]]
 _Emit = Callable[[str, object], None]
-_WordAt = Callable[[int], str | None]
 _Texts = list[str | None]
 
 
@@ -173,9 +172,6 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
     if texts[0] in v.question_start or f"{texts[0]} {texts[1]}" in v.question_start:
         raise _NotALog
 
-    def word(i: int) -> str | None:
-        return texts[i]
-
     i = 0
     while i < len(raw):
         m = raw[i]
@@ -195,10 +191,10 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
                 seconds = int(minutes) * 60 + int(rest)
             emit("DUR", seconds)
             i += 1
-            if (unit := word(i)) is not None and v.units.get(unit, ("",))[0] == "time":
+            if (unit := texts[i]) is not None and v.units.get(unit, ("",))[0] == "time":
                 i += 1  # "25:30 min": the unit says again what the clock said
         elif m["sets"]:
-            unit = word(i + 1) if not m["rep_unit"] else None
+            unit = texts[i + 1] if not m["rep_unit"] else None
             if unit is not None and v.units.get(unit, ("",))[0] == "time":
                 sets = _Sets(int(m["sets"]), None, _quantity(m["reps"], v.units[unit][1], "time"))
                 emit("SETS", sets)  # "3x45 sec"
@@ -210,7 +206,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
             emit("DUR", int(m["hm"]) * 3600 + int(m["hm_m"]) * 60)
             i += 1
         elif m["num"]:
-            i = _number(raw, i, v, today, emit, word)
+            i = _number(raw, i, v, today, emit, texts)
         else:
             i = _words(raw, i, v, today, emit, texts)
     return tokens, values
@@ -246,7 +242,7 @@ def _quantity(number: str, pint_name: str, dimension: str) -> float:
         raise _NotALog from None
 
 
-def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _WordAt) -> int:
+def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _Texts) -> int:
     m = raw[i]
     number = m["num"]
     unit = m["unit"]
@@ -260,7 +256,7 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, word: _W
             emit("CONTAINER", found[1])
             return i + 1
         raise _NotALog  # "2nd", "5kmh": not a figure we know
-    nxt, after = word(i + 1), word(i + 2)
+    nxt, after = texts[i + 1], texts[i + 2]
     if nxt in v.day_units and after in v.ago:
         days = float(number) * v.day_units[nxt]
         if days > 10_000:  # beyond any bound on days back; and date arithmetic overflows
