@@ -153,3 +153,21 @@ def test_timed_sets_go_out_and_come_back_with_export_and_import(chat):
     assert "Imported 1 entry" in import_file(chat, exported.data)
     [plank] = entries(chat.core)
     assert (plank.exercise, plank.sets, plank.reps, plank.set_s) == ("plank", 3, None, 45.0)
+
+
+def test_the_console_shows_the_question_and_its_buttons_as_lines_to_type(core, tmp_path):
+    import asyncio
+    import io
+
+    from adapters.console import ConsoleAdapter
+
+    out = io.StringIO()
+    console = ConsoleAdapter(core, user="ana", out=out, folder=tmp_path)
+    lines = "did 5 in 30\n/run 5km 30:00\ndrank 500\n/howto\n"
+    asyncio.run(console.chat(io.StringIO(lines)))
+    said = out.getvalue()
+    assert "Did you mean: run 5.00 km in 30:00?" in said
+    assert "[✅ Log run 5.00 km in 30:00: /run 5km 30:00]  [✏️ Not that: /howto]" in said
+    assert "✅ Logged run 5.00 km in 30:00 (6:00 /km)" in said
+    assert "Tell me what you did, the way you'd say it" in said
+    assert count(core) == 1
