@@ -397,6 +397,8 @@ NOT_MINE = [
     ("ran 5k on the weekend", NOTHING),
     ("drank 2 x 500ml", NOTHING),
     ("squats 3x10x40kg", NOTHING),
+    ("ran 5k on monday and on tuesday", NOTHING),
+    ("one hundred thousand " * 9, NOTHING),
     ("good morning!", NOTHING),
     ("hello", NOTHING),
     ("thanks", NOTHING),

@@ -38,6 +38,7 @@ from bot.settings import Limits
 MAX_CHARS = 200  # longer messages are not read as logs: people log in a line
 MAX_PARTS = 40
 MAX_PHRASE = 6  # the most words a vocabulary's phrase may have
+MAX_NUMBER_WORDS = 12
 PAYLOAD_BYTES = 64  # a button's payload (Telegram's limit)
 
 
@@ -153,7 +154,10 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
     low = _STRIP.sub("", text.lower().replace("’", "'").replace("‘", "'"))
     low = _DECIMAL_COMMA.sub(r"\1.\2", low)
     low = re.sub(r"(\d)\s*[x×]\s*(\d)", r"\1x\2", low)
-    if not v.number_words.isdisjoint(_WORD.findall(low)):
+    number_words = sum(w in v.number_words for w in _WORD.findall(low))
+    if number_words > MAX_NUMBER_WORDS:
+        raise _NotALog  # text2num's work grows fast with them; a log has a few
+    if number_words:
         from text_to_num import alpha2digit  # only when a number is written as words
 
         low = alpha2digit(low, v.language, threshold=0)
@@ -163,6 +167,8 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
 
     def emit(part: str, value: object) -> None:
         """A token whose text is the index of its value (a lark token's text is a str)."""
+        if len(tokens) >= MAX_PARTS or (part == "DATE" and any(t.type == "DATE" for t in tokens)):
+            raise _NotALog  # a second day (or far too many parts) is no one log: stop reading
         values.append(value)
         tokens.append(Token(part, str(len(values) - 1), start_pos=len(tokens)))
 
