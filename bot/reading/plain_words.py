@@ -371,6 +371,9 @@ def _parser() -> Lark:
 
 @dataclass
 class _Sum:
+    """What a message's phrases add up to: each phrase's method notes what it holds, then
+    `_reading` asks for one kind and one figure of each sort, or gives up."""
+
     values: list[object]
     today: date
     limits: Limits
@@ -543,7 +546,7 @@ class _Sum:
         if self.distances:
             distance_m = self.distances[0]
         elif numbers:
-            distance_m = numbers.pop(0) * (1609.344 if self.units is Units.IMPERIAL else 1000)
+            distance_m = numbers.pop(0) * _unit_of(self.units, "length")
             sure = False
         else:
             return None
@@ -588,7 +591,7 @@ class _Sum:
         if self.volumes and not self.numbers:
             volume_ml = self.volumes[0]
         elif len(self.numbers) == 1 and not self.volumes:
-            per = 29.5735295625 if self.units is Units.IMPERIAL else 1.0
+            per = _unit_of(self.units, "volume")
             volume_ml, sure = self.numbers[0] * per, False
         else:
             return None
@@ -629,7 +632,7 @@ class _Sum:
         weight = self.weights[0] if self.weights else None
         if self.loose_weights or (numbers and sets is not None and weight is None):
             loose = self.loose_weights[0] if self.loose_weights else numbers.pop(0)
-            weight = loose * (0.45359237 if self.units is Units.IMPERIAL else 1.0)
+            weight = loose * _unit_of(self.units, "mass")
             sure = False
         if numbers:
             return None
@@ -676,6 +679,18 @@ class _Sum:
         if len(line.encode()) > PAYLOAD_BYTES and not sure:
             return None
         return Reading(entry, sure, line)
+
+
+# A figure without its unit is taken in the person's units: km or miles, ml or fl oz, kg or lb.
+_BARE_UNITS = {
+    Units.METRIC: {"length": "km", "volume": "ml", "mass": "kg"},
+    Units.IMPERIAL: {"length": "mile", "volume": "fluid_ounce", "mass": "lb"},
+}
+
+
+@cache
+def _unit_of(units: Units, dimension: str) -> float:
+    return quantity(f"1{_BARE_UNITS[units][dimension]}", dimension)
 
 
 def _check_date(on: date, today: date, limits: Limits) -> None:
