@@ -540,7 +540,9 @@ class _Sum:
         return self._strength_reading(on_date)
 
     def _run_reading(self, on_date: date | None, *, sure: bool) -> Reading | None:
-        if len(self.distances) > 1 or len(self.durations) + len(self.loose_minutes) > 1:
+        if any(abs(d - self.distances[0]) > 1 for d in self.distances):
+            return None  # two runs; but "parkrun 5k" names one distance twice
+        if len(self.durations) + len(self.loose_minutes) > 1:
             return None
         numbers = list(self.numbers)
         if self.distances:
