@@ -46,7 +46,8 @@ def test_sure_plain_words_log_with_the_commands_reply(core, words, command):
     assert count(core) == 2
 
 
-def test_an_unsure_reading_asks_and_the_tick_logs_it_once(chat):
+def test_an_unsure_reading_asks_and_the_tick_logs_it_once(make_core, any_db_url):
+    chat = Chat(make_core(any_db_url))
     [asked] = chat.replies("did 5 in 30")
     assert asked.text == "Did you mean: run 5.00 km in 30:00?"
     assert [(b.label, b.payload) for b in asked.buttons] == [
