@@ -24,7 +24,6 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from lark import Lark, Token, Tree
-from lark.common import LexerConf
 from lark.exceptions import LarkError
 from lark.lexer import Lexer
 
@@ -353,7 +352,7 @@ def _date_phrase(phrase: str, language: str, today: date) -> date:
 class _Handed(Lexer):
     """The tokens are made before parsing (they carry values the grammar needs not see)."""
 
-    def __init__(self, conf: LexerConf) -> None:
+    def __init__(self, conf: object) -> None:  # lark's custom-lexer protocol
         del conf
 
     def lex(self, data: list[Token]) -> list[Token]:  # type: ignore[override]
