@@ -19,6 +19,7 @@ from typing import TypeVar
 from sqlalchemy import bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.commands import plain_words
 from bot.context import APOLOGY, Asking, CommandSpec, Context, Result, Services, UserError
 from bot.groups.group import move_chat
 from bot.intake import inbox
@@ -300,11 +301,7 @@ class Core:
             return Route(self.registry.get(IMPORT), "", IMPORT)
         if not line:
             return None
-        found = parsing.intent(line)
-        if found is None:
-            return Route(None, line, None)
-        kind, args = found
-        return Route(self.registry.get(kind.value), args, kind.value)
+        return Route(None, line, None)  # plain words: read in the transaction, by today
 
     def _handle_once(
         self, incoming: Incoming, route: Route, taken: Taken | None = None, hold_s: float = 0
@@ -358,10 +355,12 @@ class Core:
 
     def _run(self, ctx: Context, route: Route) -> Result:
         command = route.command
+        if route.name is None:
+            return plain_words.answer(ctx, route.args)  # an edit of plain words too
         if ctx.incoming.edits_message_id is not None and not (command and command.follows_edits):
             return entries.edit_not_followed(ctx)
         if command is None:
-            return self._unknown(route.name) if route.name else _not_understood(ctx)
+            return self._unknown(route.name)
         if command.where is Where.GROUP and not ctx.in_group:
             raise UserError(f"/{command.name} works in a group chat. Add me to one and try there.")
         if command.where is Where.PRIVATE and ctx.in_group:
@@ -400,13 +399,6 @@ def fit_choices(found: Sequence[Choice]) -> list[Choice]:
         if len(fitted) == SUGGESTIONS_MAX:
             break
     return fitted
-
-
-def _not_understood(ctx: Context) -> Reply:
-    return Reply(
-        'I didn\'t catch that. Tell me things like "ran 5k in 28 min", '
-        '"3x10 squats 40kg" or "drank 500ml", or send /help.'
-    )
 
 
 def _as_replies(result: Result) -> list[Reply]:

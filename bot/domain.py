@@ -46,7 +46,8 @@ class StrengthValue:
     sets: int | None = None
     reps: int | None = None
     weight_kg: float | None = None
-    duration_s: float | None = None
+    duration_s: float | None = None  # the session's length
+    set_s: float | None = None  # timed sets ("plank 3x60s"): each set's length, with no reps
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ import pytest
 from bot.domain import Kind, Period
 from bot.reading.parsing import (
     ParseError,
-    intent,
     parse_goal,
     parse_run,
     parse_strength,
@@ -126,21 +125,3 @@ def test_goals(text, kind, amount, period, sessions):
     goal = parse_goal(text, L)
     assert (goal.kind, goal.period, goal.counts_sessions) == (kind, period, sessions)
     assert goal.amount == pytest.approx(amount, rel=1e-3)
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        ("ran 5k in 28 min", Kind.RUN),
-        ("I ran 10km in 55:00", Kind.RUN),
-        ("drank half a litre", Kind.WATER),
-        ("did 3x10 squats", Kind.STRENGTH),
-    ],
-)
-def test_plain_text_intent(text, kind):
-    found = intent(text)
-    assert found is not None and found[0] is kind
-
-
-def test_chatter_is_not_a_log():
-    assert intent("good morning!") is None

@@ -10,6 +10,7 @@ MODULES = (
     "bot.commands.basics",
     "bot.commands.log",
     "bot.commands.corrections",
+    "bot.commands.plain_words",
     "bot.commands.progress",
     "bot.commands.goals",
     "bot.commands.profile",

@@ -129,6 +129,7 @@ def import_(ctx: Context, args: str) -> str | list[Reply]:
                 weight_kg=row.weight_kg,
                 volume_ml=row.volume_ml,
                 note=row.note,
+                set_s=row.set_s,
                 source_platform=ctx.incoming.platform,
                 source_chat_id=ctx.incoming.chat_id,
             )

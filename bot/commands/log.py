@@ -184,13 +184,18 @@ def suggest_exercise(ask: Asking, typed: str) -> list[Choice]:
 @command(
     "strength",
     "Log strength work: exercise, sets x reps, weight or minutes",
-    examples=("/strength squats 3x10 40kg", "/strength lunges 3x12", "/strength 30min"),
+    examples=(
+        "/strength squats 3x10 40kg",
+        "/strength lunges 3x12",
+        "/strength plank 3x60s",
+        "/strength 30min",
+    ),
     section=SECTION,
     follows_edits=True,
     params=(
         Param(
             "exercise",
-            "What you did, e.g. squats 3x10 40kg, lunges 3x12 or 30min",
+            "What you did, e.g. squats 3x10 40kg, plank 3x60s or 30min",
             suggest=suggest_exercise,
         ),
         Param("when", "'yesterday' or a date like 2026-11-20", required=False),

@@ -34,7 +34,16 @@ EXAMPLES = {
 EDIT_ARGUMENTS = {"run": "5k 27:30", "strength": "squats 3x12 40kg", "water": "750ml"}
 
 # The columns an entry's figures live in: a change of kind clears the ones it no longer uses.
-FIGURES = ("distance_m", "duration_s", "exercise", "sets", "reps", "weight_kg", "volume_ml")
+FIGURES = (
+    "distance_m",
+    "duration_s",
+    "exercise",
+    "sets",
+    "reps",
+    "weight_kg",
+    "set_s",
+    "volume_ml",
+)
 
 _numbered = Entry.__table__.alias("numbered")  # an alias: never correlated with the INSERT's
 NEXT_NUMBER: ScalarSelect[int] = (
@@ -96,6 +105,7 @@ def figures_of(new: NewEntry) -> dict[str, object]:
             "reps": value.reps,
             "weight_kg": value.weight_kg,
             "duration_s": value.duration_s,
+            "set_s": value.set_s,
         }
     elif isinstance(value, WaterValue):
         values["volume_ml"] = value.volume_ml

@@ -50,11 +50,12 @@ CSV_COLUMNS = (
     "weight_kg",
     "volume_ml",
     "note",
+    "set_s",  # last: files from before timed sets have no such column, and need none
 )
 # The value columns each kind may fill; the others stay empty.
 KIND_COLUMNS = {
     Kind.RUN: {"distance_m", "duration_s", "note"},
-    Kind.STRENGTH: {"exercise", "sets", "reps", "weight_kg", "duration_s", "note"},
+    Kind.STRENGTH: {"exercise", "sets", "reps", "weight_kg", "duration_s", "note", "set_s"},
     Kind.WATER: {"volume_ml", "note"},
 }
 EXAMPLE = (
@@ -82,6 +83,7 @@ class EntryRow:
     weight_kg: float | None = None
     volume_ml: float | None = None
     note: str | None = None
+    set_s: float | None = None
 
     @classmethod
     def of(cls, entry: Entry) -> EntryRow:
@@ -97,6 +99,7 @@ class EntryRow:
             weight_kg=entry.weight_kg,
             volume_ml=entry.volume_ml,
             note=entry.note,
+            set_s=entry.set_s,
         )
 
     @property
@@ -284,6 +287,7 @@ def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: L
         weight_kg=_number(cells, "weight_kg", fail),
         volume_ml=_number(cells, "volume_ml", fail),
         note=" ".join(cells.get("note", "").split()) or None,
+        set_s=_number(cells, "set_s", fail),
     )
     _check_values(row, limits, fail)
     return row
@@ -345,7 +349,9 @@ def _check_values(row: EntryRow, limits: Limits, fail: Fail) -> None:
                 raise fail("a run needs distance_m (metres).")
             parsing.check_run(row.distance_m, row.duration_s, limits, "")
         elif row.kind is Kind.STRENGTH:
-            value = StrengthValue(row.exercise, row.sets, row.reps, row.weight_kg, row.duration_s)
+            value = StrengthValue(
+                row.exercise, row.sets, row.reps, row.weight_kg, row.duration_s, row.set_s
+            )
             parsing.check_strength(value, limits, "")
         elif row.volume_ml is None:
             raise fail(f"water needs volume_ml (millilitres, up to {limits.max_water_ml:g}).")

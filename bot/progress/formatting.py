@@ -19,7 +19,9 @@ def describe(entry: EntryLike, units: Units) -> str:
             text += f" in {u.clock(entry.duration_s)} ({u.pace(pace, units)})"
     elif entry.kind == Kind.STRENGTH:
         text = entry.exercise or "strength"
-        if entry.sets and entry.reps:
+        if entry.sets and entry.set_s:
+            text += f" {entry.sets}x{u.seconds(entry.set_s)}"
+        elif entry.sets and entry.reps:
             text += f" {entry.sets}x{entry.reps}" if entry.sets > 1 else f" {entry.reps} reps"
         if entry.weight_kg:
             text += f" @ {u.weight(entry.weight_kg, units)}"

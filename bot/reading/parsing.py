@@ -32,6 +32,11 @@ _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
 _CLOCK = re.compile(r"^(?:(\d{1,2}):)?(\d{1,3}):(\d{2})$", re.ASCII)
 _HMS = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?:in)?)?(?:(\d+)s)?$", re.ASCII)
 _SETS = re.compile(r"^(\d{1,9})\s*[x×*]\s*(\d{1,9})$", re.IGNORECASE | re.ASCII)
+# Timed sets: "3x60s", "3x1min", "4x30sec"
+_TIMED_SETS = re.compile(
+    r"^(\d{1,4})[x×*](\d{1,5}(?:\.\d{1,3})?)(s|sec|secs|seconds?|min|mins|minutes?)$",
+    re.IGNORECASE | re.ASCII,
+)
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$", re.ASCII)
 _EXERCISE_WORD = re.compile(r"[^\W\d_][\w'-]*")
 # Sums, powers, e-notation and bracketed arithmetic: figures are plain numbers with a unit,
@@ -60,6 +65,10 @@ def normalise(text: str) -> str:
     return _GLUE.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""), text)
 
 
+def is_arithmetic(text: str) -> bool:
+    return _ARITHMETIC.search(text) is not None
+
+
 def refuse_arithmetic(text: str, example: str) -> None:
     """A figure written as arithmetic ("9**9**9", "1e309km", "(5-3)km") gets a friendly
     error naming the word, instead of being half read."""
@@ -79,6 +88,11 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
     if not words:
         return DatedText(text, None)
     last = words[-1].lower()
+    if last == "tomorrow":
+        raise ParseError(
+            "I log what's done, not what's planned: log it once it's done, or name a past "
+            "day, like /run 5k 28:30 yesterday."
+        )
     if last in ("yesterday", "today"):
         on = today - timedelta(days=1) if last == "yesterday" else today
     elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", last):
@@ -89,7 +103,10 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
     else:
         return DatedText(text, None)
     if on > today:
-        raise ParseError("That date is in the future: log it on the day, or give a past date.")
+        raise ParseError(
+            "That date is in the future: log it once it's done, or give a past date, like "
+            "/run 5k 28:30 yesterday or /water 500ml 2026-11-20."
+        )
     if (today - on).days > limits.max_days_back:
         raise ParseError(f"That is more than {limits.max_days_back} days ago: pick a later date.")
     return DatedText(" ".join(words[:-1]), on)
@@ -171,7 +188,15 @@ def check_strength(value: StrengthValue, limits: Limits, example: str) -> None:
         raise ParseError(f"That exercise name is long; keep it under 40 characters. {example}")
     if not (exercise or sets or value.duration_s):
         raise ParseError(f"Tell me what you did. {example}")
-    if (sets is not None or reps is not None) and not (
+    if value.set_s is not None:
+        if not (
+            sets is not None
+            and reps is None
+            and 0 < sets <= limits.max_sets
+            and 0 < value.set_s * sets <= limits.max_strength_minutes * 60
+        ):
+            raise ParseError(f"{sets} sets of {value.set_s:g} s doesn't look right. {example}")
+    elif (sets is not None or reps is not None) and not (
         sets is not None
         and reps is not None
         and 0 < sets <= limits.max_sets
@@ -221,19 +246,22 @@ def parse_run(text: str, limits: Limits) -> NewEntry:
 
 
 def parse_strength(text: str, limits: Limits) -> NewEntry:
-    example = "Try: /strength squats 3x10 40kg, /strength lunges 3x12 or /strength 30min"
+    example = "Try: /strength squats 3x10 40kg, /strength plank 3x60s or /strength 30min"
     refuse_arithmetic(text, example)
     sets = reps = None
-    weight_kg = duration_s = None
+    weight_kg = duration_s = set_s = None
     words: list[str] = []
     for token in normalise(text).split():
         if sets is None and (m := _SETS.match(token)):
             sets, reps = int(m.group(1)), int(m.group(2))
+        elif sets is None and (m := _TIMED_SETS.match(token)):
+            sets = int(m.group(1))
+            set_s = quantity(f"{m.group(2)}{m.group(3).lower()}", "time")
         elif weight_kg is None and (w := _token_kg(token)) is not None:
             weight_kg = w
         elif duration_s is None and not _NUMBER.match(token) and (t := _token_seconds(token)):
             duration_s = t
-        elif reps is None and token.isascii() and token.isdigit() and len(token) < 10:
+        elif sets is None and token.isascii() and token.isdigit() and len(token) < 10:
             sets, reps = 1, int(token)
         else:
             _signed_error(token, "amount")
@@ -242,7 +270,7 @@ def parse_strength(text: str, limits: Limits) -> NewEntry:
     leftovers = [w for w in words if not _EXERCISE_WORD.fullmatch(w)]
     if leftovers:
         raise ParseError(f"I couldn't read {leftovers[0]!r}. {example}")
-    value = StrengthValue(exercise, sets, reps, weight_kg, duration_s)
+    value = StrengthValue(exercise, sets, reps, weight_kg, duration_s, set_s)
     check_strength(value, limits, example)
     return NewEntry(Kind.STRENGTH, value)
 
@@ -334,29 +362,3 @@ def check_note(note: str, limits: Limits, example: str) -> None:
             f"Notes can be up to {limits.max_note_chars} characters; that one is {len(note)}. "
             f"{example}"
         )
-
-
-_RUN_WORDS = re.compile(r"^(i\s+)?(ran|run|jogged|jog|went for a run|did a run of|running)\b", re.I)
-_WATER_WORDS = re.compile(r"^(i\s+)?(drank|drink|had|water)\b", re.I)
-_STRENGTH_WORDS = re.compile(r"^(i\s+)?(did|lifted|strength|trained)\b", re.I)
-_FILLER = re.compile(r"\b(in|of|for|a run|just|today's)\b", re.I)
-
-
-def intent(text: str) -> tuple[Kind, str] | None:
-    """What a plain-text message in a private chat asks to log, if anything."""
-    stripped = text.strip()
-    for pattern, kind in (
-        (_RUN_WORDS, Kind.RUN),
-        (_WATER_WORDS, Kind.WATER),
-        (_STRENGTH_WORDS, Kind.STRENGTH),
-    ):
-        if m := pattern.match(stripped):
-            rest = stripped[m.end() :]
-            if kind is Kind.RUN:
-                rest = _FILLER.sub(" ", rest)
-            elif kind is Kind.STRENGTH:
-                rest = re.sub(r"\b(of|reps?|sets?)\b", " ", rest, flags=re.I)
-            elif kind is Kind.WATER:
-                rest = re.sub(r"\b(of water|water)\b", " ", rest, flags=re.I)
-            return kind, " ".join(rest.split())
-    return None

@@ -117,6 +117,11 @@ def weight(kg: float, units: Units) -> str:
     return f"{kg:g} kg"
 
 
+def seconds(s: float) -> str:
+    """A timed set's length as people write it: '60s', '90s', '2min'."""
+    return f"{s / 60:g}min" if s >= 120 and s % 60 == 0 else f"{s:g}s"
+
+
 def minutes(seconds: float) -> str:
     return f"{seconds / 60:.0f} min"
 

@@ -128,6 +128,7 @@ class Entry(Base):
         UniqueConstraint("user_id", "number"),
         Index("ix_entries_user_day", "user_id", "local_date"),
         *(finite(c) for c in ENTRY_FIGURES),
+        finite("set_s"),
         CheckConstraint("kind <> 'run' OR distance_m IS NOT NULL", name="run_has_distance"),
         CheckConstraint("kind <> 'water' OR volume_ml IS NOT NULL", name="water_has_volume"),
     )
@@ -156,6 +157,8 @@ class Entry(Base):
     # What the entry was read from, when that can come again in another message: a workout
     # file's start (`workout:2026-11-20T07:30:00Z`), so the same workout is logged once.
     source_key: Mapped[str | None] = mapped_column(String(64))
+    # Timed sets ("plank 3x60s"): each set's seconds, with `sets` and no `reps`.
+    set_s: Mapped[float | None] = mapped_column(Float)
 
 
 def _next_number(context: DefaultExecutionContext) -> int:

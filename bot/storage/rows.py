@@ -42,6 +42,8 @@ class EntryLike(Protocol):
     def volume_ml(self) -> float | None: ...
     @property
     def note(self) -> str | None: ...
+    @property
+    def set_s(self) -> float | None: ...
 
 
 class StoredEntry(NamedTuple):
@@ -66,6 +68,7 @@ class StoredEntry(NamedTuple):
     deleted_at: datetime | None
     number: int
     source_key: str | None
+    set_s: float | None
 
 
 class GoalLike(Protocol):

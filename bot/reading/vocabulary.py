@@ -1,0 +1,122 @@
+"""The words of one language for the plain-words reader, loaded from words/<language>.toml.
+
+The reader's logic names parts ("a run word", "a unit of volume"), never words: a language
+is added by writing its file, not by touching the reader or its grammar.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+# What a word's list in the file makes of it: a terminal of the grammar, or one of these.
+DROP = "_drop"  # filler: changes nothing
+REFUSE = "_refuse"  # negation, plan, question, someone else, something else: not a log
+
+_LISTS = {
+    "run_verb": "RUN",
+    "run_noun": "RUN",
+    "water_verb": "WATER",
+    "water_noun": "WATER",
+    "strength_verb": "STRENGTH",
+    "strength_noun": "STRENGTH",
+    "did_verb": "DID",
+    "negation": REFUSE,
+    "plan": REFUSE,
+    "question": REFUSE,
+    "others": REFUSE,
+    "elsewhere": REFUSE,
+    "span": REFUSE,
+    "filler": DROP,
+    "article": "ART",
+    "half": "HALF",
+    "sets_word": "SETWORD",
+    "reps_word": "REPWORD",
+    "in_word": "IN",
+    "at_word": "AT",
+    "plus": "PLUS",
+}
+_BARE_UNITS = {"volume": "VUNIT", "time": "TUNIT"}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    language: str
+    date_language: str
+    number_words: frozenset[str]
+    # A phrase of one to a few words: (part, value). Values: a race's metres, a vessel's
+    # millilitres (None: the settings' glass), a bare unit's pint name, days back for a date.
+    phrases: dict[tuple[str, ...], tuple[str, object]]
+    starts: dict[str, int]  # the most words a phrase starting with this word has
+    # A unit word after a number: (dimension, pint's name for it)
+    units: dict[str, tuple[str, str]]
+    question_start: frozenset[str]
+    date_lead: frozenset[str]
+    weekdays: frozenset[str]
+    months: frozenset[str]
+    ago: frozenset[str]
+    day_units: dict[str, int]
+
+
+@cache
+def vocabulary(language: str = "en") -> Vocabulary:
+    text = resources.files("bot.reading").joinpath(f"words/{language}.toml").read_text("utf-8")
+    return build(tomllib.loads(text))
+
+
+def build(data: dict[str, Any]) -> Vocabulary:
+    """A vocabulary from a parsed words file (tests build small ones this way)."""
+    words: dict[str, list[str]] = data["words"]
+    phrases: dict[tuple[str, ...], tuple[str, object]] = {}
+
+    def add(phrase: str, part: str, value: object = None) -> None:
+        phrases.setdefault(tuple(phrase.lower().split()), (part, value))
+
+    dates: dict[str, int] = data["dates"]
+    for phrase, back in dates.items():
+        add(phrase, "DATE", back)
+    for name, part in _LISTS.items():
+        for phrase in words.get(name, ()):
+            add(phrase, part)
+    races: dict[str, float] = data["races"]
+    for phrase, metres in races.items():
+        add(phrase, "RACE", float(metres))
+    containers: dict[str, Any] = data["containers"]
+    for phrase, ml in containers.items():
+        add(phrase, "CONTAINER", None if ml == "glass" else float(ml))
+    exercises: dict[str, list[str]] = data["exercises"]
+    for phrase in exercises["names"]:
+        add(phrase, "EXERCISE")
+    units: dict[str, tuple[str, str]] = {}
+    unit_tables: dict[str, dict[str, str]] = data["units"]
+    for dimension, table in unit_tables.items():
+        for word, pint_name in table.items():
+            units.setdefault(word, (dimension, pint_name))
+            if dimension in _BARE_UNITS and len(word) > 3:
+                add(word, _BARE_UNITS[dimension], pint_name)
+    date_phrases: dict[str, list[str]] = data["date_phrases"]
+    day_units = {str(w): int(n) for w, n in data["date_phrases"]["day_units"].items()}
+    return Vocabulary(
+        language=str(data["language"]),
+        date_language=str(data["date_language"]),
+        number_words=frozenset(data["number_words"]),
+        phrases=phrases,
+        starts=_starts(phrases),
+        units=units,
+        question_start=frozenset(words.get("question_start", ())),
+        date_lead=frozenset(date_phrases["lead"]),
+        weekdays=frozenset(date_phrases["weekdays"]),
+        months=frozenset(date_phrases["months"]),
+        ago=frozenset(date_phrases["ago"]),
+        day_units=day_units,
+    )
+
+
+def _starts(phrases: dict[tuple[str, ...], tuple[str, object]]) -> dict[str, int]:
+    starts: dict[str, int] = {}
+    for phrase in phrases:
+        starts[phrase[0]] = max(starts.get(phrase[0], 0), len(phrase))
+    return starts
