@@ -191,7 +191,11 @@ def history(ctx: Context, args: str) -> str:
         raise UserError(
             ctx._("No entries yet. Log one with /run 5k 28:30, /strength 30min or /water 500ml.")
         )
-    head = ctx.ngettext("Your last entry", "Your last {count} entries", len(rows))
+    if len(rows) == 1:
+        head = ctx._("Your last entry")
+    else:  # "Your last 21 entry" reads right in Russian ("последние 21 запись") only
+        n = len(rows)
+        head = ctx.ngettext("Your last {count} entry", "Your last {count} entries", n)
     lines = ["**" + head.format(count=len(rows)) + "**"]
     lines += [
         f"#{e.number} · {day_text(e.local_date, lang)} · {formatting.describe(e, ctx.units, lang)}"
