@@ -286,3 +286,22 @@ def test_span_labels_in_each_language() -> None:
     assert span_for("30d", today, lang="de").label == "Letzte 30 Tage (27. Okt. – 25. Nov.)"
     assert span_for("1w", today, lang="en").label == "Last week (19 Nov – 25 Nov)"
     assert span_for("5w", today, lang="ru").label.startswith("Последние 5 недель")
+
+
+@pytest.mark.parametrize(
+    ("lang", "open_pause", "until"),
+    [
+        ("es", "tu racha está congelada hasta que uses /resume", "congelada hasta el "),
+        ("ru", "серия заморожена до /resume", "серия заморожена до "),
+    ],
+)
+def test_a_paused_streak_says_so_in_the_language(core, lang, open_pause, until) -> None:
+    chat = Chat(core, "ana", language=lang)
+    chat.say("/run 5k")
+    chat.say("/pause")
+    assert open_pause in chat.say("/streak")
+    chat.say("/resume")
+    chat.say("/pause 3d")
+    paused = chat.say("/streak")
+    assert until in paused and "/resume" not in paused.split(until)[1]
+    assert not ENGLISH.search(paused), paused

@@ -124,7 +124,7 @@ def today(ctx: Context, args: str) -> str:
     return "\n".join(lines)
 
 
-# A kind's line in /week: "run: 12.00 km in 3 runs".
+# The strength and water lines of /week (the run line counts its runs: a plural form).
 _WEEK_LINES = {
     Kind.STRENGTH: N_("strength: {amount}"),
     Kind.WATER: N_("water: {amount}"),
