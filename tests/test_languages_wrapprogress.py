@@ -18,6 +18,7 @@ from bot.commands.basics import STREAK_RULE
 from bot.commands.progress import streak_rule
 from bot.domain import Units
 from bot.i18n.catalogs import translate
+from bot.interface import Typing
 from bot.progress import charts, formatting
 from bot.progress.charts import DAY_BARS_MAX
 from bot.progress.days import day_text
@@ -305,3 +306,17 @@ def test_a_paused_streak_says_so_in_the_language(core, lang, open_pause, until) 
     paused = chat.say("/streak")
     assert until in paused and "/resume" not in paused.split(until)[1]
     assert not ENGLISH.search(paused), paused
+
+
+def test_the_entries_an_edit_suggests_read_in_the_language(core) -> None:
+    """Discord's autocomplete for /edit and /delete: the latest entries, labelled the
+    person's way; what a choice sends is still the entry's number."""
+    chat = Chat(core, "ana", language="ru")
+    chat.say("/run 5.5k 30:00")
+    chat.say("/water 500ml")
+    typed = Typing(chat.incoming(message_id=None), "edit", "number", "", {})
+    offered = core.suggest(typed)
+    assert [c.value for c in offered] == ["2", "1"]
+    assert offered[1].label == "#1 · ср, 25 нояб. · бег 5,50 км за 30:00 (5:27 /км)"
+    older = core.suggest(dataclasses.replace(typed, typed="вод"))
+    assert [c.value for c in older] == ["2"]
