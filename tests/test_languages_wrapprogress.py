@@ -116,9 +116,10 @@ def test_russian_goal_lines_read_in_the_cases_the_language_needs(core) -> None:
     chat.say("/goal run 3 runs/week")
     chat.say("/run 5k")
     chat.say("/run 3k")
+    chat.say("/strength squats 3x10 40kg")
     today = chat.say("/today")
     assert "цель по бегу: 3 пробежки в неделю, сделано 2 пробежки (66\xa0%)" in today
-    assert "Итого: бег 8,00 км (2 пробежки)" in today
+    assert "Итого: бег 8,00 км (2 пробежки) · силовые: 1 тренировка" in today
 
 
 @pytest.mark.parametrize(

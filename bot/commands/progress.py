@@ -81,6 +81,14 @@ def _goal_lines(ctx: Context) -> list[str]:
     ]
 
 
+# Each kind's part of /today's totals: "run 8.00 km (2 runs) · strength 1 session".
+_TOTALS = {
+    Kind.RUN: N_("run {amount} ({runs})"),
+    Kind.STRENGTH: N_("strength {amount}"),
+    Kind.WATER: N_("water {amount}"),
+}
+
+
 @command(
     "today",
     "What you've logged today, with totals and goals",
@@ -103,16 +111,14 @@ def today(ctx: Context, args: str) -> str:
     else:
         lines = ["**" + ctx._("Today, {day}").format(day=shown_day) + "**"]
         lines += [f"• {formatting.describe(e, units, lang)} · #{e.number}" for e in entries]
+        day = progress.day
         totals = [
-            f"{formatting.kind_name(k, lang)} "
-            f"{formatting.amount(k, progress.day[k], units, lang=lang)}"
-            + (
-                f" ({formatting.amount(k, progress.day[k], units, sessions=True, lang=lang)})"
-                if k is Kind.RUN
-                else ""
+            ctx._(_TOTALS[k]).format(
+                amount=formatting.amount(k, day[k], units, lang=lang),
+                runs=formatting.sessions_text(k, day[k].sessions, lang),
             )
             for k in Kind
-            if progress.day[k].sessions
+            if day[k].sessions
         ]
         lines.append(ctx._("Totals: {totals}").format(totals=" · ".join(totals)))
     goals = progress.goals
