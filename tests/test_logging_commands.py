@@ -81,7 +81,7 @@ def test_today_week_history(chat, clock):
     today = chat.say("/today")
     assert "squats 3x10 @ 40 kg" in today and "run" not in today
     week = chat.say("/week")
-    assert "run: 5.00 km in 1 runs" in week and "strength: 1 session" in week
+    assert "run: 5.00 km in 1 run\n" in week and "strength: 1 session" in week
     assert "○○●●···" in week
     history = chat.say("/history 2")
     assert "last 2 entries" in history and "water 2 l" in history and "run" not in history

@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from babel.units import get_unit_name
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, Period, Units
+from bot.i18n.catalogs import translate
+from bot.i18n.figures import FL_OZ, KM, LITRE, MILE
+from bot.i18n.languages import DEFAULT, locale, supported
+from bot.progress.days import month_abbreviation, weekday_abbreviation
 from bot.progress.stats import (
     Span,
     daily_totals,
@@ -68,18 +73,31 @@ class ChartData:
     units: Units
     tz: str
     name: str
+    lang: str = DEFAULT
+
+    def _(self, message: str) -> str:
+        return translate(self.lang, message)
 
     @property
     def trend_label(self) -> str:
-        return "4-week average" if self.by_week else "7-day average"
+        return self._("4-week average") if self.by_week else self._("7-day average")
 
     @property
     def distance_unit(self) -> str:
-        return u.distance_unit(self.units)
+        """'km', 'mi', 'км'."""
+        if self.lang == DEFAULT:
+            return u.distance_unit(self.units)
+        unit = KM if self.units is Units.METRIC else MILE
+        return str(get_unit_name(unit, length="short", locale=locale(self.lang)))
 
     @property
     def water_unit(self) -> str:
-        return u.volume_unit(self.units)
+        """'litres', 'fl oz', 'Liter', 'литры'."""
+        if self.lang == DEFAULT:
+            return u.volume_unit(self.units)
+        if self.units is Units.IMPERIAL:
+            return str(get_unit_name(FL_OZ, length="short", locale=locale(self.lang)))
+        return str(get_unit_name(LITRE, length="long", locale=locale(self.lang)))
 
     @property
     def has_data(self) -> bool:
@@ -95,9 +113,11 @@ def chart_data(
     units: Units,
     tz: str,
     name: str,
+    lang: str = DEFAULT,
 ) -> ChartData:
-    """The figures behind one chart: a bar per local day (week, month) or per week (year)."""
-    span = span_for(span_name, today)
+    """The figures behind one chart: a bar per local day (week, month) or per week (year),
+    labelled in `lang`."""
+    span = span_for(span_name, today, lang=lang)
     by_week = span.name == "year" or (rolling_days(span.name) or 0) > DAY_BARS_MAX
     step = 7 if by_week else 1
     first = week_start(span.start) if by_week else span.start
@@ -145,7 +165,9 @@ def chart_data(
     if goal is not None and not goal.counts_sessions:
         per_day_ml = goal.amount if goal.period == Period.DAY else goal.amount / 7
         water_goal = per_day_ml / 1000 * per_litre
-    return ChartData(span, by_week, buckets, water_goal, units, tz, name)
+    return ChartData(
+        span, by_week, buckets, water_goal, units, tz, name, supported(lang) or DEFAULT
+    )
 
 
 def render(data: ChartData) -> bytes:
@@ -167,12 +189,14 @@ def render(data: ChartData) -> bytes:
     _label_x(data, water_ax, xs)
     title = f"{_drawable(data.name)}: {data.span.label}".lstrip(": ")
     fig.suptitle(title, fontsize=26, fontweight="bold", y=0.98)
-    every = "week" if data.by_week else "day"
+    if data.by_week:
+        line = data._("Run {distance} per week · water {water} per day · days in {tz}")
+    else:
+        line = data._("Run {distance} per day · water {water} per day · days in {tz}")
     fig.text(
         0.5,
         0.9,
-        f"Run {data.distance_unit} per {every} · water {data.water_unit} per day"
-        f" · days in {data.tz}",
+        line.format(distance=data.distance_unit, water=data.water_unit, tz=data.tz),
         ha="center",
         fontsize=16,
         color="#555555",
@@ -255,10 +279,10 @@ def _draw_runs(data: ChartData, ax: Axes, xs: list[int]) -> None:
                     zorder=5,
                 )
     if max(runs, default=0) == 0:
-        ax.text(0.5, 0.45, "No runs yet", transform=ax.transAxes, ha="center", fontsize=20)
+        ax.text(0.5, 0.45, data._("No runs yet"), transform=ax.transAxes, ha="center", fontsize=20)
     ax.legend(
         handles=[
-            Patch(color=RUN_COLOUR, label="run"),
+            Patch(color=RUN_COLOUR, label=data._("run")),
             Line2D([], [], color=TREND_COLOUR, linewidth=3.5, label=data.trend_label),
             Line2D(
                 [],
@@ -267,7 +291,7 @@ def _draw_runs(data: ChartData, ax: Axes, xs: list[int]) -> None:
                 linestyle="",
                 markersize=11,
                 color=STRENGTH_COLOUR,
-                label="strength session",
+                label=data._("strength session"),
             ),
         ],
         loc="lower left",
@@ -291,18 +315,25 @@ def _draw_water(data: ChartData, ax: Axes, xs: list[int]) -> None:
         WATER_MET_COLOUR if goal is not None and w >= goal > 0 else WATER_COLOUR for _, w in drawn
     ]
     ax.bar([x for x, _ in drawn], [w for _, w in drawn], width=0.72, color=colours, zorder=2)
-    handles: list[Artist] = [Patch(color=WATER_COLOUR, label="water a day")]
+    handles: list[Artist] = [Patch(color=WATER_COLOUR, label=data._("water a day"))]
     if goal is not None:
         ax.axhline(goal, color=GOAL_COLOUR, linestyle="--", linewidth=3, zorder=3)
         handles += [
-            Line2D([], [], color=GOAL_COLOUR, linestyle="--", linewidth=3, label="goal"),
-            Patch(color=WATER_MET_COLOUR, label="goal met"),
+            Line2D([], [], color=GOAL_COLOUR, linestyle="--", linewidth=3, label=data._("goal")),
+            Patch(color=WATER_MET_COLOUR, label=data._("goal met")),
         ]
     top = max([*water, goal or 0], default=0)
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     ax.set_ylabel(data.water_unit, fontsize=18)
     if max(water, default=0) == 0:
-        ax.text(0.5, 0.4, "No water logged yet", transform=ax.transAxes, ha="center", fontsize=20)
+        ax.text(
+            0.5,
+            0.4,
+            data._("No water logged yet"),
+            transform=ax.transAxes,
+            ha="center",
+            fontsize=20,
+        )
     ax.legend(
         handles=handles,
         loc="lower left",
@@ -322,12 +353,15 @@ def _label_x(data: ChartData, ax: Axes, xs: list[int]) -> None:
         # the next year's January under its last week; a rolling span may cross years).
         rolling = rolling_days(data.span.name) is not None
         ticks = [
-            (x, f"{b.end:%b}")
+            (x, month_abbreviation(b.end, data.lang))
             for x, b in zip(xs, buckets, strict=True)
             if b.end.day <= 7 and (rolling or b.end.year == data.span.start.year)
         ]
     elif len(buckets) <= 7:
-        ticks = [(x, f"{b.start:%a}\n{b.start.day}") for x, b in zip(xs, buckets, strict=True)]
+        ticks = [
+            (x, f"{weekday_abbreviation(b.start, data.lang)}\n{b.start.day}")
+            for x, b in zip(xs, buckets, strict=True)
+        ]
     else:
         ticks = [
             (x, str(b.start.day))

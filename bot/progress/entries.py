@@ -18,7 +18,9 @@ from sqlalchemy import ScalarSelect, bindparam, func, select, update
 
 from bot.context import Context
 from bot.domain import NewEntry, RunValue, StrengthValue, Units, WaterValue
+from bot.i18n.languages import DEFAULT
 from bot.progress import formatting
+from bot.progress.days import day_text
 from bot.storage.models import Entry
 from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import StoredEntry
@@ -147,16 +149,17 @@ class Label:
     number: int
     local_date: date
     text: str
+    lang: str = DEFAULT
 
     def __str__(self) -> str:
-        return f"#{self.number} · {self.local_date:%a %d %b} · {self.text}"
+        return f"#{self.number} · {day_text(self.local_date, self.lang)} · {self.text}"
 
 
-def recent(db: Db, user_id: int, units: Units, limit: int = 25) -> list[Label]:
+def recent(db: Db, user_id: int, units: Units, limit: int = 25, lang: str = DEFAULT) -> list[Label]:
     """The person's latest live entries, newest number first, each with a short label: what
     a picker of entries (an /edit autocomplete) offers."""
     rows = _RECENT.all(db, {"user_id": user_id, "limit": limit})
-    return [Label(e.number, e.local_date, formatting.describe(e, units)) for e in rows]
+    return [Label(e.number, e.local_date, formatting.describe(e, units, lang), lang) for e in rows]
 
 
 def edit_not_followed(ctx: Context) -> str | None:
@@ -171,8 +174,11 @@ def edit_not_followed(ctx: Context) -> str | None:
     )
     if found is None or found.user_id != ctx.user.id or found.deleted_at is not None:
         return None
-    return (
-        f"Your edited message doesn't read as a log, so #{found.number} stays as it was: "
-        f"{formatting.describe(found, ctx.units)}. Edit it to a log like {EXAMPLES[found.kind]}, "
-        f"or remove it with /delete {found.number}."
+    return ctx._(
+        "Your edited message doesn't read as a log, so #{number} stays as it was: "
+        "{entry}. Edit it to a log like {example}, or remove it with /delete {number}."
+    ).format(
+        number=found.number,
+        entry=formatting.describe(found, ctx.units, ctx.lang),
+        example=EXAMPLES[found.kind],
     )

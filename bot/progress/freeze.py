@@ -25,17 +25,27 @@ from datetime import date, timedelta
 
 from sqlalchemy import bindparam, select
 
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.languages import DEFAULT
 from bot.storage.models import Pause
 from bot.storage.prepared import Db, Prepared
 
 FREEZE_CAP = 30  # frozen days at most ...
 FREEZE_WINDOW = 90  # ... in any this many consecutive days
 
-FREEZE_RULE = (
-    f"Days on /pause are frozen: they neither count towards a streak nor break it, up to "
-    f"{FREEZE_CAP} days in any {FREEZE_WINDOW}. Paused days past that stay quiet (no nudges) "
+_FREEZE_RULE = N_(
+    "Days on /pause are frozen: they neither count towards a streak nor break it, up to "
+    "{cap} days in any {window}. Paused days past that stay quiet (no nudges) "
     "but count as normal days again."
 )
+
+
+def freeze_rule(lang: str = DEFAULT) -> str:
+    """The rule in the person's language."""
+    return translate(lang, _FREEZE_RULE).format(cap=FREEZE_CAP, window=FREEZE_WINDOW)
+
+
+FREEZE_RULE = freeze_rule()
 
 
 @dataclass(frozen=True)

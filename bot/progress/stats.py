@@ -18,6 +18,9 @@ from sqlalchemy.orm import QueryableAttribute, Session
 
 from bot.context import Progress
 from bot.domain import KINDS, Kind, KindTotals, Period, Totals
+from bot.i18n.catalogs import translate, translate_plural
+from bot.i18n.languages import DEFAULT
+from bot.progress.days import day_text
 from bot.progress.freeze import NO_FREEZE, Calendar, Freeze, freeze, pauses_of
 from bot.storage.models import Entry, Goal
 from bot.storage.prepared import Db, Prepared
@@ -189,31 +192,46 @@ class Span:
     label: str  # "This week (23 Nov – 29 Nov)", "November 2026", "2026", "All time (since …)"
 
 
-def span_for(name: str, today: date, first_day: date | None = None) -> Span:
-    """The span `name` (one of SPAN_NAMES, or a rolling one: '30d', '4w') that holds `today`."""
+def span_for(name: str, today: date, first_day: date | None = None, lang: str = DEFAULT) -> Span:
+    """The span `name` (one of SPAN_NAMES, or a rolling one: '30d', '4w') that holds `today`,
+    labelled in `lang`."""
     if (days := rolling_days(name)) is not None:
         start = today - timedelta(days=days - 1)
-        count, unit = int(name[:-1]), "day" if name[-1] == "d" else "week"
-        what = f"{count} {unit}s" if count != 1 else unit
-        shown = f"{start:%d %b %Y} – {today:%d %b %Y}" if start.year != today.year else None
-        return Span(name, start, today, f"Last {what} ({shown or _day_range(start, today)})")
+        count = int(name[:-1])
+        if start.year != today.year:
+            shown = day_text(start, lang, "date_year") + " – " + day_text(today, lang, "date_year")
+        else:
+            shown = _day_range(start, today, lang)
+        if name[-1] == "d":
+            text = translate_plural(
+                lang, "Last day ({range})", "Last {count} days ({range})", count
+            )
+        else:
+            text = translate_plural(
+                lang, "Last week ({range})", "Last {count} weeks ({range})", count
+            )
+        return Span(name, start, today, text.format(count=count, range=shown))
     if name == "week":
         start = week_start(today)
         end = start + timedelta(days=6)
-        return Span(name, start, end, f"This week ({_day_range(start, end)})")
+        label = translate(lang, "This week ({range})").format(range=_day_range(start, end, lang))
+        return Span(name, start, end, label)
     if name == "month":
         last = calendar.monthrange(today.year, today.month)[1]
-        return Span(name, today.replace(day=1), today.replace(day=last), f"{today:%B %Y}")
+        label = day_text(today, lang, "month")
+        label = label[:1].upper() + label[1:]  # Russian names the month in lower case
+        return Span(name, today.replace(day=1), today.replace(day=last), label)
     if name == "year":
         return Span(name, date(today.year, 1, 1), date(today.year, 12, 31), str(today.year))
     if name == "all":
         start = min(first_day or today, today)
-        return Span(name, start, today, f"All time (since {start:%d %b %Y})")
+        since = day_text(start, lang, "date_year")
+        return Span(name, start, today, translate(lang, "All time (since {day})").format(day=since))
     raise ValueError(f"unknown span {name!r}")
 
 
-def _day_range(start: date, end: date) -> str:
-    return f"{start:%d %b} – {end:%d %b}"
+def _day_range(start: date, end: date, lang: str) -> str:
+    return day_text(start, lang, "date") + " – " + day_text(end, lang, "date")
 
 
 def first_day(session: Session, user_id: int) -> date | None:
@@ -356,10 +374,13 @@ def best_week(days: dict[date, Totals], mondays: Sequence[date]) -> WeekSummary 
     return best
 
 
-def summarise(session: Session, user_id: int, span_name: str, today: date) -> Summary:
-    """Totals, average pace, goal hit rates, best week and streaks for one span."""
+def summarise(
+    session: Session, user_id: int, span_name: str, today: date, lang: str = DEFAULT
+) -> Summary:
+    """Totals, average pace, goal hit rates, best week and streaks for one span (its label in
+    `lang`)."""
     since = first_day(session, user_id) or today
-    span = span_for(span_name, today, since)
+    span = span_for(span_name, today, since, lang)
     last = min(span.end, today)
     # Weeks touching the span may begin before it: fetch from that Monday for whole weeks.
     days = daily_totals(session, user_id, week_start(span.start), last)
