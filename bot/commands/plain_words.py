@@ -30,14 +30,7 @@ NOT_UNDERSTOOD = (
 def answer(ctx: Context, text: str) -> Reply | str | None:
     """The answer to a plain-text message. An edit of one changes the entry it logged
     (or logs one) when the new text reads surely as a log; otherwise nothing changes."""
-    settings = ctx.settings
-    reading = plain_words.read(
-        text,
-        today=ctx.today,
-        limits=settings.limits,
-        glass_ml=settings.water.glass_ml,
-        units=ctx.units,
-    )
+    reading = _read(ctx, text)
     if ctx.incoming.edits_message_id is not None and (reading is None or not reading.sure):
         return entries.edit_not_followed(ctx)
     if reading is None:
@@ -50,6 +43,27 @@ def answer(ctx: Context, text: str) -> Reply | str | None:
         f"Did you mean: {shown}?",
         buttons=(Button(f"✅ Log {shown}", reading.command), Button("✏️ Not that", "/howto")),
     )
+
+
+def _read(ctx: Context, text: str) -> plain_words.Reading | None:
+    """Read in the person's language, then in English when theirs finds nothing: people
+    who speak another often log in English ("ran 5k"). English then must know every word,
+    so a word of their own ("gestern") never ends up as an English reading's note."""
+    settings = ctx.settings
+    lang = ctx.lang if ctx.lang in plain_words.LANGUAGES else "en"
+    for language in dict.fromkeys((lang, "en")):
+        reading = plain_words.read(
+            text,
+            today=ctx.today,
+            limits=settings.limits,
+            glass_ml=settings.water.glass_ml,
+            units=ctx.units,
+            language=language,
+            known_only=language != lang,
+        )
+        if reading is not None:
+            return reading
+    return None
 
 
 def _shown(reading: plain_words.Reading, ctx: Context) -> str:

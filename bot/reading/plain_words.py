@@ -34,6 +34,7 @@ from bot.reading.units import NotAQuantity, quantity
 from bot.reading.vocabulary import DROP, REFUSE, Vocabulary, vocabulary
 from bot.settings import Limits
 
+LANGUAGES = frozenset({"en", "de", "es", "pt", "ru"})  # each has its words/<language>.toml
 MAX_CHARS = 200  # longer messages are not read as logs: people log in a line
 MAX_PARTS = 40
 MAX_PHRASE = 6  # the most words a vocabulary's phrase may have
@@ -77,11 +78,14 @@ def read(
     units: Units = Units.METRIC,
     language: str = "en",
     words: Vocabulary | None = None,
+    known_only: bool = False,
 ) -> Reading | None:
     """The reading of `text`, or None when it is not a log. A sure reading whose figures
     fail the bounds, or that names a day in the future or too long ago, raises ParseError:
     the person meant to log, and hears what was wrong. `words` stands in for the
-    language's file (a vocabulary being written)."""
+    language's file (a vocabulary being written). `known_only` reads nothing with a word
+    the language does not know (English read for someone who speaks another: "ran 5k
+    gestern" must not log "gestern" as the run's note)."""
     if len(text) > MAX_CHARS:
         return None
     vocab = words or vocabulary(language)
@@ -92,7 +96,10 @@ def read(
         if any(vocab.phrases.get((w,), ("",))[0] in kinds for w in found):
             parsing.refuse_arithmetic(text, "Try: ran 5k in 28:30, or drank 500ml")
         return None
-    parsed = _parsed(text, vocab, today) if words else _parsed_again(text, language, today)
+    if words:
+        parsed = _parsed(text, vocab, today, known_only)
+    else:
+        parsed = _parsed_again(text, language, today, known_only)
     if parsed is None:
         return None
     tree, values = parsed
@@ -105,11 +112,13 @@ def read(
 _Parsed = tuple[Tree[Token], list[object]]
 
 
-def _parsed(text: str, vocab: Vocabulary, today: date) -> _Parsed | None:
+def _parsed(text: str, vocab: Vocabulary, today: date, known_only: bool = False) -> _Parsed | None:
     """The message's phrases, or None when its words are not a log's."""
     try:
         tokens, values = _lex(text, vocab, today)
         if not tokens or len(tokens) > MAX_PARTS:
+            return None
+        if known_only and any(t.type == "WORD" for t in tokens):
             return None
         return _parser().parse(tokens), values
     except (_NotALog, LarkError):
@@ -117,11 +126,11 @@ def _parsed(text: str, vocab: Vocabulary, today: date) -> _Parsed | None:
 
 
 @lru_cache(maxsize=1024)
-def _parsed_again(text: str, language: str, today: date) -> _Parsed | None:
+def _parsed_again(text: str, language: str, today: date, known_only: bool) -> _Parsed | None:
     """`_parsed`, remembered: people send the same few phrasings day after day ("drank
     500ml"), and a phrase's reading changes only with the day (its dates). What is kept is
     read only afterwards."""
-    return _parsed(text, vocabulary(language), today)
+    return _parsed(text, vocabulary(language), today, known_only)
 
 
 # ---------------------------------------------------------------- lexer
@@ -157,9 +166,7 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
     if number_words > MAX_NUMBER_WORDS:
         raise _NotALog  # text2num's work grows fast with them; a log has a few
     if number_words:
-        from text_to_num import alpha2digit  # only when a number is written as words
-
-        low = alpha2digit(low, v.language, threshold=0)
+        low = _number_words(v.language)(low)
     raw = [m for m in _RAW.finditer(low)]
     tokens: list[Token] = []
     values: list[object] = []
@@ -215,6 +222,22 @@ def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[objec
         else:
             i = _words(raw, i, v, today, emit, texts)
     return tokens, values
+
+
+@cache
+def _number_words(language: str) -> Callable[[str], str]:
+    """What writes a language's number words as figures: text2num, or for Russian, which
+    it lacks, a reader of our own. Imported only when a number is written as words."""
+    if language == "ru":
+        from bot.reading.russian_numbers import digits
+
+        return digits
+    from text_to_num import alpha2digit
+
+    # "ein", "una", "um" are "a" as often as "one": alone they stay words (an article
+    # counts one all the same), so "una media maratón" stays a half marathon
+    alone = 0 if language == "en" else 2
+    return lambda text: str(alpha2digit(text, language, threshold=alone))
 
 
 def _clock_seconds(text: str) -> float:
@@ -290,7 +313,14 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
         if nxt in v.months and i + 2 < len(raw) and raw[i + 2]["num"]:
             span = 3
         phrase = " ".join(raw[k][0] for k in range(i, i + span))
-        emit("DATE", _date_phrase(phrase, v.date_language, today))
+        try:
+            emit("DATE", _date_phrase(phrase, v.date_language, today))
+        except _NotALog:
+            if nxt not in v.weekdays or span != 2:
+                raise
+            # dateparser knows "last friday" but not "letzten Freitag": the weekday alone
+            # is the last such day all the same
+            emit("DATE", _date_phrase(nxt, v.date_language, today))
         return i + span
     if first in v.weekdays:
         emit("DATE", _date_phrase(first, v.date_language, today))
