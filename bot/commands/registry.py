@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.context import Handler
+from bot.reading import command_words
 from bot.interface import Param, Where
 
 
@@ -74,7 +75,7 @@ def command(
             summary,
             tuple(examples),
             section,
-            handler,
+            command_words.localised(name, handler),
             tuple(params),
             where,
             admin,
