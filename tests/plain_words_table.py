@@ -8,10 +8,10 @@ import pytest
 from bot.reading import parsing
 from bot.reading.plain_words import read
 from tests.test_plain_words import (  # noqa: F401  (the tables use these)
-    L,
     NOTHING,
     REFUSED,
     TODAY,
+    L,
     Unsure,
     _command_logs_the_same,
     _same,

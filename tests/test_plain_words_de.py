@@ -7,7 +7,6 @@ import pytest
 
 from tests.plain_words_table import NOTHING, REFUSED, Unsure, ago, check, lift, run, water
 
-
 ROWS = [
     # runs
     ("bin 5 km in 28 Minuten gelaufen", run(5, 1680)),

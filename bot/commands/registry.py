@@ -13,8 +13,8 @@ from types import ModuleType
 from typing import Any
 
 from bot.context import Handler
-from bot.reading import command_words
 from bot.interface import Param, Where
+from bot.reading import command_words
 
 
 @dataclass(frozen=True)

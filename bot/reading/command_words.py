@@ -118,7 +118,9 @@ def english(args: str, language: str, command: str, today: date) -> str:
                 out.pop()  # "einen halben Liter"
             out.append("0.5")
         elif "/" in word and _UNITS in tables:
-            out.append("/".join(english(part, language, command, today) for part in word.split("/")))
+            out.append(
+                "/".join(english(part, language, command, today) for part in word.split("/"))
+            )
         elif _WEEK in tables and re.search(r"[-,]", word) and (found := _days_list(word, w)):
             out.append(found)  # "mo-fr", "пн,ср,пт"
         else:

@@ -161,7 +161,9 @@ _Texts = list[str | None]
 def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[object]]:
     low = _STRIP.sub("", text.lower().replace("’", "'").replace("‘", "'"))
     low = _DECIMAL_COMMA.sub(r"\1.\2", low)
-    low = re.sub(r"(\d)\s*[x×]\s*(\d)", r"\1x\2", low)
+    low = re.sub(r"(\d)\s*[x×х]\s*(\d)", r"\1x\2", low)  # х: Cyrillic
+    for phrase, meant in v.rewrites:
+        low = phrase.sub(meant, low)
     number_words = sum(w in v.number_words for w in _WORD.findall(low))
     if number_words > MAX_NUMBER_WORDS:
         raise _NotALog  # text2num's work grows fast with them; a log has a few

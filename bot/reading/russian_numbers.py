@@ -22,6 +22,7 @@ _HUNDREDS = {
     "шестьсот": 600, "семьсот": 700, "восемьсот": 800, "девятьсот": 900,
 }  # fmt: skip
 _THOUSAND = {"тысяча", "тысячу", "тысячи", "тысяч"}
+_THOUSANDS = {"тысячи", "тысяч"}  # "полторы тысячи": not a figure of its own
 _ONE_AND_HALF = {"полтора", "полторы"}
 _WORD = re.compile(r"[а-яё]+")
 
@@ -45,7 +46,7 @@ def digits(text: str) -> str:
             at = m.end()
             continue
         fresh = _Run(m.start(), m.end())
-        if fresh.add(word):
+        if word not in _THOUSANDS and fresh.add(word):
             run = fresh
     if run is not None:
         out += [text[at : run.start], run.figure()]

@@ -6,6 +6,7 @@ is added by writing its file, not by touching the reader or its grammar.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -59,6 +60,9 @@ class Vocabulary:
     months: frozenset[str]
     ago: frozenset[str]
     day_units: dict[str, int]
+    # Phrases said another way before reading ("за час": "за 1 час"), where a language says
+    # a figure without writing it. Few, and only where the plain phrase is the usual one.
+    rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()
 
 
 @cache
@@ -112,6 +116,10 @@ def build(data: dict[str, Any]) -> Vocabulary:
         months=frozenset(date_phrases["months"]),
         ago=frozenset(date_phrases["ago"]),
         day_units=day_units,
+        rewrites=tuple(
+            (re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), str(meant))
+            for phrase, meant in data.get("rewrites", {}).items()
+        ),
     )
 
 

@@ -1,0 +1,199 @@
+"""Plain words and command arguments in the person's language, through the core as they
+would send them: /lang de, then German words log; English still logs for them; commands
+keep their English names and take the language's units and days."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage.models import Entry, Goal, Reminder
+from tests.support import Chat
+
+
+def entries(core) -> list[Entry]:  # type: ignore[no-untyped-def]
+    with core.services.db.unit_of_work() as s:
+        found = list(s.scalars(select(Entry).where(Entry.deleted_at.is_(None)).order_by(Entry.id)))
+        s.expunge_all()
+        return found
+
+
+def speaking(core, lang: str) -> Chat:  # type: ignore[no-untyped-def]
+    chat = Chat(core, f"p-{lang}")
+    chat.say(f"/lang {lang}")
+    return chat
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kind", "field", "value"),
+    [
+        ("de", "bin 5 km in 28 Minuten gelaufen", "run", "duration_s", 1680),
+        ("de", "500 ml Wasser getrunken", "water", "volume_ml", 500),
+        ("de", "3x10 Kniebeugen 40 kg", "strength", "weight_kg", 40),
+        ("es", "corrí 5 km en 28 minutos", "run", "duration_s", 1680),
+        ("es", "bebí medio litro de agua", "water", "volume_ml", 500),
+        ("es", "sentadillas 3x10", "strength", "reps", 10),
+        ("pt", "corri 5 km em 28 minutos", "run", "duration_s", 1680),
+        ("pt", "bebi 500 ml de água", "water", "volume_ml", 500),
+        ("pt", "agachamento 3x10", "strength", "sets", 3),
+        ("ru", "пробежал 5 км за 28 минут", "run", "duration_s", 1680),
+        ("ru", "пробежала 10 км", "run", "distance_m", 10_000),
+        ("ru", "выпил 500 мл воды", "water", "volume_ml", 500),
+        ("ru", "выпила пол-литра", "water", "volume_ml", 500),
+        ("ru", "приседания 3x10 40 кг", "strength", "weight_kg", 40),
+    ],
+)
+def test_the_issues_examples_log_for_a_person_of_that_language(
+    core, lang, text, kind, field, value
+) -> None:
+    person = speaking(core, lang)
+    [reply] = person.replies(text)
+    assert not reply.buttons or reply.buttons[0].payload.startswith("/water")
+    [entry] = entries(core)
+    assert entry.kind == kind
+    assert getattr(entry, field) == pytest.approx(value)
+
+
+def test_the_same_words_log_nothing_for_someone_who_speaks_english(core) -> None:
+    ana = Chat(core, "ana")
+    assert "/help" in ana.say("bin 5 km in 28 Minuten gelaufen")
+    assert "/help" in ana.say("пробежал 5 км")
+    assert entries(core) == []
+
+
+def test_english_still_logs_for_a_german_speaker(core) -> None:
+    person = speaking(core, "de")
+    person.say("ran 5k in 28 min")
+    [entry] = entries(core)
+    assert (entry.distance_m, entry.duration_s) == (5000, 1680)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ran 5k gestern",  # English can't place "gestern": no run on the wrong day
+        "heute nicht gelaufen",
+        "mein Freund ist 10 km gelaufen",
+        "werde morgen 5 km laufen",
+        "didn't run 5k",
+        "my friend ran 10k",
+    ],
+)
+def test_nothing_is_logged_when_either_language_says_no(core, text) -> None:
+    person = speaking(core, "de")
+    person.say(text)
+    assert entries(core) == []
+
+
+def test_an_unsure_reading_is_asked_back_and_its_button_logs(core) -> None:
+    person = speaking(core, "ru")
+    [reply] = person.replies("сделал 5 за 30")
+    assert entries(core) == []
+    assert [b.payload for b in reply.buttons] == ["/run 5km 30:00", "/howto"]
+    person.say(payload=reply.buttons[0].payload)
+    [entry] = entries(core)
+    assert (entry.distance_m, entry.duration_s) == (5000, 1800)
+
+
+def test_a_reading_out_of_bounds_is_refused_and_logs_nothing(core) -> None:
+    person = speaking(core, "es")
+    reply = person.say("corrí 500 km")
+    assert "/help" not in reply and reply
+    assert entries(core) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "field", "value"),
+    [
+        ("ru", "/water 500 мл", "volume_ml", 500),
+        ("ru", "/water 500мл", "volume_ml", 500),
+        ("ru", "/water пол-литра", "volume_ml", 500),
+        ("ru", "/run 5 км 28:30", "duration_s", 1710),
+        ("de", "/water 2 Gläser", "volume_ml", 500),
+        ("de", "/water einen halben Liter", "volume_ml", 500),
+        ("de", "/water 1,5 Liter", "volume_ml", 1500),
+        ("de", "/run 10 Kilometer 55:10", "distance_m", 10_000),
+        ("es", "/water un vaso", "volume_ml", 250),
+        ("es", "/run 5 km 28:30", "distance_m", 5000),
+        ("pt", "/water 2 copos", "volume_ml", 500),
+        ("pt", "/strength agachamento 3x10 40 quilos", "weight_kg", 40),
+        ("de", "/strength Kniebeugen 3x10 40 kg", "weight_kg", 40),
+    ],
+)
+def test_log_commands_take_the_languages_units(core, lang, line, field, value) -> None:
+    person = speaking(core, lang)
+    person.say(line)
+    [entry] = entries(core)
+    assert getattr(entry, field) == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("de", "/run 5 km 28:30 gestern"),
+        ("es", "/run 5 km 28:30 ayer"),
+        ("pt", "/run 5 km 28:30 ontem"),
+        ("ru", "/run 5 км 28:30 вчера"),
+    ],
+)
+def test_log_commands_take_the_languages_yesterday(core, lang, line) -> None:
+    person = speaking(core, lang)
+    person.say("/water 500 ml")
+    person.say(line)
+    today, run = entries(core)
+    assert (today.local_date - run.local_date).days == 1
+
+
+def test_a_log_command_refuses_tomorrow_in_any_language(core) -> None:
+    person = speaking(core, "de")
+    assert person.say("/run 5 km 28:30 morgen")
+    assert entries(core) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("de", "/remind Wasser Mo Mi Fr 07:00"),
+        ("de", "/remind Wasser Mo,Mi,Fr um 07:00"),
+        ("es", "/remind agua lu mi vi 07:00"),
+        ("pt", "/remind água seg qua sex às 07:00"),
+        ("ru", "/remind вода пн ср пт в 07:00"),
+    ],
+)
+def test_remind_takes_the_languages_kinds_and_weekdays(core, lang, line) -> None:
+    person = speaking(core, lang)
+    person.say(line)
+    with core.services.db.unit_of_work() as s:
+        [reminder] = s.scalars(select(Reminder))
+        assert (reminder.kind, reminder.days, reminder.at_minute) == ("water", "mon,wed,fri", 420)
+
+
+def test_remind_takes_a_range_of_weekdays(core) -> None:
+    person = speaking(core, "ru")
+    person.say("/remind бег пн-пт 07:00")
+    with core.services.db.unit_of_work() as s:
+        [reminder] = s.scalars(select(Reminder))
+        assert (reminder.kind, reminder.days) == ("run", "mon,tue,wed,thu,fri")
+
+
+@pytest.mark.parametrize(
+    ("lang", "line", "kind", "amount"),
+    [
+        ("de", "/goal laufen 15 km/Woche", "run", 15_000),
+        ("es", "/goal agua 2 l por día", "water", 2000),
+        ("pt", "/goal corrida 20 km por semana", "run", 20_000),
+        ("ru", "/goal бег 15 км в неделю", "run", 15_000),
+    ],
+)
+def test_goal_takes_the_languages_kinds_and_units(core, lang, line, kind, amount) -> None:
+    person = speaking(core, lang)
+    person.say(line)
+    with core.services.db.unit_of_work() as s:
+        [goal] = s.scalars(select(Goal))
+        assert (goal.kind, goal.amount) == (kind, pytest.approx(amount))
+
+
+def test_a_word_no_table_names_is_left_to_the_commands_own_refusal(core) -> None:
+    person = speaking(core, "de")
+    assert person.say("/water viel")
+    assert entries(core) == []
