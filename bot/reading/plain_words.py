@@ -348,7 +348,7 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
             assert isinstance(value, int)
             emit("DATE", today - timedelta(days=value))
         elif part == "EXERCISE":
-            emit(part, " ".join(str(w) for w in key))
+            emit(part, value or " ".join(str(w) for w in key))
         elif part != DROP:
             emit(part, value)
         return i + n

@@ -91,7 +91,10 @@ def build(data: dict[str, Any]) -> Vocabulary:
     containers: dict[str, Any] = data["containers"]
     for phrase, ml in containers.items():
         add(phrase, "CONTAINER", None if ml == "glass" else float(ml))
-    exercises: dict[str, list[str]] = data["exercises"]
+    exercises: dict[str, Any] = data["exercises"]
+    forms: dict[str, str] = exercises.get("forms", {})
+    for phrase, name in forms.items():  # "приседаний": "приседания", one name per exercise
+        add(phrase, "EXERCISE", name)
     for phrase in exercises["names"]:
         add(phrase, "EXERCISE")
     units: dict[str, tuple[str, str]] = {}
