@@ -3,6 +3,8 @@ one row's check, the same as the English table's."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.reading import parsing
@@ -38,3 +40,17 @@ def check(text: str, want: object, language: str) -> None:
     assert reading.sure is not isinstance(want, Unsure), reading
     assert _same(reading.entry, entry), f"{reading.entry} != {entry}"
     _command_logs_the_same(reading)
+
+
+def any_words_hold(text: str, language: str) -> None:
+    """Whatever `text` is, it reads as an entry within the bounds (whose command line logs
+    the same entry), a refusal, or nothing: never an error of another sort."""
+    try:
+        reading = read(text, today=TODAY, limits=L, glass_ml=250, language=language)
+    except parsing.ParseError:
+        return
+    if reading is None:
+        return
+    _command_logs_the_same(reading)
+    on = reading.entry.on_date
+    assert on is None or TODAY - timedelta(days=L.max_days_back) <= on <= TODAY

@@ -4,8 +4,20 @@ nothing, or a refusal; read by the same reader as English, with words/de.toml.""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.plain_words_table import NOTHING, REFUSED, Unsure, ago, check, lift, run, water
+from tests.plain_words_table import (
+    NOTHING,
+    REFUSED,
+    Unsure,
+    ago,
+    any_words_hold,
+    check,
+    lift,
+    run,
+    water,
+)
 
 ROWS = [
     # runs
@@ -103,3 +115,54 @@ def test_phrasing(text, want):
 
 def test_the_table_is_long_enough():
     assert len(ROWS) >= 60
+
+
+PIECES = [
+    "gelaufen",
+    "lief",
+    "Wasser",
+    "getrunken",
+    "Kniebeugen",
+    "Glas",
+    "Gläser",
+    "ein",
+    "einen",
+    "halben",
+    "Liter",
+    "in",
+    "mit",
+    "Sätze",
+    "Wdh",
+    "mal",
+    "5km",
+    "3x10",
+    "40kg",
+    "500ml",
+    "28:30",
+    "30",
+    "5",
+    "Minuten",
+    "km",
+    "gestern",
+    "letzten",
+    "Freitag",
+    "am",
+    "nicht",
+    "werde",
+    "Freund",
+    "fünf",
+    "zwei",
+    "Marathon",
+    ",",
+    "x",
+    "20",
+    "nov",
+    "morgen",
+    "heute",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8), st.text(max_size=12))
+def test_any_words_read_as_an_entry_within_bounds_or_nothing(pieces, noise):
+    any_words_hold(" ".join(pieces) + noise, "de")

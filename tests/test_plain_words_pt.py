@@ -4,8 +4,20 @@ to confirm, nothing, or a refusal; read by the same reader as English, with word
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.plain_words_table import NOTHING, REFUSED, Unsure, ago, check, lift, run, water
+from tests.plain_words_table import (
+    NOTHING,
+    REFUSED,
+    Unsure,
+    ago,
+    any_words_hold,
+    check,
+    lift,
+    run,
+    water,
+)
 
 ROWS = [
     # runs
@@ -99,3 +111,53 @@ def test_phrasing(text, want):
 
 def test_the_table_is_long_enough():
     assert len(ROWS) >= 60
+
+
+PIECES = [
+    "corri",
+    "bebi",
+    "água",
+    "agachamento",
+    "copo",
+    "copos",
+    "um",
+    "uma",
+    "meio",
+    "litro",
+    "em",
+    "com",
+    "séries",
+    "de",
+    "repetições",
+    "5km",
+    "3x10",
+    "40kg",
+    "500ml",
+    "28:30",
+    "30",
+    "5",
+    "minutos",
+    "km",
+    "ontem",
+    "na",
+    "sexta",
+    "não",
+    "vou",
+    "amigo",
+    "correu",
+    "cinco",
+    "dois",
+    "maratona",
+    ",",
+    "x",
+    "20",
+    "amanhã",
+    "hoje",
+    "d'água",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8), st.text(max_size=12))
+def test_any_words_read_as_an_entry_within_bounds_or_nothing(pieces, noise):
+    any_words_hold(" ".join(pieces) + noise, "pt")

@@ -5,9 +5,21 @@ reader of number words (bot/reading/russian_numbers.py)."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.reading.russian_numbers import digits
-from tests.plain_words_table import NOTHING, REFUSED, Unsure, ago, check, lift, run, water
+from tests.plain_words_table import (
+    NOTHING,
+    REFUSED,
+    Unsure,
+    ago,
+    any_words_hold,
+    check,
+    lift,
+    run,
+    water,
+)
 
 ROWS = [
     # runs: every gender and number of the past tense
@@ -127,3 +139,57 @@ def test_the_table_is_long_enough():
 )
 def test_russian_number_words_are_read_as_figures(text, want):
     assert digits(text) == want
+
+
+PIECES = [
+    "пробежал",
+    "пробежала",
+    "выпил",
+    "выпила",
+    "воды",
+    "приседания",
+    "стакан",
+    "стакана",
+    "пол",
+    "пол-литра",
+    "полтора",
+    "литра",
+    "за",
+    "с",
+    "подхода",
+    "по",
+    "раз",
+    "5км",
+    "3х10",
+    "40кг",
+    "500мл",
+    "28:30",
+    "30",
+    "5",
+    "минут",
+    "км",
+    "вчера",
+    "в",
+    "пятницу",
+    "не",
+    "буду",
+    "друг",
+    "пять",
+    "двадцать",
+    "сто",
+    "тысяча",
+    "марафон",
+    ",",
+    "x",
+    "20",
+    "завтра",
+    "сегодня",
+    "назад",
+    "дня",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8), st.text(max_size=12))
+def test_any_words_read_as_an_entry_within_bounds_or_nothing(pieces, noise):
+    any_words_hold(" ".join(pieces) + noise, "ru")
