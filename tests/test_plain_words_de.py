@@ -104,6 +104,9 @@ ROWS = [
     ("diese Woche 20 km gelaufen", NOTHING),
     ("meine Bestzeit über 5 km ist 22:30", NOTHING),
     ("Guten Morgen", NOTHING),
+    ("bin um 7 Uhr 5 km gelaufen", NOTHING),
+    ("ich habe vor, 5 km zu laufen", NOTHING),
+    ("gleich laufen gehen", NOTHING),
     ("danke!", NOTHING),
 ]
 

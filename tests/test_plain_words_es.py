@@ -99,6 +99,8 @@ ROWS = [
     ("esta semana corrí 20 km", NOTHING),
     ("mi mejor marca en 5 km es 22:30", NOTHING),
     ("buenos días", NOTHING),
+    ("corrí 5 km a las 7", NOTHING),
+    ("estoy corriendo 5 km", NOTHING),
     ("gracias", NOTHING),
 ]
 

@@ -100,6 +100,8 @@ ROWS = [
     ("esta semana corri 20 km", NOTHING),
     ("meu melhor tempo nos 5 km é 22:30", NOTHING),
     ("bom dia", NOTHING),
+    ("estou correndo 5 km", NOTHING),
+    ("corri 5 km às 7", NOTHING),
     ("obrigado", NOTHING),
 ]
 
