@@ -31,6 +31,8 @@ ROWS = [
     ("vorgestern 6 km gejoggt", run(6, on=ago(2))),
     ("lief heute 7 km", run(7, on=ago(0))),
     ("10,5 km gelaufen", run(10.5)),
+    ("2.000 m gelaufen", run(2)),
+    ("10.5 km gelaufen", run(10.5)),
     ("10 km in 55:10 gelaufen", run(10, 3310)),
     ("5 km Lauf", run(5)),
     ("Laufen 5 km", run(5)),
@@ -58,6 +60,7 @@ ROWS = [
     ("1,5 l Wasser", water(1500)),
     ("1,5 Liter Wasser getrunken", water(1500)),
     ("2 Liter Wasser", water(2000)),
+    ("1.500 ml Wasser getrunken", water(1500)),
     ("gestern 1 l Wasser getrunken", water(1000, on=ago(1))),
     ("+500 ml", water(500)),
     # strength

@@ -26,6 +26,8 @@ ROWS = [
     ("Corrí 5K!", run(5)),
     ("corri 5km", run(5)),
     ("he corrido 7,5 km", run(7.5)),
+    ("corrí 10.000 metros", run(10)),
+    ("bebí 1.500 ml de agua", water(1500)),
     ("hoy corrí 10 km", run(10, on=ago(0))),
     ("ayer corrí 10 km", run(10, on=ago(1))),
     ("anoche corrí 6 km", run(6, on=ago(1))),

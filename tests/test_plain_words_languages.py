@@ -112,6 +112,8 @@ def test_a_reading_out_of_bounds_is_refused_and_logs_nothing(core) -> None:
         ("de", "/water 2 Gläser", "volume_ml", 500),
         ("de", "/water einen halben Liter", "volume_ml", 500),
         ("de", "/water 1,5 Liter", "volume_ml", 1500),
+        ("de", "/water 1.500 ml", "volume_ml", 1500),
+        ("es", "/run 10.000 m", "distance_m", 10_000),
         ("de", "/run 10 Kilometer 55:10", "distance_m", 10_000),
         ("es", "/water un vaso", "volume_ml", 250),
         ("es", "/run 5 km 28:30", "distance_m", 5000),

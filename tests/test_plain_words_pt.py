@@ -25,6 +25,8 @@ ROWS = [
     ("corri 5 km", run(5)),
     ("Corri 5K!", run(5)),
     ("corri 7,5 km", run(7.5)),
+    ("corri 10.000 metros", run(10)),
+    ("bebi 1.500 ml de água", water(1500)),
     ("hoje corri 10 km", run(10, on=ago(0))),
     ("ontem corri 10 km", run(10, on=ago(1))),
     ("ontem à noite corri 6 km", run(6, on=ago(1))),

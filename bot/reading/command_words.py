@@ -40,6 +40,7 @@ _ENGLISH_UNIT = {
 }  # fmt: skip
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _GLUED = re.compile(r"(\d+(?:[.,]\d+)?)([^\W\d_][^\W\d]*)")
+_GROUPED = re.compile(r"(\d{1,3}(?:\.\d{3})+)(\D*)")
 MAX_PHRASE = 3
 
 
@@ -47,6 +48,7 @@ class _Words:
     """One language's tables: a phrase (a tuple of lower-case words) → its English."""
 
     def __init__(self, data: dict[str, Any]) -> None:
+        self.thousands_dot = data.get("thousands") == "."
         self.units: dict[str, str] = {}
         for table in data["units"].values():
             for word, name in table.items():
@@ -102,6 +104,8 @@ def english(args: str, language: str, command: str, today: date) -> str:
             i += done
             continue
         token, word = tokens[i], low[i]
+        if w.thousands_dot and (m := _GROUPED.fullmatch(word)):
+            token = word = m[1].replace(".", "") + m[2]  # "1.500ml": 1500 ml, as they write it
         if _UNITS in tables and (m := _GLUED.fullmatch(word)) and m[2] in w.units:
             out.append(m[1] + w.units[m[2]])  # "500мл"
         elif _UNITS in tables and (m := _GLUED.fullmatch(word)) and m[2] in w.vessels:

@@ -137,6 +137,11 @@ def _parsed_again(text: str, language: str, today: date, known_only: bool) -> _P
 
 _STRIP = re.compile("[\u200d\ufe0f\u2640\u2642\U0001f3fb-\U0001f3ff]")
 _DECIMAL_COMMA = re.compile(r"(\d),(\d)")
+# A figure with its thousands grouped ("1.500", "10 000"): one number, not a decimal.
+_THOUSANDS = {
+    ".": re.compile(r"(?<![\w.,:])\d{1,3}(?:\.\d{3})+(?![\d.,:])"),
+    " ": re.compile(r"(?<![\w.,:])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,:x×х])"),
+}
 _WORD = re.compile(r"[^\W\d_]+")
 _RAW = re.compile(
     r"""
@@ -160,8 +165,10 @@ _Texts = list[str | None]
 
 def _lex(text: str, v: Vocabulary, today: date) -> tuple[list[Token], list[object]]:
     low = _STRIP.sub("", text.lower().replace("’", "'").replace("‘", "'"))
-    low = _DECIMAL_COMMA.sub(r"\1.\2", low)
     low = re.sub(r"(\d)\s*[x×х]\s*(\d)", r"\1x\2", low)  # х: Cyrillic
+    if v.thousands:
+        low = _THOUSANDS[v.thousands].sub(lambda m: re.sub(r"\D", "", m[0]), low)
+    low = _DECIMAL_COMMA.sub(r"\1.\2", low)
     for phrase, meant in v.rewrites:
         low = phrase.sub(meant, low)
     number_words = sum(w in v.number_words for w in _WORD.findall(low))

@@ -63,6 +63,9 @@ class Vocabulary:
     # Phrases said another way before reading ("за час": "за 1 час"), where a language says
     # a figure without writing it. Few, and only where the plain phrase is the usual one.
     rewrites: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # How the language groups thousands, when not with a comma: "." ("1.500 ml" is 1500 ml
+    # in German), " " (Russian "10 000 м"); "" leaves figures as English reads them.
+    thousands: str = ""
 
 
 @cache
@@ -119,6 +122,7 @@ def build(data: dict[str, Any]) -> Vocabulary:
         months=frozenset(date_phrases["months"]),
         ago=frozenset(date_phrases["ago"]),
         day_units=day_units,
+        thousands=str(data.get("thousands", "")),
         rewrites=tuple(
             (re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), str(meant))
             for phrase, meant in data.get("rewrites", {}).items()
