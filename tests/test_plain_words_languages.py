@@ -170,6 +170,18 @@ def test_remind_takes_the_languages_kinds_and_weekdays(core, lang, line) -> None
         assert (reminder.kind, reminder.days, reminder.at_minute) == ("water", "mon,wed,fri", 420)
 
 
+@pytest.mark.parametrize(
+    ("lang", "line", "day"),
+    [("de", "/remind Wasser Do 07:00", "thu"), ("es", "/remind agua do 07:00", "sun")],
+)
+def test_a_weekdays_abbreviation_is_read_in_the_persons_language(core, lang, line, day) -> None:
+    person = speaking(core, lang)
+    person.say(line)
+    with core.services.db.unit_of_work() as s:
+        [reminder] = s.scalars(select(Reminder))
+        assert reminder.days == day
+
+
 def test_remind_takes_a_range_of_weekdays(core) -> None:
     person = speaking(core, "ru")
     person.say("/remind бег пн-пт 07:00")

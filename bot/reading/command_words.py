@@ -10,6 +10,7 @@ exercise's name), so the command's own parser and its errors stay the only judge
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -80,12 +81,12 @@ def localised(name: str, handler: Handler) -> Handler:
     if name not in COMMANDS:
         return handler
 
+    @functools.wraps(handler)
     def in_their_words(ctx: Context, args: str) -> Any:
         if ctx.lang in _LANGUAGES:
             args = english(args, ctx.lang, name, ctx.today)
         return handler(ctx, args)
 
-    in_their_words.__doc__ = handler.__doc__
     return in_their_words
 
 
