@@ -35,6 +35,8 @@ ROWS = [
     ("10.5 km gelaufen", run(10.5)),
     ("10 km in 55:10 gelaufen", run(10, 3310)),
     ("5 km Lauf", run(5)),
+    ("Gerade vom Laufen zurück: 8,5 km in 45 Minuten", run(8.5, 2700)),
+    ("Heute einen 10er gelaufen", run(10, on=ago(0))),
     ("Laufen 5 km", run(5)),
     ("einen 10 km Lauf gemacht", run(10)),
     ("war 6 km joggen", run(6)),
