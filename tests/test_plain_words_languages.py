@@ -211,3 +211,15 @@ def test_a_word_no_table_names_is_left_to_the_commands_own_refusal(core) -> None
     person = speaking(core, "de")
     assert person.say("/water viel")
     assert entries(core) == []
+
+
+def test_german_words_log_on_either_database(make_core, any_db_url) -> None:
+    core = make_core(any_db_url)
+    person = speaking(core, "de")
+    person.say("bin 5 km in 28 Minuten gelaufen")
+    person.say("/remind Wasser Mo Mi Fr 07:00")
+    [entry] = entries(core)
+    assert (entry.kind, entry.distance_m, entry.duration_s) == ("run", 5000, 1680)
+    with core.services.db.unit_of_work() as s:
+        [reminder] = s.scalars(select(Reminder))
+        assert reminder.days == "mon,wed,fri"
