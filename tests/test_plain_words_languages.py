@@ -197,6 +197,9 @@ def test_remind_takes_a_range_of_weekdays(core) -> None:
         ("es", "/goal agua 2 l por día", "water", 2000),
         ("pt", "/goal corrida 20 km por semana", "run", 20_000),
         ("ru", "/goal бег 15 км в неделю", "run", 15_000),
+        ("ru", "/goal бег 20км/неделю", "run", 20_000),
+        ("ru", "/goal вода 2 л/день", "water", 2000),
+        ("de", "/goal Kraft 3/Woche", "strength", 3),
     ],
 )
 def test_goal_takes_the_languages_kinds_and_units(core, lang, line, kind, amount) -> None:

@@ -123,9 +123,8 @@ def english(args: str, language: str, command: str, today: date) -> str:
                 out.pop()  # "einen halben Liter"
             out.append("0.5")
         elif "/" in word and _UNITS in tables:
-            out.append(
-                "/".join(english(part, language, command, today) for part in word.split("/"))
-            )
+            parts = word.split("/")  # "15km/woche", "км/неделю"
+            out.append("/".join(_part(p, w, language, command, today) for p in parts))
         elif _WEEK in tables and re.search(r"[-,]", word) and (found := _days_list(word, w)):
             out.append(found)  # "mo-fr", "пн,ср,пт"
         else:
@@ -152,6 +151,11 @@ def _phrase(
             out.append(w.week[key])
             return n
     return 0
+
+
+def _part(part: str, w: _Words, language: str, command: str, today: date) -> str:
+    """One side of a "/": a unit, a period, or a figure with its unit."""
+    return w.units.get(part) or w.week.get((part,)) or english(part, language, command, today)
 
 
 def _days_list(word: str, w: _Words) -> str | None:
