@@ -4,9 +4,14 @@ keep their English names and take the language's units and days."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.reading import command_words
 from bot.storage.models import Entry, Goal, Reminder
 from tests.support import Chat
 
@@ -226,3 +231,63 @@ def test_german_words_log_on_either_database(make_core, any_db_url) -> None:
     with core.services.db.unit_of_work() as s:
         [reminder] = s.scalars(select(Reminder))
         assert reminder.days == "mon,wed,fri"
+
+
+COMMAND_PIECES = [
+    "500",
+    "мл",
+    "500мл",
+    "пол-литра",
+    "2",
+    "Gläser",
+    "einen",
+    "halben",
+    "Liter",
+    "1.500",
+    "1,5",
+    "un",
+    "vaso",
+    "copos",
+    "gestern",
+    "ayer",
+    "ontem",
+    "вчера",
+    "morgen",
+    "Mo",
+    "Mi",
+    "Fr",
+    "lu-vi",
+    "seg,qua",
+    "пн-пт",
+    "Wasser",
+    "agua",
+    "água",
+    "вода",
+    "km/Woche",
+    "км/неделю",
+    "/",
+    "-",
+    ",",
+    "07:00",
+    "x",
+    "3x10",
+    "kg",
+    "кг",
+    "1e309",
+    "99999999999",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["de", "es", "pt", "ru"]),
+    st.sampled_from(["run", "water", "strength", "goal", "remind"]),
+    st.lists(st.sampled_from(COMMAND_PIECES), max_size=7),
+    st.text(max_size=10),
+)
+def test_any_command_arguments_are_put_in_english_or_passed_on(lang, name, pieces, noise):
+    args = " ".join(pieces) + noise
+    english = command_words.english(args, lang, name, date(2026, 12, 4))
+    assert isinstance(english, str)
+    # what is English already stays as it is
+    assert command_words.english(english, lang, name, date(2026, 12, 4)) == english
