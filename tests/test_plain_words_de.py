@@ -67,6 +67,7 @@ ROWS = [
     ("+500 ml", water(500)),
     # strength
     ("3x10 Kniebeugen 40 kg", lift("kniebeugen", 3, 10, 40)),
+    ("3x10 Kniebeugen :D", lift("kniebeugen", 3, 10)),  # a smiley is no name
     ("Kniebeugen 3x10 mit 40 kg", lift("kniebeugen", 3, 10, 40)),
     ("3 Sätze à 12 Liegestütze", lift("liegestütze", 3, 12)),
     ("3 Sätze 10 Wiederholungen Bankdrücken 60 kg", lift("bankdrücken", 3, 10, 60)),

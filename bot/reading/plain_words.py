@@ -359,9 +359,9 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
         elif part != DROP:
             emit(part, value)
         return i + n
-    if raw[i]["word"]:
+    if raw[i]["word"] and len(first) > 1:
         emit("WORD", first)
-    return i + 1  # an unknown sign or emoji changes nothing
+    return i + 1  # an unknown sign, emoji or lone letter (":D") changes nothing
 
 
 @lru_cache(maxsize=512)
