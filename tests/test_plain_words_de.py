@@ -90,6 +90,11 @@ ROWS = [
     # not a log
     ("mein Freund ist 10 km gelaufen", NOTHING),
     ("er lief 10 km", NOTHING),
+    ("Gestern lief Anna 10 km", NOTHING),
+    ("Heute ist Max 5 km gelaufen", NOTHING),
+    ("5 km könnte ich laufen", NOTHING),
+    ("hätte 10 km laufen sollen", NOTHING),
+    ("habe vergessen, 2 Liter Wasser zu trinken", NOTHING),
     ("meine Frau hat 2 Liter Wasser getrunken", NOTHING),
     ("heute nicht gelaufen", NOTHING),
     ("bin keine 5 km gelaufen", NOTHING),

@@ -86,6 +86,10 @@ ROWS = [
     # not a log
     ("mi amigo corrió 10 km", NOTHING),
     ("corrió 10 km", NOTHING),
+    ("ayer corrió Ana 10 km", NOTHING),
+    ("iba a correr 10 km", NOTHING),
+    ("podría correr 5 km", NOTHING),
+    ("se me olvidó beber agua", NOTHING),
     ("ella bebió 2 litros de agua", NOTHING),
     ("mi novia corrió una maratón", NOTHING),
     ("¿corriste 5 km?", NOTHING),

@@ -86,6 +86,10 @@ ROWS = [
     # not a log
     ("meu amigo correu 10 km", NOTHING),
     ("correu 10 km", NOTHING),
+    ("ontem correu a Ana 10 km", NOTHING),
+    ("ia correr 10 km", NOTHING),
+    ("poderia correr 5 km", NOTHING),
+    ("esqueci de beber água", NOTHING),
     ("ela bebeu 2 litros de água", NOTHING),
     ("minha namorada correu uma maratona", NOTHING),
     ("você correu 5 km?", NOTHING),

@@ -104,7 +104,7 @@ def read(
         return None
     tree, values = parsed
     try:
-        return _Sum(values, today, limits, glass_ml, units).add_up(tree)
+        return _Sum(values, today, limits, glass_ml, units, vocab.notes).add_up(tree)
     except _NotALog:
         return None
 
@@ -417,6 +417,7 @@ class _Sum:
     limits: Limits
     glass_ml: float
     units: Units
+    notes: bool = True  # words we don't know after a run may be its note
     kinds: set[Kind] = field(default_factory=set)
     first_kind_at: int | None = None
     distances: list[float] = field(default_factory=list)
@@ -603,6 +604,8 @@ class _Sum:
                 return None  # "sarah ran 10k": someone else; "5k followers": not a run
             note_words.append(words)
         note = " ".join(note_words) or None
+        if note and not self.notes:
+            return None  # "Gestern lief Anna 10 km": the name after the verb is whose run
         if note and not sure:
             return None  # "ran 3 laps": a figure without its unit, and words we don't know
         example = "Try: ran 5k in 28:30, or /run 5k 28:30"

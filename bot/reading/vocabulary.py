@@ -66,6 +66,10 @@ class Vocabulary:
     # How the language groups thousands, when not with a comma: "." ("1.500 ml" is 1500 ml
     # in German), " " (Russian "10 000 м"); "" leaves figures as English reads them.
     thousands: str = ""
+    # Whether words we don't know after a run are its note ("ran 5k along the river"). Not
+    # where a subject may follow its verb and the verb doesn't say whose doing it was
+    # ("Gestern lief Anna 10 km", "пробежала 10 км Маша"): there nothing is logged.
+    notes: bool = True
 
 
 @cache
@@ -123,6 +127,7 @@ def build(data: dict[str, Any]) -> Vocabulary:
         ago=frozenset(date_phrases["ago"]),
         day_units=day_units,
         thousands=str(data.get("thousands", "")),
+        notes=bool(data.get("notes", True)),
         rewrites=tuple(
             (re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), str(meant))
             for phrase, meant in data.get("rewrites", {}).items()
