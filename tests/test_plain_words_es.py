@@ -38,6 +38,7 @@ ROWS = [
     ("media maratón en 1:58:20", run(21.0975, 7100)),
     ("maratón en 3:59:59", run(42.195, 14399)),
     ("salí a correr 6 km", run(6)),
+    ("corrí 5 km por el parque", run(5)),
     ("Acabo de volver de correr: 8,5 km en 45 minutos", run(8.5, 2700)),
     ("5 km suaves", run(5)),
     ("Media maratón terminada en 2:05:13", run(21.0975, 7513)),

@@ -37,6 +37,7 @@ ROWS = [
     ("meia maratona em 1:58:20", run(21.0975, 7100)),
     ("maratona em 3:59:59", run(42.195, 14399)),
     ("fui correr 6 km", run(6)),
+    ("corri 10 km na chuva", run(10)),
     ("Voltei agora da corrida: 8,5 km em 45 minutos", run(8.5, 2700)),
     ("Meia maratona concluída em 2:05:13", run(21.0975, 7513)),
     ("100 flexões feitas", lift("flexões", 1, 100)),
