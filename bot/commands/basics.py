@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from bot.commands import reminders
 from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.interface import Param
 from bot.progress.stats import REST_DAY_WINDOW
+from bot.reminders import invites
 
 SECTION = "Start"
 
@@ -20,6 +22,9 @@ STREAK_RULE = (
 
 @command("start", "Say hello and see how Steady works", examples=("/start",), section=SECTION)
 def start(ctx: Context, args: str) -> str:
+    token = args.strip()
+    if token and not ctx.in_group and invites.looks_like_token(token):
+        return reminders.from_invite(ctx, token)  # a /remind from a group, pressed Start on
     return (
         f"Hi {ctx.user.display_name}! I'm Steady. I keep track of your runs, strength work and "
         "water, and cheer you on: small steps, done often, add up.\n\n"
