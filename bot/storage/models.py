@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -251,7 +252,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))
     # `chat_id` is a person's platform id, for the adapter to find their private chat.
-    to_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    to_person: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Group(Base):
