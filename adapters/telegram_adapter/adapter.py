@@ -500,7 +500,9 @@ class TelegramAdapter:
         await self._flood.wait()
         bot = self.bot
         attachment = part.attachment
-        markup = render.keyboard(part.buttons, bot.username or "")
+        # A Start link needs the bot's username (from getMe, at initialize); others don't.
+        starts = any(b.start is not None for b in part.buttons)
+        markup = render.keyboard(part.buttons, bot.username if starts else "")
         if attachment is None:
             await bot.send_message(
                 chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup
