@@ -7,6 +7,7 @@ tests/test_discord_remind_e2e.py."""
 import dataclasses
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.interface import ChatKind, Reply
@@ -16,6 +17,11 @@ from bot.storage.models import OutboxMessage, Reminder, ReminderInvite
 from tests.support import Chat
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@pytest.fixture
+def core(make_core, any_db_url):
+    return make_core(any_db_url)
 
 
 def in_group(core, user: str, *, opens_private: bool = False, platform: str = "telegram"):
