@@ -14,9 +14,10 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import Connection, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands import plain_words
@@ -35,13 +36,13 @@ from bot.interface import (
     TargetKind,
     Typing,
     Where,
-    reply_from_dict,
     reply_to_dict,
 )
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
 from bot.progress import entries
 from bot.reading import parsing
 from bot.reading.workout_files import looks_like_workout
+from bot.storage import kept_files
 from bot.storage.accounts import account_for, known_person
 from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
@@ -54,12 +55,39 @@ IMPORT = "import"  # the command a file sent on its own runs
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
 
 
-_REMEMBER = Prepared(
-    insert(HandledMessage).values(
-        {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
-        | {"handled_at": bindparam("now")}
-    )
+_REMEMBER_INSERT = insert(HandledMessage).values(
+    {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
+    | {"handled_at": bindparam("now")}
 )
+_REMEMBER = Prepared(_REMEMBER_INSERT)
+
+
+_REMEMBER_WITH_FILES = Prepared(_REMEMBER_INSERT.returning(HandledMessage.id))
+
+
+def _remember(
+    connection: Connection, incoming: Incoming, user_id: int, replies: list[Reply], now: datetime
+) -> None:
+    """The record of a handled message, with its replies' text and, in `reply_files`, their
+    files (bot/storage/kept_files.py), so a redelivery gets both again."""
+    files = kept_files.keepable(replies)
+    stored = [reply_to_dict(r, with_attachments=False) for r in replies]
+    for position, _ in files:
+        count = stored[position].get(kept_files.FILES, 0)
+        stored[position][kept_files.FILES] = (count if isinstance(count, int) else 0) + 1
+    params = {
+        "platform": incoming.platform,
+        "chat_id": incoming.chat_id,
+        "message_id": incoming.message_id,
+        "user_id": user_id,
+        "replies": stored,
+        "now": now,
+    }
+    if not files:
+        _REMEMBER.execute(connection, params)
+        return
+    handled_id = _REMEMBER_WITH_FILES.scalar(connection, params)
+    kept_files.keep(connection, handled_id, files, now)
 
 
 class Overran(Exception):
@@ -311,7 +339,7 @@ class Core:
         with services.db.engine.begin() as connection:
             who = account_for(connection, incoming, now)
             if who.answered is not None:
-                replies = [reply_from_dict(r) for r in who.answered]
+                replies = kept_files.replay(connection, incoming, who.answered, now)
                 if taken is not None:  # the same message again under another event id
                     inbox.finish(
                         connection,
@@ -329,17 +357,7 @@ class Core:
             finally:
                 ctx.close()
             if incoming.message_id is not None and not ctx.erased:
-                _REMEMBER.execute(
-                    connection,
-                    {
-                        "platform": incoming.platform,
-                        "chat_id": incoming.chat_id,
-                        "message_id": incoming.message_id,
-                        "user_id": who.person.id,
-                        "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
-                        "now": now,
-                    },
-                )
+                _remember(connection, incoming, who.person.id, replies, now)
             if taken is not None:
                 inbox.finish(
                     connection,

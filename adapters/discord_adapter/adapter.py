@@ -490,6 +490,7 @@ class DiscordAdapter:
             interaction=stored.get("interaction"),
             manages_server=manages,
             language=stored.get("language"),
+            opens_private=True,  # a DM with anyone who shares a server with the bot
         )
 
     async def _download(self, url: str) -> bytes | None:
@@ -694,14 +695,19 @@ class DiscordAdapter:
             )
 
     async def send(self, destination: Destination, reply: Reply) -> None:
-        """For the outbox: a nudge to a DM channel, or a digest to a server channel.
+        """For the outbox: a nudge to a DM channel (opened first for a person known only from
+        a server: `to_person`), or a digest to a server channel.
 
         A 403 (DMs closed, bot blocked or removed) or a 404 (the channel is gone) will not
         change by retrying: `Unreachable`. A rate limit discord.py did not sleep through:
         `RetryLater`. Network and server trouble propagate, and the outbox backs off."""
         await self._logged_in.wait()
-        channel = self.client.get_partial_messageable(int(destination.chat_id))
         try:
+            channel: discord.abc.Messageable
+            if destination.to_person:  # discord.py keeps the DM channel once opened
+                channel = await self.client.create_dm(discord.Object(id=int(destination.chat_id)))
+            else:
+                channel = self.client.get_partial_messageable(int(destination.chat_id))
             await self._send(channel, reply)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Unreachable(f"Discord answered {exc.status} (code {exc.code})") from exc

@@ -489,6 +489,8 @@ class TelegramAdapter:
         errors propagate and the outbox retries with backoff."""
         await self.ready.wait()  # the outbox sender may start before the bot has connected
         try:
+            # A person's private chat has their id (`to_person`): it exists once they have
+            # pressed Start, and otherwise Telegram answers 403, which is `Unreachable`.
             await self._deliver(int(destination.chat_id), reply)
         except Undelivered as failed:
             cause = failed.__cause__
@@ -521,17 +523,18 @@ class TelegramAdapter:
         await self._flood.wait()
         bot = self.bot
         attachment = part.attachment
+        # A Start link needs the bot's username (from getMe, at initialize); others don't.
+        starts = any(b.start is not None for b in part.buttons)
+        markup = render.keyboard(part.buttons, bot.username if starts else "")
         if attachment is None:
             await bot.send_message(
-                chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.markup
+                chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup
             )
             return
         upload = InputFile(attachment.data, filename=attachment.filename)
         caption = part.html or None
         send = bot.send_photo if attachment.is_image else bot.send_document
-        await send(
-            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=part.markup
-        )
+        await send(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def menu(

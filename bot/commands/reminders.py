@@ -14,6 +14,7 @@ from bot.domain import Kind
 from bot.interface import Button, Choice, Param, Reply, Where
 from bot.progress.freeze import FREEZE_CAP, FREEZE_RULE, FREEZE_WINDOW
 from bot.reading import timeparsing
+from bot.reminders import invites
 from bot.reminders.pauses import end_pause, start_pause
 from bot.reminders.scheduling import Schedule, next_fire, window_text
 from bot.storage.accounts import tz_chosen
@@ -116,7 +117,6 @@ def suggest_when(ask: Asking, typed: str) -> list[Choice]:
     "Set a reminder for a run, strength work or water",
     examples=(*timeparsing.REMIND_EXAMPLES, "/remind off 3"),
     section=SECTION,
-    where=Where.PRIVATE,
     params=(
         Param(
             "kind", "run, strength or water; or off", choices=("run", "strength", "water", "off")
@@ -130,7 +130,9 @@ def suggest_when(ask: Asking, typed: str) -> list[Choice]:
     details="Days: mon tue … sun, mon-fri, weekdays, weekends or daily (the default). "
     "A time like 07:00 or 6:30pm, or 'every 2h' with a window such as 09:00-21:00 "
     "(09:00–21:00 if you give none). Times are in your time zone (/tz). "
-    "Nudges come to this private chat; /remind off <number> removes one.",
+    "Nudges come to our private chat, also for a reminder set in a group (where I may not "
+    "write to you first, I give you a button that opens that chat); "
+    "/remind off <number> removes one.",
     ephemeral=True,
 )
 def remind(ctx: Context, args: str) -> str | Reply:
@@ -151,7 +153,35 @@ def remind(ctx: Context, args: str) -> str | Reply:
         )
     kind = Kind(first)
     schedule = timeparsing.schedule(" ".join(words[1:]))
-    return _add(ctx, kind, schedule)
+    if ctx.in_group and not ctx.incoming.opens_private:
+        return _invite(ctx, " ".join(words), kind, schedule)
+    text = _add(ctx, kind, schedule)
+    if ctx.in_group:
+        text += "\nThe nudges come to you by direct message."
+    return text
+
+
+def _invite(ctx: Context, args: str, kind: Kind, schedule: Schedule) -> Reply:
+    """In a group where I may not write to them first: a button that opens our private chat,
+    where pressing Start sets the reminder (bot/reminders/invites.py)."""
+    token = invites.offer(ctx, args)
+    minutes = int(invites.LIFETIME.total_seconds() // 60)
+    return Reply(
+        f"⏰ {ctx.user.display_name}, your reminder ({kind.value}, {schedule.describe()}) "
+        "goes in our private chat. Press the button, then Start, and it's set. "
+        f"The button is yours alone and works for {minutes} minutes.",
+        buttons=(Button.to_private("⏰ Set it privately", token),),
+    )
+
+
+def from_invite(ctx: Context, token: str) -> str:
+    """`/start <token>` in a private chat: the reminder asked for in a group, set here."""
+    found = invites.redeem(ctx, token)
+    if found.args is None:
+        return found.refusal or invites.GONE
+    text = remind(ctx, found.args)
+    assert isinstance(text, str)  # in a private chat /remind answers in text
+    return text
 
 
 def _add(ctx: Context, kind: Kind, schedule: Schedule) -> str:

@@ -57,6 +57,7 @@ def enqueue(
         "key": key,
         "platform": destination.platform,
         "chat_id": destination.chat_id,
+        "to_person": destination.to_person,
         "user_id": user_id,
         "reply": reply_to_dict(reply),
         "status": PENDING,
@@ -91,6 +92,7 @@ def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> i
             "key": m.key,
             "platform": m.destination.platform,
             "chat_id": m.destination.chat_id,
+            "to_person": m.destination.to_person,
             "user_id": m.user_id,
             "reply": reply_to_dict(m.reply),
         }
@@ -134,7 +136,7 @@ def claim(
         return [
             Claimed(
                 r.id,
-                Destination(r.platform, r.chat_id),
+                Destination(r.platform, r.chat_id, r.to_person),
                 reply_from_dict(r.reply),
                 r.attempts,
                 r.user_id,
@@ -271,10 +273,12 @@ class OutboxSender:
                 .where(OutboxMessage.id == message.id)
                 .values(status=DEAD, claimed_until=None, last_error="unreachable")
             )
+            destination = message.destination
+            chat = Account.external_id if destination.to_person else Account.private_chat_id
             newly_lost = session.scalars(
                 select(Account).where(
-                    Account.platform == message.destination.platform,
-                    Account.private_chat_id == message.destination.chat_id,
+                    Account.platform == destination.platform,
+                    chat == destination.chat_id,
                     Account.unreachable.is_(False),
                 )
             ).all()
