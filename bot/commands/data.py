@@ -241,7 +241,7 @@ def _counts(ctx: Context) -> tuple[int, int, int]:
     examples=("/deleteme",),
     section=SECTION,
     where=Where.PRIVATE,
-    details=f"I ask first: press the button or type /deleteme {CONFIRM_WORD}. Then your entries, "
+    details="I ask first: press the button or type /deleteme DELETE. Then your entries, "
     "goals, settings, linked accounts and every other record of you are deleted, on every "
     "platform. It can't be undone, so /export first if you want a copy.",
     ephemeral=True,
