@@ -8,10 +8,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from adapters.console import CannotAttach, read_upload
 from bot.interface import Attachment, Reply
 from bot.reading.workout_files import WorkoutProblem, file_size, too_many
+from bot.storage.models import Entry
 from tests.support import Chat
 from tests.workout_samples import gpx_run
 
@@ -109,7 +111,8 @@ def test_a_csv_with_a_mistake_names_its_line_in_the_persons_language(
     assert "'swim'" in answer  # the cell quoted as the file has it
     assert "2026-11-20,2026-11-20T07:30:00+00:00,run,5000,1710" in answer  # the row, as data
     assert "Nothing was imported" not in answer
-    assert "swim" not in ana.say("/history")
+    with core.services.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Entry)) == 0
 
 
 def test_a_header_that_is_not_an_export_is_explained_in_german(core) -> None:
@@ -260,3 +263,19 @@ def test_the_console_says_why_it_cannot_read_a_file_in_its_language(tmp_path: Pa
     big.write_bytes(b"x" * 2048)
     with pytest.raises(CannotAttach, match=r"больше 1 КБ\. Раздели его"):
         read_upload(big, 1, "/import big.csv", "ru")
+
+
+def test_a_workout_still_to_come_is_questioned_in_german_and_not_logged(core) -> None:
+    from datetime import timedelta
+
+    from tests.workout_samples import START
+
+    ana = speaking(core, "de")
+    ahead = gpx_run(START + timedelta(days=30))
+    answer = said(with_files(ana, ("later.gpx", ahead)))
+    assert answer == (
+        "Dieses Training beginnt laut Datei am So., 20. Dez. 07:30, das liegt noch in der "
+        "Zukunft. Geht die Uhr richtig? Deine Zeitzone stellst du mit /tz ein."
+    )
+    with core.services.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Entry)) == 0
