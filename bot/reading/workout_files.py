@@ -27,9 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.i18n.catalogs import N_, translate
-from bot.i18n.figures import figures
-from bot.i18n.languages import DEFAULT
+ENGLISH = "en"  # the catalogs' source language (bot.i18n.languages.DEFAULT)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (as `bot.i18n.catalogs.N_` does) without importing
+    them: the child that reads a file must not spend its parse time loading Babel. Only a
+    problem said in a language other than English loads the catalogs."""
+    return message
+
 
 EXTENSIONS = (".gpx", ".tcx", ".fit")
 # Markup that declares things (<!DOCTYPE, <!ENTITY) rather than a comment or CDATA.
@@ -58,14 +64,14 @@ class WorkoutProblem(ValueError):
 
     def __init__(self, message: str, *, send_again: bool = True, **params: str | int) -> None:
         self.message, self.send_again, self.params = message, send_again, params
-        super().__init__(self.said(DEFAULT))
+        super().__init__(self.said(ENGLISH))
 
     def said(self, lang: str) -> str:
         """The message in `lang`; a whole-number figure in the locale's digits, and `size`
         (in KB) as the locale writes a size ("10 MB", "10 МБ")."""
         shown = {k: _shown(lang, k, v) for k, v in self.params.items()}
-        text = translate(lang, self.message).format(**shown)
-        return f"{text} {translate(lang, SEND_AGAIN)}." if self.send_again else text
+        text = _translate(lang, self.message).format(**shown)
+        return f"{text} {_translate(lang, SEND_AGAIN)}." if self.send_again else text
 
     def as_json(self) -> dict[str, object]:
         return {"message": self.message, "send_again": self.send_again, "params": self.params}
@@ -86,19 +92,34 @@ class WorkoutProblem(ValueError):
 UNREADABLE = N_("I couldn't read that file.")
 
 
+def _translate(lang: str, message: str) -> str:
+    if lang == ENGLISH:
+        return message
+    from bot.i18n.catalogs import translate  # only for another language (see N_)
+
+    return translate(lang, message)
+
+
+def _number(lang: str, value: int) -> str:
+    if lang == ENGLISH:
+        return f"{value:,}"
+    from bot.i18n.figures import figures  # only for another language (see N_)
+
+    return figures(lang).number(value)
+
+
 def _shown(lang: str, name: str, value: str | int) -> str:
     if isinstance(value, str):
         return value
-    return file_size(lang, value) if name == "size" else figures(lang).number(value)
+    return file_size(lang, value) if name == "size" else _number(lang, value)
 
 
 def file_size(lang: str, kb: int) -> str:
     """A size limit as a person reads it: "10 MB", "512 KB"; "10 МБ" in Russian."""
-    if kb >= 1024:
-        amount, unit = kb // 1024, translate(lang, "MB")
-    else:
-        amount, unit = kb, translate(lang, "KB")
-    return f"{figures(lang).number(amount)}\u00a0{unit}" if lang != DEFAULT else f"{amount} {unit}"
+    amount, unit = (kb // 1024, N_("MB")) if kb >= 1024 else (kb, N_("KB"))
+    if lang == ENGLISH:
+        return f"{amount} {unit}"
+    return f"{_number(lang, amount)}\u00a0{_translate(lang, unit)}"
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ import fitdecode
 import gpxpy
 from tcxreader.tcxreader import TCXReader
 
-from bot.i18n.catalogs import N_
 from bot.reading.workout_files import (
+    N_,
     Workout,
     WorkoutProblem,
     check_file,
