@@ -31,6 +31,8 @@ from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
 from bot.context import APOLOGY
+from bot.i18n.catalogs import translate
+from bot.i18n.languages import DEFAULT, supported
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -48,6 +50,7 @@ from bot.interface import (
     Unreachable,
     clean_text,
 )
+from bot.reading.workout_files import file_size
 from bot.settings import Settings
 
 log = logging.getLogger("steady.discord")
@@ -300,11 +303,14 @@ class DiscordAdapter:
         for item in message.attachments:
             if item.size > max_kb * 1024:
                 log.info("skipped a %d-byte attachment in message %s", item.size, message.id)
-                size = f"{max_kb // 1024} MB" if max_kb >= 1024 else f"{max_kb} KB"
+                # A plain message carries no language: the server's own, if it set one.
+                server = message.guild
+                lang = (
+                    supported(str(server.preferred_locale.value)) if server else None
+                ) or DEFAULT
+                notice = translate(lang, "That file is larger than {size}, more than I read.")
                 with contextlib.suppress(discord.HTTPException):
-                    await message.channel.send(
-                        f"That file is larger than {size}, more than I read."
-                    )
+                    await message.channel.send(notice.format(size=file_size(lang, max_kb)))
                 continue
             files.append({"filename": item.filename, "url": item.url, "type": item.content_type})
         if not said.text and not files:
