@@ -81,7 +81,7 @@ def clock_minutes(token: str) -> int | None:
     return hour * 60 + minute
 
 
-def window(text: str, example: str) -> tuple[int, int]:
+def window(text: str, example: str | Said) -> tuple[int, int]:
     """'22:00-07:00' -> (1320, 420). May wrap midnight; the caller decides if that is fine."""
     m = _WINDOW.match(text.strip())
     start = clock_minutes(m.group(1)) if m else None
@@ -99,7 +99,9 @@ def window(text: str, example: str) -> tuple[int, int]:
     return start, end
 
 
-def duration(text: str, example: str, *, longest: timedelta, too_long: str | Said) -> timedelta:
+def duration(
+    text: str, example: str | Said, *, longest: timedelta, too_long: str | Said
+) -> timedelta:
     """'2h', '90m', '1h30m', '1.5 hours', '3d', '2w' -> a timedelta of at most `longest`.
 
     Anything longer gets `too_long` (with the example), however many digits it has: the
@@ -149,7 +151,7 @@ def weekdays(token: str) -> frozenset[int] | None:
 
 def schedule(text: str) -> Schedule:
     """The schedule part of /remind: '[days] <time>' or 'every <interval> [window] [days]'."""
-    example = " or ".join(REMIND_EXAMPLES[:2])
+    example = Said(N_("{first} or {second}"), first=REMIND_EXAMPLES[0], second=REMIND_EXAMPLES[1])
     words = _GLUE.sub(r"\1\2", re.sub(r"\s*[-–—]\s*", "-", text.strip())).split()
     days: set[int] = set()
     at: int | None = None
@@ -202,7 +204,7 @@ def schedule(text: str) -> Schedule:
     return _assemble(frozenset(days) or EVERY_DAY, at, every, span, example)
 
 
-def _interval(token: str, example: str) -> int:
+def _interval(token: str, example: str | Said) -> int:
     too_often = Said(
         N_("Reminders can repeat every {least} min to every {most} h."),
         least=MIN_EVERY_MINUTES,
@@ -216,7 +218,7 @@ def _interval(token: str, example: str) -> int:
     )
     minutes = int(length.total_seconds() // 60)
     if minutes < MIN_EVERY_MINUTES:
-        raise ParseError(f"{too_often} Try {example}")
+        raise ParseError(N_("{too_long} Try {example}"), too_long=too_often, example=example)
     return minutes
 
 
@@ -225,7 +227,7 @@ def _assemble(
     at: int | None,
     every: int | None,
     span: tuple[int, int] | None,
-    example: str,
+    example: str | Said,
 ) -> Schedule:
     if every is not None:
         if at is not None:
