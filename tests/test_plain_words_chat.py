@@ -5,6 +5,7 @@ nothing; timed sets and days to come, from the commands too."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -214,3 +215,22 @@ def test_the_console_shows_the_question_and_its_buttons_as_lines_to_type(core, t
     assert "✅ Logged run 5.00 km in 30:00 (6:00 /km)" in said
     assert "Tell me what you did, the way you'd say it" in said
     assert count(core) == 1
+
+
+def test_presses_of_one_offer_at_the_same_moment_log_it_once(make_core, pg_url):
+    """On PostgreSQL two presses may run side by side: the entries' unique source makes the
+    later one try again, and then it finds the first's entry."""
+    chat = Chat(make_core(pg_url))
+    [asked] = chat.replies("did 5 in 30")
+    press = asked.buttons[0].payload
+    ids = iter(range(1000))
+
+    def tap(_: int) -> str:
+        return chat.say(payload=press, message_id=f"press-{next(ids)}")
+
+    for round_ in range(5):
+        with ThreadPoolExecutor(4) as pool:
+            said = list(pool.map(tap, range(4)))
+        assert count(chat.core) == 1
+        assert sum("✅ Logged" in s for s in said) == (1 if round_ == 0 else 0)
+        assert sum(s == "Already logged as #1." for s in said) == (3 if round_ == 0 else 4)

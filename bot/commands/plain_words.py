@@ -88,7 +88,7 @@ def answer(ctx: Context, text: str) -> Reply | str | None:
 def offer_payload(line: str, message_id: str | None) -> str | None:
     """The ✅ button's payload: `line` keyed by the message it reads (base 36 of a
     numeric id); None when that would pass `PAYLOAD_BYTES`. A message without a numeric id
-    (none of Steady's platforms sends one) gets the bare line."""
+    (the console's have none, and one person there taps nothing twice) gets the bare line."""
     if message_id is None or not message_id.isdigit():
         return line
     number, key = int(message_id), ""
