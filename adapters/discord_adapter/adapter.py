@@ -30,7 +30,7 @@ from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
-from bot.context import APOLOGY
+from bot.context import apology
 from bot.i18n.catalogs import translate
 from bot.i18n.languages import DEFAULT, supported
 from bot.interface import (
@@ -337,7 +337,11 @@ class DiscordAdapter:
             payload["message_id"] = f"{message.id}:edited:{edited_at.timestamp():.6f}"
         if not await self._accept(payload, message.channel.id, author.id):
             with contextlib.suppress(discord.HTTPException):
-                await message.channel.send(APOLOGY)
+                # A plain message reports no language: the server's, where it names one.
+                server = message.guild
+                await message.channel.send(
+                    apology(str(server.preferred_locale.value) if server else None)
+                )
 
     def _max_file_kb(self) -> int:
         """The most the core reads of any file (a CSV to import, a watch's workout file)."""
@@ -386,7 +390,7 @@ class DiscordAdapter:
         if not await self._accept(data, interaction.channel_id or 0, interaction.user.id):
             self._waiting.pop(key, None)
             with contextlib.suppress(discord.HTTPException):
-                await interaction.response.send_message(APOLOGY, ephemeral=True)
+                await interaction.response.send_message(apology(data["language"]), ephemeral=True)
             return
         wait = self.settings.discord_defer_after - (loop.time() - received)
         try:
