@@ -373,3 +373,32 @@ def test_english_reads_as_it_always_did(core, clock):
     )
     assert chat.say("/skip 1") == "⏭ No more run nudges from reminder #1 today. Back tomorrow."
     assert chat.say("/snooze 2h") == "😴 Snoozed until today 11:00. Changed your mind? /resume."
+
+
+INVITES = {
+    "de": ("⏰ Ana, deine Erinnerung (Wasser, täglich um 07:00)", "60 Minuten", "abgelaufen"),
+    "es": ("⏰ Ana, tu recordatorio (agua, todos los días a las 07:00)", "60 minutos", "caducó"),
+    "pt": ("⏰ Ana, seu lembrete (água, todos os dias às 07:00)", "60 minutos", "expirou"),
+    "ru": ("⏰ Ana, твоё напоминание (вода, каждый день в 07:00)", "60 минут", "устарела"),
+}
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_a_reminder_asked_for_in_a_group_is_offered_in_the_persons_language(core, lang):
+    group = Chat(core, "ana", platform="telegram", chat_id="-100200", kind=ChatKind.GROUP)
+    group.language = lang
+    [offer] = group.replies("/remind water 07:00")  # Telegram: the bot may not write first
+    start, lasts, gone = INVITES[lang]
+    assert offer.text.startswith(start), offer.text
+    assert lasts in offer.text
+    no_english(lang, "the invite", offer.text)
+    [button] = offer.buttons
+    assert button.label.startswith("⏰ ") and "privately" not in button.label
+    ana = Chat(core, "ana", platform="telegram", chat_id="private-ana", language=lang)
+    assert WORDS[lang]["set"] in ana.say(f"/start {button.start}")
+    used = ana.say(f"/start {button.start}")
+    assert gone in used and "/remind water 07:00" in used
+    ben = Chat(core, "ben", platform="telegram", chat_id="private-ben", language=lang)
+    [again] = group.replies("/remind run 07:00")
+    not_yours = ben.say(f"/start {again.buttons[0].start}")
+    assert "/remind run mon wed fri 07:00" in not_yours and "someone else" not in not_yours
