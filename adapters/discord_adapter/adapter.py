@@ -31,7 +31,7 @@ from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
 from bot.context import apology
-from bot.i18n.catalogs import translate
+from bot.i18n.catalogs import N_, translate
 from bot.i18n.languages import DEFAULT, supported
 from bot.interface import (
     Attachment,
@@ -64,7 +64,9 @@ CLOUDFLARE_RETRY_S = 600.0  # a 429 without Discord's body: Cloudflare's ban las
 TOKEN_LIFETIME = timedelta(minutes=15)
 TOKEN_MARGIN = timedelta(seconds=30)
 # How someone opens their DMs to the bot; also for the "please open your DMs" ask.
-OPEN_DMS_HINT = "allow direct messages from this server's members (server menu → Privacy Settings)"
+OPEN_DMS_HINT = N_(
+    "allow direct messages from this server's members (server menu → Privacy Settings)"
+)
 
 
 class _Hooks:

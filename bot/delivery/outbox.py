@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.delivery.pacing import Pacer
+from bot.i18n.catalogs import translate
+from bot.i18n.languages import resolve
 from bot.interface import (
     Destination,
     PlatformLimits,
@@ -38,7 +40,7 @@ from bot.interface import (
 from bot.ops import metrics
 from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import DEAD, PENDING, SENT, Account, OutboxMessage
+from bot.storage.models import DEAD, PENDING, SENT, Account, OutboxMessage, User
 
 log = logging.getLogger("steady.outbox")
 
@@ -296,10 +298,16 @@ class OutboxSender:
         chat_id = find(session, account.user_id, account.platform, now) if hint and find else None
         if chat_id is None:
             return
-        text = (
-            f"{account.display_name}, I can't reach you by direct message, so your reminders "
-            f"are paused. To get them again, {hint}, then send me any message."
-        )
+        assert hint is not None
+        chosen, reported = session.execute(
+            select(User.language, User.app_language).where(User.id == account.user_id)
+        ).one()
+        lang = resolve(chosen, reported)  # theirs: the notice is about them, once
+        text = translate(
+            lang,
+            "{name}, I can't reach you by direct message, so your reminders are paused. "
+            "To get them again, {hint}, then send me any message.",
+        ).format(name=account.display_name, hint=translate(lang, hint))
         enqueue(
             session,
             key=f"open-dms:{account.id}:{failed.id}",

@@ -21,6 +21,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 
 from bot.context import Context
+from bot.i18n.catalogs import N_
 from bot.storage.models import ReminderInvite
 
 LIFETIME = timedelta(hours=1)
@@ -57,11 +58,12 @@ class Redeemed:
     refusal: str | None = None
 
 
-GONE = (
+# In English as written; /start shows them in the person's language (`ctx._`).
+GONE = N_(
     "That reminder link has expired or was already used. Set it here instead, e.g. "
     "/remind water 07:00, or ask again in the group."
 )
-NOT_YOURS = (
+NOT_YOURS = N_(
     "That reminder link was for someone else, so I left it for them. Set your own here, "
     "e.g. /remind run mon wed fri 07:00."
 )

@@ -347,7 +347,7 @@ def _decide(
     ]
     lines = _lines(services, session, asks, now)
     outgoing = []
-    for (c, kind, known), line in zip(nudged, lines, strict=True):
+    for (c, kind, known), ask, line in zip(nudged, asks, lines, strict=True):
         reply = nudges.compose(
             reminder_id=c.row.id,
             kind=kind,
@@ -355,6 +355,7 @@ def _decide(
             units=UNITS[c.row.units],
             facts=known,
             line=line,
+            lang=ask.lang,  # read with the claimed rows: no query per person
         )
         outgoing.append(
             Outgoing(
