@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Core
+from bot.i18n.catalogs import translate
+from bot.i18n.languages import DEFAULT, supported
 from bot.interface import Attachment, ChatKind, Destination, Incoming, PlatformLimits, Reply
 from bot.reading.workout_files import EXTENSIONS as WORKOUT_EXTENSIONS
 
@@ -52,16 +54,22 @@ def console_language() -> str | None:
     return None
 
 
-def read_upload(path: Path, max_kb: int, example: str) -> bytes:
+def read_upload(path: Path, max_kb: int, example: str, lang: str = DEFAULT) -> bytes:
     """The bytes of the regular file at `path`, at most `max_kb` KB.
 
     Opened with O_NOFOLLOW (a symbolic link is refused, not followed) and O_NONBLOCK (a
     FIFO can't hold the console up); the type and size are then read from the open file,
     so what is checked is what is read. A file whose length doesn't match what it said
     (/proc's, or one being written) is refused: only a plain, settled file is imported."""
-    redo = f"Give the path of a workout file (GPX, TCX, FIT) or an /export CSV, e.g. {example}"
-    is_link = f"{path} is a link, so I won't read it. {redo}"
-    not_plain = f"{path} isn't a plain file, so I won't read it. {redo}"
+
+    def _(message: str) -> str:
+        return translate(lang, message)
+
+    redo = _("Give the path of a workout file (GPX, TCX, FIT) or an /export CSV, e.g. {example}")
+    redo = redo.format(example=example)
+    is_link = _("{path} is a link, so I won't read it.").format(path=path) + f" {redo}"
+    not_plain = _("{path} isn't a plain file, so I won't read it.").format(path=path) + f" {redo}"
+    cannot = _("I can't read {path}: {problem}.")
     try:
         mode = os.lstat(path).st_mode  # a first look: a device or a link is not even opened
         if stat.S_ISLNK(mode) or not stat.S_ISREG(mode):
@@ -70,22 +78,30 @@ def read_upload(path: Path, max_kb: int, example: str) -> bytes:
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # swapped for a link since the first look
             raise CannotAttach(is_link) from None
-        raise CannotAttach(f"I can't read {path}: {exc.strerror or exc}. {redo}") from None
+        said = cannot.format(path=path, problem=exc.strerror or exc)
+        raise CannotAttach(f"{said} {redo}") from None
     with os.fdopen(fd, "rb") as file:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped since the first look
             raise CannotAttach(not_plain)
         limit = max_kb * 1024
         if info.st_size > limit:
-            raise CannotAttach(f"{path} is larger than {max_kb} KB. Split it and import the parts.")
+            raise CannotAttach(
+                _("{name} is larger than {max_kb} KB. Split it and import the parts.").format(
+                    name=path, max_kb=max_kb
+                )
+            )
         try:
             data = file.read(limit + 1)
         except OSError as exc:
-            raise CannotAttach(f"I can't read {path}: {exc.strerror or exc}. {redo}") from None
+            said = cannot.format(path=path, problem=exc.strerror or exc)
+            raise CannotAttach(f"{said} {redo}") from None
     if len(data) != info.st_size:
         raise CannotAttach(
-            f"{path} changed while I read it, or isn't a plain file. Try again once it's "
-            "written, or copy it first."
+            _(
+                "{path} changed while I read it, or isn't a plain file. Try again once it's "
+                "written, or copy it first."
+            ).format(path=path)
         )
     return data
 
@@ -154,7 +170,8 @@ class ConsoleAdapter:
             limits = self.core.services.settings.limits
             workout = path.name.lower().endswith(WORKOUT_EXTENSIONS)
             max_kb = limits.max_workout_kb if workout else limits.max_import_kb
-            data = read_upload(path, max_kb, f"{head} steady-export-2026-11-25.csv")
+            lang = supported(console_language()) or DEFAULT
+            data = read_upload(path, max_kb, f"{head} steady-export-2026-11-25.csv", lang)
             attachments = (Attachment(path.name, data),)
             text = head
         return Incoming(

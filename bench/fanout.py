@@ -3,6 +3,7 @@
     python bench/fanout.py            # 1,000,000 reminders stored, 100,000 due in one minute
     python bench/fanout.py --quick    # 100,000 stored, 10,000 due (under ~30 s for both DBs)
     python bench/fanout.py --db sqlite
+    python bench/fanout.py --quick --db sqlite --language ru   # everyone speaks Russian
 
 For each database (SQLite file, and a fresh database on the local PostgreSQL) it bulk-loads
 people, accounts, nudge state and reminders with INSERT ... SELECT over a counting CTE (the
@@ -141,7 +142,7 @@ def _pick(n, options):  # type: ignore[no-untyped-def]
     )
 
 
-def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-def]
+def load(services, stored: int, due: int, language: str | None = None) -> None:  # type: ignore[no-untyped-def]
     """People 1..stored with one reminder each; people 1..due fire at FIRE."""
     engine = services.db.engine
     nums = _numbers(stored)
@@ -156,13 +157,14 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
     with engine.begin() as conn:
         conn.execute(
             insert(User).from_select(
-                ["id", "display_name", "tz", "units", "encourage", "created_at"],
+                ["id", "display_name", "tz", "units", "encourage", "language", "created_at"],
                 select(
                     n,
                     literal("bench"),
                     _pick(n, ZONES),
                     literal("metric"),
                     literal(True),
+                    literal(language, String(8)),
                     literal(FIRE - timedelta(days=30)),
                 ),
             )
@@ -290,7 +292,7 @@ def load(services, stored: int, due: int) -> None:  # type: ignore[no-untyped-de
         conn.execute(text("VACUUM ANALYZE" if services.db.is_postgres else "ANALYZE"))
 
 
-def run(url: str, stored: int, due: int, label: str) -> None:
+def run(url: str, stored: int, due: int, label: str, language: str | None = None) -> None:
     services = build_services(Settings(database_url=url), FixedClock(FIRE))
     voice = services.voice
     assert isinstance(voice, SteadyVoice), "the fan-out is measured with Steady's real voice"
@@ -300,8 +302,11 @@ def run(url: str, stored: int, due: int, label: str) -> None:
         f"{voice.rulebook.path}, {len(voice.library)} messages"
     )
     started = time.perf_counter()
-    load(services, stored, due)
-    print(f"{label}: loaded {stored:,} reminders in {time.perf_counter() - started:.1f} s")
+    load(services, stored, due, language)
+    print(
+        f"{label}: loaded {stored:,} reminders ({language or 'en'}) in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
 
     idle = []
     for i in range(5):
@@ -358,23 +363,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100k stored, 10k due")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--language", help="everyone's chosen language (default: none, English)")
     args = parser.parse_args()
     if args.db == "both":
         # Each database in a process of its own: its peak RSS is its own, and nothing the
         # first run leaves in memory weighs on the second.
         for name in ("sqlite", "postgresql"):
             command = [sys.executable, __file__, "--db", name, *(["--quick"] * args.quick)]
+            command += ["--language", args.language] if args.language else []
             subprocess.run(command, check=True)
         return
     stored, due = (100_000, 10_000) if args.quick else (1_000_000, 100_000)
     if args.db == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.db", stored, due, "sqlite")
+            run(f"sqlite:///{folder}/bench.db", stored, due, "sqlite", args.language)
     else:
         from tests.support import postgres_database
 
         with postgres_database() as url:
-            run(url, stored, due, "postgresql")
+            run(url, stored, due, "postgresql", args.language)
 
 
 if __name__ == "__main__":

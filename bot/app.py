@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from bot.context import Services
 from bot.core import Core
 from bot.delivery.outbox import OutboxSender
-from bot.groups.challenges import challenge_chat_of
 from bot.intake.core_process import CoreFactory, RemoteCore
 from bot.intake.worker import Worker
 from bot.interface import Adapter, Sender
 from bot.ops import metrics
 from bot.ops.locks import TELEGRAM_POLLER, Leadership
+from bot.reminders.reaching import where_to_ask
 from bot.services import build_services
 from bot.settings import Settings
 
@@ -219,7 +219,7 @@ def senders(core: Core, adapters: Sequence[Sender]) -> list[Coroutine[None, None
     the chat."""
     services = core.services
     return [
-        OutboxSender(services.db, services.clock, adapter, reach_elsewhere=challenge_chat_of).run()
+        OutboxSender(services.db, services.clock, adapter, reach_elsewhere=where_to_ask).run()
         for adapter in adapters
     ]
 

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.domain import Kind, Totals, Units
 from bot.i18n import catalogs
 from bot.i18n.figures import Figures, figures
+from bot.i18n.told import Told
 from bot.interface import ChatKind, CommandInfo, Incoming, Reply
 from bot.settings import Settings
 from bot.storage.accounts import Person
@@ -44,8 +45,10 @@ Result = list[Reply] | Reply | str | None
 Handler = Callable[["Context", str], Result]
 
 
-class UserError(Exception):
-    """Shown to the user as it is; the transaction is rolled back, so nothing changes."""
+class UserError(Told):
+    """Shown to the user in their language (`Told`): written as `UserError(N_("English
+    {name}"), name=...)`, or as text already translated; the transaction is rolled back, so
+    nothing changes."""
 
 
 class CommandSpec(CommandInfo, Protocol):
@@ -183,6 +186,9 @@ class Context:
     services: Services
     now: datetime
     erased: bool = False  # /deleteme removed the person: nothing of this message is kept
+    # A press of an offer's ✅ button: the message the offer read, whose entry this logs
+    # (bot/commands/plain_words.py: `confirmed`).
+    offered_in: str | None = None
 
     @property
     def settings(self) -> Settings:

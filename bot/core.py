@@ -14,14 +14,17 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import Connection, bindparam, insert, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands import plain_words
-from bot.context import APOLOGY, Asking, CommandSpec, Context, Result, Services, UserError
+from bot.context import Asking, CommandSpec, Context, Result, Services, UserError, apology
 from bot.groups.group import move_chat
+from bot.i18n.catalogs import N_
+from bot.i18n.told import Told
 from bot.intake import inbox
 from bot.interface import (
     CHOICE_TEXT_MAX,
@@ -35,13 +38,12 @@ from bot.interface import (
     TargetKind,
     Typing,
     Where,
-    reply_from_dict,
     reply_to_dict,
 )
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
 from bot.progress import entries
-from bot.reading import parsing
 from bot.reading.workout_files import looks_like_workout
+from bot.storage import kept_files
 from bot.storage.accounts import account_for, known_person
 from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
@@ -54,12 +56,39 @@ IMPORT = "import"  # the command a file sent on its own runs
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
 
 
-_REMEMBER = Prepared(
-    insert(HandledMessage).values(
-        {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
-        | {"handled_at": bindparam("now")}
-    )
+_REMEMBER_INSERT = insert(HandledMessage).values(
+    {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
+    | {"handled_at": bindparam("now")}
 )
+_REMEMBER = Prepared(_REMEMBER_INSERT)
+
+
+_REMEMBER_WITH_FILES = Prepared(_REMEMBER_INSERT.returning(HandledMessage.id))
+
+
+def _remember(
+    connection: Connection, incoming: Incoming, user_id: int, replies: list[Reply], now: datetime
+) -> None:
+    """The record of a handled message, with its replies' text and, in `reply_files`, their
+    files (bot/storage/kept_files.py), so a redelivery gets both again."""
+    files = kept_files.keepable(replies)
+    stored = [reply_to_dict(r, with_attachments=False) for r in replies]
+    for position, _ in files:
+        count = stored[position].get(kept_files.FILES, 0)
+        stored[position][kept_files.FILES] = (count if isinstance(count, int) else 0) + 1
+    params = {
+        "platform": incoming.platform,
+        "chat_id": incoming.chat_id,
+        "message_id": incoming.message_id,
+        "user_id": user_id,
+        "replies": stored,
+        "now": now,
+    }
+    if not files:
+        _REMEMBER.execute(connection, params)
+        return
+    handled_id = _REMEMBER_WITH_FILES.scalar(connection, params)
+    kept_files.keep(connection, handled_id, files, now)
 
 
 class Overran(Exception):
@@ -69,6 +98,24 @@ class Overran(Exception):
     commits at its end, so nothing of it was kept (unless the clock ran out in the instant
     between that commit and its answer). A caller that can set the event aside parks it; one
     that cannot gives the person the apology (`handle_or_apologise`)."""
+
+
+class Refused(Exception):
+    """A person's mistake (`Told`) put in their language while the person was known: raised
+    out of the transaction, which rolls back, and answered with `text`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def refusal(exc: Exception, incoming: Incoming) -> str:
+    """What a `Refused` or `Told` raised in handling a message says: a `Told` raised before
+    the person was known speaks their app's language."""
+    if isinstance(exc, Refused):
+        return exc.text
+    assert isinstance(exc, Told)
+    return exc.in_language(incoming.language or "en")
 
 
 class Core:
@@ -245,8 +292,8 @@ class Core:
         for attempt in (1, 2):
             try:
                 return self._handle_once(incoming, route, taken, hold_s)
-            except (UserError, parsing.ParseError) as exc:
-                replies = [Reply(str(exc))]
+            except (Refused, Told) as exc:
+                replies = [Reply(refusal(exc, incoming))]
                 addressed = _addressed(incoming, replies)
                 inbox.finish_alone(self.services.db, taken, addressed, now=now, hold_s=hold_s)
                 return replies
@@ -263,20 +310,18 @@ class Core:
         for attempt in (1, 2):
             try:
                 return self._handle_once(incoming, route)
-            except UserError as exc:
-                return [Reply(str(exc))]
-            except parsing.ParseError as exc:
-                return [Reply(str(exc))]
+            except (Refused, Told) as exc:
+                return [Reply(refusal(exc, incoming))]
             except IntegrityError:
                 # A concurrent delivery of the same message, or a first contact racing
                 # another: the second try sees the winner's rows.
                 if attempt == 2:
                     log.exception("conflict handling %s", _describe(incoming, route))
-                    return [Reply(APOLOGY)]
+                    return [Reply(apology(incoming.language))]
             except Exception:
                 log.exception("error handling %s", _describe(incoming, route))
-                return [Reply(APOLOGY)]
-        return [Reply(APOLOGY)]
+                return [Reply(apology(incoming.language))]
+        return [Reply(apology(incoming.language))]
 
     def command_name(self, incoming: Incoming) -> str:
         """What a message asks for, fit for a log line: `/name` of a known command, else "an
@@ -294,7 +339,7 @@ class Core:
         typed = _typed_command(line)
         if typed is not None:
             name, args = typed
-            return Route(self.registry.get(name), args, name)
+            return Route(self.registry.get(name), args, name, _offer_key(incoming, line))
         if incoming.chat_kind is ChatKind.GROUP and not incoming.addressed:
             return None
         if _is_file_to_import(incoming, line):
@@ -311,7 +356,7 @@ class Core:
         with services.db.engine.begin() as connection:
             who = account_for(connection, incoming, now)
             if who.answered is not None:
-                replies = [reply_from_dict(r) for r in who.answered]
+                replies = kept_files.replay(connection, incoming, who.answered, now)
                 if taken is not None:  # the same message again under another event id
                     inbox.finish(
                         connection,
@@ -326,20 +371,12 @@ class Core:
             try:
                 replies = _as_replies(self._run(ctx, route))
                 connection = ctx.connection  # with the session's last changes
+            except Told as told:
+                raise Refused(told.in_language(ctx.lang)) from told
             finally:
                 ctx.close()
             if incoming.message_id is not None and not ctx.erased:
-                _REMEMBER.execute(
-                    connection,
-                    {
-                        "platform": incoming.platform,
-                        "chat_id": incoming.chat_id,
-                        "message_id": incoming.message_id,
-                        "user_id": who.person.id,
-                        "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
-                        "now": now,
-                    },
-                )
+                _remember(connection, incoming, who.person.id, replies, now)
             if taken is not None:
                 inbox.finish(
                     connection,
@@ -360,19 +397,33 @@ class Core:
         if ctx.incoming.edits_message_id is not None and not (command and command.follows_edits):
             return entries.edit_not_followed(ctx)
         if command is None:
-            return self._unknown(route.name)
+            return self._unknown(ctx, route.name)
         if command.where is Where.GROUP and not ctx.in_group:
-            raise UserError(f"/{command.name} works in a group chat. Add me to one and try there.")
+            raise UserError(
+                N_("/{command} works in a group chat. Add me to one and try there."),
+                command=command.name,
+            )
         if command.where is Where.PRIVATE and ctx.in_group:
-            raise UserError(f"/{command.name} works in a private chat with me.")
+            raise UserError(N_("/{command} works in a private chat with me."), command=command.name)
         if command.admin and ctx.in_group and not ctx.is_admin:
-            raise UserError(f"Only this group's admins can use /{command.name}.")
+            raise UserError(
+                N_("Only this group's admins can use /{command}."), command=command.name
+            )
+        if route.offer is not None and command.follows_edits:
+            return plain_words.confirmed(ctx, route.offer, lambda: command.handler(ctx, route.args))
         return command.handler(ctx, route.args)
 
-    def _unknown(self, name: str) -> Reply:
+    def _unknown(self, ctx: Context, name: str) -> Reply:
         close = difflib.get_close_matches(name, self.registry.names(), n=1)
-        hint = f" Did you mean /{close[0]}?" if close else ""
-        return Reply(f"I don't know /{name}.{hint} Send /help to see what I can do.")
+        if close:
+            return Reply(
+                ctx._(
+                    "I don't know /{typed}. Did you mean /{close}? Send /help to see what I can do."
+                ).format(typed=name, close=close[0])
+            )
+        return Reply(
+            ctx._("I don't know /{typed}. Send /help to see what I can do.").format(typed=name)
+        )
 
 
 @dataclass(frozen=True)
@@ -380,6 +431,7 @@ class Route:
     command: CommandSpec | None  # None: an unknown command, or text that is not a log
     args: str
     name: str | None  # the command name as typed; None for plain text
+    offer: str | None = None  # a press of an offer's ✅ button: the offered message's key
 
 
 def fit_choices(found: Sequence[Choice]) -> list[Choice]:
@@ -428,6 +480,16 @@ def _typed_command(line: str) -> tuple[str, str] | None:
     return head.split("@", 1)[0].lower(), args.strip()
 
 
+def _offer_key(incoming: Incoming, line: str) -> str | None:
+    """The key of a button payload `/run@~k9 5km` (`plain_words.offer_payload`): only a
+    button's payload carries one; typed text never does."""
+    if incoming.payload is None:
+        return None
+    head = line.split(" ", 1)[0]
+    _, mark, key = head.partition(plain_words.OFFER_MARK)
+    return key if mark else None
+
+
 def report_overrun(platform: str, chat_id: str, command: str, budget_s: float, what: str) -> None:
     """Logs and counts a message whose handling overran the budget: its platform, chat and
     command, never its text, which may be private or the very input that made it slow."""
@@ -448,7 +510,7 @@ async def handle_or_apologise(core: Core, incoming: Incoming) -> list[Reply]:
     try:
         return await core.handle_async(incoming)
     except Overran:
-        return [Reply(APOLOGY)]
+        return [Reply(apology(incoming.language))]
 
 
 def _addressed(incoming: Incoming, replies: list[Reply]) -> list[tuple[str, Reply]]:

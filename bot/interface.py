@@ -172,6 +172,10 @@ class Incoming:
     # key, the id with the edit's time, so the same edit sent again changes nothing while a
     # later edit is new). The core changes the entry the message logged (bot/commands/log.py).
     edits_message_id: str | None = None
+    # The platform lets the bot open a private chat with the sender by itself (Discord: a
+    # DM with anyone who shares a server with it). Where it can't (Telegram), the person
+    # must open one first: the core offers a `Button` with `start` for that.
+    opens_private: bool = False
 
     def __post_init__(self) -> None:
         """Every adapter builds an Incoming, so cleaning here cleans every platform's text at
@@ -215,6 +219,15 @@ class TargetKind(enum.StrEnum):
 class Button:
     label: str
     payload: str  # short: Telegram allows 64 bytes of callback data
+    # A token for the person's private chat with the bot: pressing the button opens that
+    # chat, where `/start <token>` arrives from them (Telegram renders a t.me link with
+    # `?start=`; elsewhere the button sends `payload`, which is that same command line).
+    # At most 64 characters of [A-Za-z0-9_-], Telegram's limit for a start parameter.
+    start: str | None = None
+
+    @classmethod
+    def to_private(cls, label: str, token: str) -> Button:
+        return cls(label, f"/start {token}", start=token)
 
 
 @dataclass(frozen=True)
@@ -233,6 +246,10 @@ class Destination:
 
     platform: str
     chat_id: str
+    # `chat_id` is then a person's platform id, and the adapter finds (or opens) their
+    # private chat: on Discord a DM (`create_dm`), on Telegram the chat of the same id,
+    # which exists once they have started the bot.
+    to_person: bool = False
 
 
 class TokenRejected(Exception):
@@ -362,7 +379,10 @@ def reply_to_dict(reply: Reply, *, with_attachments: bool = True) -> JsonDict:
 
     return {
         "text": reply.text,
-        "buttons": [[b.label, b.payload] for b in reply.buttons],
+        "buttons": [
+            [b.label, b.payload] if b.start is None else [b.label, b.payload, b.start]
+            for b in reply.buttons
+        ],
         "attachments": [
             [a.filename, base64.b64encode(a.data).decode(), a.is_image]
             for a in (reply.attachments if with_attachments else ())
@@ -376,7 +396,7 @@ def reply_from_dict(data: Mapping[str, Any]) -> Reply:
 
     return Reply(
         text=data.get("text", ""),
-        buttons=tuple(Button(label, payload) for label, payload in data.get("buttons", [])),
+        buttons=tuple(Button(*button) for button in data.get("buttons", [])),
         attachments=tuple(
             Attachment(name, base64.b64decode(blob), bool(is_image))
             for name, blob, is_image in data.get("attachments", [])

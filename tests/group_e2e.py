@@ -23,7 +23,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.core import Core
 from bot.delivery.outbox import OutboxSender
-from bot.groups.challenges import challenge_chat_of
+from bot.reminders.reaching import where_to_ask
 from bot.services import build_core
 from bot.settings import Settings
 from tests.discord_rig import answers, fake_discord
@@ -155,9 +155,7 @@ async def open_sides(
             adapter = await stack.enter_async_context(
                 discord_running(core, fake, **discord_settings)
             )
-            sender = OutboxSender(
-                core.services.db, clock, adapter, reach_elsewhere=challenge_chat_of
-            )
+            sender = OutboxSender(core.services.db, clock, adapter, reach_elsewhere=where_to_ask)
             sides["discord"] = DiscordSide(fake, core, sender)
         yield sides
 

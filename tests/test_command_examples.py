@@ -5,7 +5,10 @@ without an error, so a command's parameters cannot drift from what its parser re
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -83,20 +86,20 @@ def watched_core(sqlite_url: str, clock) -> Iterator[tuple[Core, Raised]]:  # ty
     services.db.dispose()
 
 
-@pytest.mark.parametrize(("command", "example"), examples())
-def test_every_declared_example_works_as_written(
-    command: Command,
-    example: str,
-    watched_core: tuple[Core, Raised],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    core, raised = watched_core
+def said_by_example(
+    core: Core, command: Command, example: str, monkeypatch: pytest.MonkeyPatch, lang: str = ""
+) -> str:
+    """The reply to `example`, said by ana in the chat it belongs to after her world (in
+    `lang` when given: ana and ben chose it with /lang first)."""
     me = Chat(core, "ana", platform="telegram", chat_id="dm-telegram-ana")
-    for line in PRIVATE_WORLD + PRIVATE_BEFORE.get(example, ()):
+    chosen = (f"/lang {lang}",) if lang else ()
+    for line in chosen + PRIVATE_WORLD + PRIVATE_BEFORE.get(example, ()):
         me.say(line)
     attachments: tuple[Attachment, ...] = ()
+    ben = Chat(core, "ben", platform="telegram")
+    for line in chosen:
+        ben.say(line)
     if command.name == "import":
-        ben = Chat(core, "ben", platform="telegram")
         ben.say("/run 3k 20:00")
         [reply] = ben.replies("/export")
         attachments = tuple(a for a in reply.attachments if a.filename.endswith(".csv"))
@@ -107,20 +110,80 @@ def test_every_declared_example_works_as_written(
     if command.where is Where.GROUP:
         chat = GroupChat(core, "ana", is_admin=command.admin or example in AS_ADMIN)
         ana_says, ben_says = GROUP_WORLDS.get(example, (GROUP_WORLD, ()))
-        ben = GroupChat(core, "ben", is_admin=True)
+        in_group = GroupChat(core, "ben", is_admin=True)
         for line in ben_says:
-            ben.say(line)
+            in_group.say(line)
         admin = GroupChat(core, "ana", is_admin=True)
         for line in ana_says:
             admin.say(line)
-    errors_before = len(raised.errors)
-
     incoming = dataclasses.replace(chat.incoming(example), attachments=attachments)
-    text = "\n".join(r.text for r in core.handle(incoming))
+    return "\n".join(r.text for r in core.handle(incoming))
 
+
+@pytest.mark.parametrize(("command", "example"), examples())
+def test_every_declared_example_works_as_written(
+    command: Command,
+    example: str,
+    watched_core: tuple[Core, Raised],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    core, raised = watched_core
+    text = said_by_example(core, command, example, monkeypatch)
     assert text, example
     assert "I didn't catch that" not in text and APOLOGY not in text, text
-    assert raised.errors[errors_before:] == [], f"{example} → {text}"
+    assert raised.errors == [], f"{example} → {text}"
+
+
+# Words of a reply that are no English sentence: commands, figures, names and the words
+# people type as arguments (which stay English), so only prose is compared. Quoted text is
+# what people type too.
+_NOT_PROSE = re.compile(r"^(?:/.*|.*\d.*|.*[@#_].*|ana|ben|november|\W*)$", re.IGNORECASE)
+_QUOTED = re.compile(r"«[^»]*»|“[^”]*”|„[^“”]*[“”]|\"[^\"]*\"")
+
+
+def english_runs(text: str, length: int = 4) -> set[tuple[str, ...]]:
+    """Every run of `length` prose words of `text`, lower-cased."""
+    runs: set[tuple[str, ...]] = set()
+    for line in text.splitlines():
+        words: list[str] = []
+        for token in _QUOTED.sub(" / ", line).split():
+            word = token.strip(".,:;!?()[]\"'«»“”…–—·•").lower()
+            if _NOT_PROSE.match(word) or not word.isalpha():
+                words = []
+                continue
+            words.append(word)
+            if len(words) >= length:
+                runs.add(tuple(words[-length:]))
+    return runs
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "pt", "ru"])
+@pytest.mark.parametrize(
+    ("command", "example"),
+    # /lang answers in the language it sets, whatever was spoken before.
+    [p for p in examples() if str(p.values[1]).split()[0] not in ("/lang", "/language")],
+)
+def test_every_example_answers_in_the_persons_language(
+    command: Command,
+    example: str,
+    lang: str,
+    make_core: Callable[..., Core],
+    sqlite_template: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each command's reply, through the console core, in each language: no run of four
+    English words of its English reply is left in it."""
+    replies = {}
+    for language in ("", lang):
+        path = tmp_path / f"steady-{language or 'en'}.db"
+        shutil.copy(sqlite_template, path)
+        core = make_core(f"sqlite:///{path}")
+        replies[language] = said_by_example(core, command, example, monkeypatch, language)
+    english, translated = replies[""], replies[lang]
+    assert translated, example
+    left = english_runs(english) & english_runs(translated)
+    assert not left, f"{example} in {lang}: {sorted(left)[:3]}\n{translated}"
 
 
 def test_every_command_declares_an_example() -> None:

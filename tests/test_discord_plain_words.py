@@ -41,12 +41,11 @@ async def test_an_unsure_reading_is_asked_and_a_press_logs_it_once(
         await fake.say(ANA, "did 5 in 30", dm=True)
         [asked] = await answers(fake, dm, 1)
         assert asked.content == "Did you mean: run 5.00 km in 30:00?"
-        assert asked.buttons == [
-            ("✅ Log run 5.00 km in 30:00", "/run 5km 30:00"),
-            ("✏️ Not that", "/howto"),
-        ]
+        [(label, confirm), not_that] = asked.buttons
+        assert label == "✅ Log run 5.00 km in 30:00" and not_that == ("✏️ Not that", "/howto")
+        assert confirm.startswith("/run@~") and confirm.endswith(" 5km 30:00")
         assert count(core) == 0
-        await fake.click(ANA, asked, "/run 5km 30:00")
+        await fake.click(ANA, asked, confirm)
         [_, logged] = await answers(fake, dm, 2)
         assert logged.content.startswith("✅ Logged run 5.00 km in 30:00 (6:00 /km)")
         # The gateway delivers the same press again (a resumed session replays it).

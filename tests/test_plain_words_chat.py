@@ -4,6 +4,9 @@ nothing; timed sets and days to come, from the commands too."""
 
 from __future__ import annotations
 
+import re
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from sqlalchemy import func, select
 
@@ -50,10 +53,9 @@ def test_an_unsure_reading_asks_and_the_tick_logs_it_once(make_core, any_db_url)
     chat = Chat(make_core(any_db_url))
     [asked] = chat.replies("did 5 in 30")
     assert asked.text == "Did you mean: run 5.00 km in 30:00?"
-    assert [(b.label, b.payload) for b in asked.buttons] == [
-        ("✅ Log run 5.00 km in 30:00", "/run 5km 30:00"),
-        ("✏️ Not that", "/howto"),
-    ]
+    assert [b.label for b in asked.buttons] == ["✅ Log run 5.00 km in 30:00", "✏️ Not that"]
+    assert offered(asked.buttons[0].payload) == "/run 5km 30:00"
+    assert asked.buttons[1].payload == "/howto"
     assert count(chat.core) == 0
     press = asked.buttons[0].payload
     first = chat.say(payload=press, message_id="press-1")
@@ -62,9 +64,50 @@ def test_an_unsure_reading_asks_and_the_tick_logs_it_once(make_core, any_db_url)
     assert count(chat.core) == 1
 
 
+def test_a_second_press_of_the_same_offer_logs_nothing(make_core, any_db_url):
+    chat = Chat(make_core(any_db_url))
+    [asked] = chat.replies("did 5 in 30")
+    press = asked.buttons[0].payload
+    assert "✅ Logged run 5.00 km in 30:00" in chat.say(payload=press, message_id="press-1")
+    assert chat.say(payload=press, message_id="press-2") == "Already logged as #1."
+    assert count(chat.core) == 1
+    # Asked again in a new message, the same words are a new offer: that one logs.
+    [again] = chat.replies("did 5 in 30")
+    assert again.buttons[0].payload != press
+    assert "Logged" in chat.say(payload=again.buttons[0].payload, message_id="press-3")
+    assert count(chat.core) == 2
+    # Once that entry is taken back, pressing its offer again still logs nothing.
+    chat.say("/undo")
+    assert count(chat.core) == 1
+    assert "removed" in chat.say(payload=again.buttons[0].payload, message_id="press-4")
+    assert count(chat.core) == 1
+
+
+def test_an_offer_is_answered_only_by_the_person_asked(core):
+    ana, ben = Chat(core, "ana"), Chat(core, "ben")
+    [asked] = ana.replies("did 5 in 30")
+    ben.chat_id = ana.chat_id
+    reply = ben.say(payload=asked.buttons[0].payload, message_id="press-1")
+    assert "for someone else" in reply
+    assert count(core) == 0
+
+
+def test_a_typed_command_with_an_offer_key_is_an_ordinary_log(chat):
+    chat.say("/run@~2c 5km 30:00")
+    assert "Logged" in chat.say("/run@~2c 5km 30:00")
+    assert count(chat.core) == 2
+
+
+def offered(payload: str) -> str:
+    """The command line a ✅ button runs, without the key of the message it was offered for."""
+    name, _, args = payload.partition(" ")
+    assert re.fullmatch(r"/[a-z]+@~[0-9a-z]+", name) and len(payload.encode()) <= 64
+    return f"{name.split('@')[0]} {args}"
+
+
 def test_not_that_explains_how_to_log_and_logs_nothing(chat):
     [asked] = chat.replies("drank 500")
-    assert asked.buttons[0].payload == "/water 500ml"
+    assert offered(asked.buttons[0].payload) == "/water 500ml"
     help_text = chat.say(payload=asked.buttons[1].payload)
     assert "ran 5k in 28:30" in help_text and "/water 500ml" in help_text
     assert count(chat.core) == 0
@@ -73,7 +116,7 @@ def test_not_that_explains_how_to_log_and_logs_nothing(chat):
 def test_an_unsure_reading_in_the_past_names_the_day(chat):
     [asked] = chat.replies("ran 6 yesterday")
     assert asked.text == "Did you mean: run 6.00 km on Tue 24 Nov?"
-    assert asked.buttons[0].payload == "/run 6km 2026-11-24"
+    assert offered(asked.buttons[0].payload) == "/run 6km 2026-11-24"
     assert "for Tue 24 Nov" in chat.say(payload=asked.buttons[0].payload)
 
 
@@ -172,3 +215,22 @@ def test_the_console_shows_the_question_and_its_buttons_as_lines_to_type(core, t
     assert "✅ Logged run 5.00 km in 30:00 (6:00 /km)" in said
     assert "Tell me what you did, the way you'd say it" in said
     assert count(core) == 1
+
+
+def test_presses_of_one_offer_at_the_same_moment_log_it_once(make_core, pg_url):
+    """On PostgreSQL two presses may run side by side: the entries' unique source makes the
+    later one try again, and then it finds the first's entry."""
+    chat = Chat(make_core(pg_url))
+    [asked] = chat.replies("did 5 in 30")
+    press = asked.buttons[0].payload
+    ids = iter(range(1000))
+
+    def tap(_: int) -> str:
+        return chat.say(payload=press, message_id=f"press-{next(ids)}")
+
+    for round_ in range(5):
+        with ThreadPoolExecutor(4) as pool:
+            said = list(pool.map(tap, range(4)))
+        assert count(chat.core) == 1
+        assert sum("✅ Logged" in s for s in said) == (1 if round_ == 0 else 0)
+        assert sum(s == "Already logged as #1." for s in said) == (3 if round_ == 0 else 4)

@@ -30,7 +30,9 @@ from adapters.discord_adapter import render, slash
 from adapters.discord_adapter.buttons import PayloadButton
 from adapters.discord_adapter.suggest import core_suggestions
 from adapters.discord_adapter.translate import read_message
-from bot.context import APOLOGY
+from bot.context import apology
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.languages import DEFAULT, supported
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -48,6 +50,7 @@ from bot.interface import (
     Unreachable,
     clean_text,
 )
+from bot.reading.workout_files import file_size
 from bot.settings import Settings
 
 log = logging.getLogger("steady.discord")
@@ -61,7 +64,9 @@ CLOUDFLARE_RETRY_S = 600.0  # a 429 without Discord's body: Cloudflare's ban las
 TOKEN_LIFETIME = timedelta(minutes=15)
 TOKEN_MARGIN = timedelta(seconds=30)
 # How someone opens their DMs to the bot; also for the "please open your DMs" ask.
-OPEN_DMS_HINT = "allow direct messages from this server's members (server menu → Privacy Settings)"
+OPEN_DMS_HINT = N_(
+    "allow direct messages from this server's members (server menu → Privacy Settings)"
+)
 
 
 class _Hooks:
@@ -300,11 +305,14 @@ class DiscordAdapter:
         for item in message.attachments:
             if item.size > max_kb * 1024:
                 log.info("skipped a %d-byte attachment in message %s", item.size, message.id)
-                size = f"{max_kb // 1024} MB" if max_kb >= 1024 else f"{max_kb} KB"
+                # A plain message carries no language: the server's own, if it set one.
+                server = message.guild
+                lang = (
+                    supported(str(server.preferred_locale.value)) if server else None
+                ) or DEFAULT
+                notice = translate(lang, "That file is larger than {size}, more than I read.")
                 with contextlib.suppress(discord.HTTPException):
-                    await message.channel.send(
-                        f"That file is larger than {size}, more than I read."
-                    )
+                    await message.channel.send(notice.format(size=file_size(lang, max_kb)))
                 continue
             files.append({"filename": item.filename, "url": item.url, "type": item.content_type})
         if not said.text and not files:
@@ -331,7 +339,11 @@ class DiscordAdapter:
             payload["message_id"] = f"{message.id}:edited:{edited_at.timestamp():.6f}"
         if not await self._accept(payload, message.channel.id, author.id):
             with contextlib.suppress(discord.HTTPException):
-                await message.channel.send(APOLOGY)
+                # A plain message reports no language: the server's, where it names one.
+                server = message.guild
+                await message.channel.send(
+                    apology(str(server.preferred_locale.value) if server else None)
+                )
 
     def _max_file_kb(self) -> int:
         """The most the core reads of any file (a CSV to import, a watch's workout file)."""
@@ -380,7 +392,7 @@ class DiscordAdapter:
         if not await self._accept(data, interaction.channel_id or 0, interaction.user.id):
             self._waiting.pop(key, None)
             with contextlib.suppress(discord.HTTPException):
-                await interaction.response.send_message(APOLOGY, ephemeral=True)
+                await interaction.response.send_message(apology(data["language"]), ephemeral=True)
             return
         wait = self.settings.discord_defer_after - (loop.time() - received)
         try:
@@ -490,6 +502,7 @@ class DiscordAdapter:
             interaction=stored.get("interaction"),
             manages_server=manages,
             language=stored.get("language"),
+            opens_private=True,  # a DM with anyone who shares a server with the bot
         )
 
     async def _download(self, url: str) -> bytes | None:
@@ -694,14 +707,19 @@ class DiscordAdapter:
             )
 
     async def send(self, destination: Destination, reply: Reply) -> None:
-        """For the outbox: a nudge to a DM channel, or a digest to a server channel.
+        """For the outbox: a nudge to a DM channel (opened first for a person known only from
+        a server: `to_person`), or a digest to a server channel.
 
         A 403 (DMs closed, bot blocked or removed) or a 404 (the channel is gone) will not
         change by retrying: `Unreachable`. A rate limit discord.py did not sleep through:
         `RetryLater`. Network and server trouble propagate, and the outbox backs off."""
         await self._logged_in.wait()
-        channel = self.client.get_partial_messageable(int(destination.chat_id))
         try:
+            channel: discord.abc.Messageable
+            if destination.to_person:  # discord.py keeps the DM channel once opened
+                channel = await self.client.create_dm(discord.Object(id=int(destination.chat_id)))
+            else:
+                channel = self.client.get_partial_messageable(int(destination.chat_id))
             await self._send(channel, reply)
         except (discord.Forbidden, discord.NotFound) as exc:
             raise Unreachable(f"Discord answered {exc.status} (code {exc.code})") from exc

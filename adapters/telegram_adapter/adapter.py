@@ -52,7 +52,7 @@ from adapters.telegram_adapter import render, translate
 from adapters.telegram_adapter.http import AiohttpRequest
 from adapters.telegram_adapter.webhook import WebhookServer
 from bot.i18n import catalogs
-from bot.i18n.languages import DEFAULT, LANGUAGES
+from bot.i18n.languages import DEFAULT, LANGUAGES, supported
 from bot.interface import (
     Attachment,
     ChatKind,
@@ -71,6 +71,7 @@ from bot.interface import (
     Unreachable,
     Where,
 )
+from bot.reading.workout_files import file_size
 from bot.settings import Settings
 
 log = logging.getLogger("steady.telegram")
@@ -363,7 +364,7 @@ class TelegramAdapter:
             and incoming.addressed
             and incoming.edits_message_id is None  # an edit's files are never read again
         ):
-            attachments = await self._download(message)
+            attachments = await self._download(message, incoming.language)
             if attachments is None:
                 return None
             incoming = dataclasses.replace(incoming, attachments=attachments)
@@ -400,26 +401,34 @@ class TelegramAdapter:
         except Exception:  # what was being sent has gone out: it must not be sent again
             log.exception("could not move chat %s to %s", old_chat_id, new_chat_id)
 
-    async def _download(self, message: Message) -> tuple[Attachment, ...] | None:
-        """The document sent with a message; None, after telling the person, when it is too
-        big for the Bot API to hand over or could not be fetched."""
+    async def _download(
+        self, message: Message, language: str | None
+    ) -> tuple[Attachment, ...] | None:
+        """The document sent with a message; None, after telling the person (in their app's
+        language), when it is too big for the Bot API to hand over or could not be fetched."""
         document = message.document
         assert document is not None
         problem = None
+        lang = supported(language) or DEFAULT
         limits = self.settings.limits
         max_kb = max(limits.max_import_kb, limits.max_workout_kb)  # the most the core reads
         if (document.file_size or 0) > MAX_DOWNLOAD_BYTES:
-            problem = "That file is too big for me: Telegram lets bots fetch 20 MB at most."
+            problem = catalogs.translate(
+                lang, "That file is too big for me: Telegram lets bots fetch {size} at most."
+            ).format(size=file_size(lang, MAX_DOWNLOAD_BYTES // 1024))
         elif (document.file_size or 0) > max_kb * 1024:
-            size = f"{max_kb // 1024} MB" if max_kb >= 1024 else f"{max_kb} KB"
-            problem = f"That file is larger than {size}, more than I read."
+            problem = catalogs.translate(
+                lang, "That file is larger than {size}, more than I read."
+            ).format(size=file_size(lang, max_kb))
         else:
             try:
                 file = await document.get_file()
                 data = bytes(await file.download_as_bytearray())
             except TelegramError as exc:
                 log.warning("file from chat %s not fetched: %s", message.chat.id, exc)
-                problem = "I couldn't fetch that file from Telegram just now. Please send it again."
+                problem = catalogs.translate(
+                    lang, "I couldn't fetch that file from Telegram just now. Please send it again."
+                )
         if problem is not None:
             with contextlib.suppress(Undelivered):
                 await self._deliver(message.chat.id, Reply(problem))
@@ -489,6 +498,8 @@ class TelegramAdapter:
         errors propagate and the outbox retries with backoff."""
         await self.ready.wait()  # the outbox sender may start before the bot has connected
         try:
+            # A person's private chat has their id (`to_person`): it exists once they have
+            # pressed Start, and otherwise Telegram answers 403, which is `Unreachable`.
             await self._deliver(int(destination.chat_id), reply)
         except Undelivered as failed:
             cause = failed.__cause__
@@ -521,17 +532,18 @@ class TelegramAdapter:
         await self._flood.wait()
         bot = self.bot
         attachment = part.attachment
+        # A Start link needs the bot's username (from getMe, at initialize); others don't.
+        starts = any(b.start is not None for b in part.buttons)
+        markup = render.keyboard(part.buttons, bot.username if starts else "")
         if attachment is None:
             await bot.send_message(
-                chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=part.markup
+                chat_id, part.html, parse_mode=ParseMode.HTML, reply_markup=markup
             )
             return
         upload = InputFile(attachment.data, filename=attachment.filename)
         caption = part.html or None
         send = bot.send_photo if attachment.is_image else bot.send_document
-        await send(
-            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=part.markup
-        )
+        await send(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
 
 
 def menu(

@@ -91,11 +91,17 @@ def _fitting(text: str, limit: int) -> int:
     return len(text)
 
 
-def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: tuple[Button, ...], bot_username: str = "") -> InlineKeyboardMarkup | None:
     """Buttons in rows of three; a payload over 64 bytes cannot be sent, so it is left out
-    (and logged) instead of losing the whole message."""
+    (and logged) instead of losing the whole message. A button with a `start` token opens
+    the private chat with the bot (`t.me/<bot>?start=<token>`): pressing Start there sends
+    `/start <token>` from the person who pressed it."""
     usable = []
     for button in buttons:
+        if button.start is not None and bot_username:
+            url = f"https://t.me/{bot_username}?start={button.start}"
+            usable.append(InlineKeyboardButton(button.label, url=url))
+            continue
         if len(button.payload.encode()) > CALLBACK_DATA_LIMIT:
             log.error("button %r dropped: its payload is over 64 bytes", button.label)
             continue

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from bot.commands import reminders
 from bot.commands.registry import command
 from bot.context import CommandSpec, Context, UserError
 from bot.interface import Param
 from bot.progress.freeze import FREEZE_RULE
 from bot.progress.stats import REST_DAY_WINDOW
+from bot.reminders import invites
 
 SECTION = "Start"
 
@@ -27,6 +29,9 @@ def streak_rule(ctx: Context) -> str:
 
 @command("start", "Say hello and see how Steady works", examples=("/start",), section=SECTION)
 def start(ctx: Context, args: str) -> str:
+    token = args.strip()
+    if token and not ctx.in_group and invites.looks_like_token(token):
+        return reminders.from_invite(ctx, token)  # a /remind from a group, pressed Start on
     return "\n\n".join(
         [
             ctx._(

@@ -16,6 +16,7 @@ from bot.commands.log import logged_reply, store
 from bot.commands.registry import command
 from bot.context import Context, UserError
 from bot.domain import Kind, NewEntry, RunValue
+from bot.groups import wording
 from bot.interface import Attachment, Button, Reply, Where
 from bot.progress import formatting
 from bot.progress.erasure import erase
@@ -29,8 +30,12 @@ SECTION = "Your data"
 CONFIRM_WORD = "DELETE"
 
 
-def _amount(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _entries(ctx: Context, n: int) -> str:
+    return ctx.ngettext("{n} entry", "{n} entries", n).format(n=n)
+
+
+def _goals(ctx: Context, n: int) -> str:
+    return ctx.ngettext("{n} goal", "{n} goals", n).format(n=n)
 
 
 def _history(ctx: Context) -> list[EntryRow]:
@@ -60,11 +65,11 @@ def export(ctx: Context, args: str) -> Reply:
         Attachment(f"{stem}.csv", entries_csv(rows)),
         Attachment(f"{stem}.json", everything_json(ctx.session, ctx.user, rows, ctx.now)),
     )
-    return Reply(
-        f"📦 Your data: {_amount(len(rows), 'entry', 'entries')} as CSV (one row each), "
-        "and everything I keep about you as JSON. Send the CSV back with /import to restore it.",
-        attachments=files,
+    text = ctx._(
+        "📦 Your data: {entries} as CSV (one row each), and everything I keep about you as "
+        "JSON. Send the CSV back with /import to restore it."
     )
+    return Reply(text.format(entries=_entries(ctx, len(rows))), attachments=files)
 
 
 @command(
@@ -88,25 +93,35 @@ def import_(ctx: Context, args: str) -> str | list[Reply]:
         return _log_workouts(ctx, workouts)
     if ctx.in_group:
         raise UserError(
-            "Send your watch's file (GPX, TCX or FIT) with /import as its caption. "
-            "A CSV from /export goes in a private chat with me."
+            ctx._(
+                "Send your watch's file (GPX, TCX or FIT) with /import as its caption. "
+                "A CSV from /export goes in a private chat with me."
+            )
         )
     csvs = [f for f in files if f.filename.lower().endswith(".csv")] or list(files)
     if not csvs:
         raise UserError(
-            "Attach your watch's workout file (GPX, TCX or FIT), or the CSV that /export gave "
-            "you, and send it with /import as the caption (in the terminal: /import run.gpx)."
+            ctx._(
+                "Attach your watch's workout file (GPX, TCX or FIT), or the CSV that /export "
+                "gave you, and send it with /import as the caption (in the terminal: "
+                "/import run.gpx)."
+            )
         )
     if len(csvs) > 1:
-        raise UserError("Send one CSV at a time with /import.")
+        raise UserError(ctx._("Send one CSV at a time with /import."))
     try:
-        rows = read_csv(csvs[0].data, today=ctx.today, tz=ctx.tz, limits=ctx.settings.limits)
+        rows = read_csv(
+            csvs[0].data, today=ctx.today, tz=ctx.tz, limits=ctx.settings.limits, lang=ctx.lang
+        )
     except ImportProblem as exc:
         if csvs[0].filename.lower().endswith(".csv"):
             raise UserError(str(exc)) from None
-        raise UserError(f"{exc}\nI also read a watch's workout file: GPX, TCX or FIT.") from None
+        also = ctx._("I also read a watch's workout file: GPX, TCX or FIT.")
+        raise UserError(f"{exc}\n{also}") from None
     if not rows:
-        raise UserError("That file has a header but no entries, so there was nothing to add.")
+        raise UserError(
+            ctx._("That file has a header but no entries, so there was nothing to add.")
+        )
     already = Counter(row.key for row in _history(ctx))
     added = 0
     # Stored in the order they were logged, so they are numbered in that order, as they
@@ -137,9 +152,23 @@ def import_(ctx: Context, args: str) -> str | list[Reply]:
         added += 1
     skipped = len(rows) - added
     if not added:
-        return f"Nothing new: all {len(rows)} entries in that file are already here."
-    also = f" ({_amount(skipped, 'was', 'were')} already here)" if skipped else ""
-    return f"📥 Imported {_amount(added, 'entry', 'entries')}{also}. See them with /history."
+        return ctx.ngettext(
+            "Nothing new: the entry in that file is already here.",
+            "Nothing new: all {n} entries in that file are already here.",
+            len(rows),
+        ).format(n=len(rows))
+    if skipped:
+        also = ctx.ngettext("{n} was already here", "{n} were already here", skipped)
+        return ctx.ngettext(
+            "📥 Imported {n} entry ({also}). See them with /history.",
+            "📥 Imported {n} entries ({also}). See them with /history.",
+            added,
+        ).format(n=added, also=also.format(n=skipped))
+    return ctx.ngettext(
+        "📥 Imported {n} entry. See them with /history.",
+        "📥 Imported {n} entries. See them with /history.",
+        added,
+    ).format(n=added)
 
 
 def _log_workouts(ctx: Context, files: list[Attachment]) -> list[Reply]:
@@ -158,31 +187,40 @@ def _log_workouts(ctx: Context, files: list[Attachment]) -> list[Reply]:
                 timeout_s=limits.workout_parse_s,
             )
         except WorkoutProblem as exc:
-            raise UserError(f"{name}: {exc}" if len(files) > 1 else str(exc)) from None
+            said = exc.said(ctx.lang)
+            raise UserError(f"{name}: {said}" if len(files) > 1 else said) from None
         started = workout.start.astimezone(ctx.tz)
         if workout.start > ctx.now + timedelta(minutes=10):
             raise UserError(
-                f"That workout starts {started:%a %d %b %H:%M}, which is still to come. "
-                "Is your watch's clock right? Your time zone is set with /tz."
+                ctx._(
+                    "That workout starts {when}, which is still to come. Is your watch's clock "
+                    "right? Your time zone is set with /tz."
+                ).format(when=wording.moment(ctx.lang, started))
             )
         moving = workout.moving_s if workout.moving_s and workout.moving_s > 0 else None
-        parsing.check_run(workout.distance_m, moving, limits, f"{SEND_AGAIN}.")
+        parsing.check_run(workout.distance_m, moving, limits, f"{ctx._(SEND_AGAIN)}.")
         already = ctx.session.scalar(
             select(Entry).where(live_entries(ctx.user.id), Entry.source_key == workout.key)
         )
         if already is not None:
             what = formatting.describe(already, ctx.units)
+            text = ctx._(
+                "Already logged as #{number}: {what} on {day}, from the workout that started "
+                "{time}. Nothing changed."
+            )
+            day = wording.day(ctx.lang, already.local_date)
             replies.append(
                 Reply(
-                    f"Already logged as #{already.number}: {what} on "
-                    f"{already.local_date:%a %d %b}, from the workout that started "
-                    f"{started:%H:%M}. Nothing changed."
+                    text.format(number=already.number, what=what, day=day, time=f"{started:%H:%M}")
                 )
             )
             continue
         new = NewEntry(Kind.RUN, RunValue(workout.distance_m, moving), None, started.date())
         reply = logged_reply(ctx, store(ctx, new, source_key=workout.key))
-        heading = f"⌚ From {name} ({workout.format}), started {started:%H:%M}:\n"
+        heading = ctx._("⌚ From {name} ({format}), started {time}:").format(
+            name=name, format=workout.format, time=f"{started:%H:%M}"
+        )
+        heading += "\n"
         replies.append(dataclasses.replace(reply, text=heading + reply.text))
     return replies
 
@@ -204,7 +242,7 @@ def _counts(ctx: Context) -> tuple[int, int, int]:
     examples=("/deleteme",),
     section=SECTION,
     where=Where.PRIVATE,
-    details=f"I ask first: press the button or type /deleteme {CONFIRM_WORD}. Then your entries, "
+    details="I ask first: press the button or type /deleteme DELETE. Then your entries, "
     "goals, settings, linked accounts and every other record of you are deleted, on every "
     "platform. It can't be undone, so /export first if you want a copy.",
     ephemeral=True,
@@ -213,24 +251,37 @@ def deleteme(ctx: Context, args: str) -> Reply | str:
     word = args.strip()
     entries, goals, accounts = _counts(ctx)
     if not word:
-        platforms = "every platform you've linked" if accounts > 1 else "this platform"
+        if accounts > 1:
+            warning = ctx._(
+                "⚠️ This deletes everything I keep about you, on every platform you've linked: "
+                "{entries}, {goals}, your settings and streaks. It can't be undone; /export "
+                "first if you want a copy."
+            )
+        else:
+            warning = ctx._(
+                "⚠️ This deletes everything I keep about you, on this platform: {entries}, "
+                "{goals}, your settings and streaks. It can't be undone; /export first if you "
+                "want a copy."
+            )
+        go_ahead = ctx._("To go ahead, press the button or type {command}.")
         return Reply(
-            f"⚠️ This deletes everything I keep about you, on {platforms}: "
-            f"{_amount(entries, 'entry', 'entries')}, {_amount(goals, 'goal', 'goals')}, "
-            "your settings and streaks. It can't be undone; "
-            f"/export first if you want a copy.\n"
-            f"To go ahead, press the button or type /deleteme {CONFIRM_WORD}.",
-            buttons=(Button("Delete everything", f"/deleteme {CONFIRM_WORD}"),),
+            warning.format(entries=_entries(ctx, entries), goals=_goals(ctx, goals))
+            + "\n"
+            + go_ahead.format(command=f"/deleteme {CONFIRM_WORD}"),
+            buttons=(Button(ctx._("Delete everything"), f"/deleteme {CONFIRM_WORD}"),),
         )
     if word.upper() != CONFIRM_WORD:
         raise UserError(
-            f"Nothing was deleted. To delete everything, type /deleteme {CONFIRM_WORD} "
-            "or press the button under /deleteme."
+            ctx._(
+                "Nothing was deleted. To delete everything, type {command} or press the "
+                "button under /deleteme."
+            ).format(command=f"/deleteme {CONFIRM_WORD}")
         )
     erase(ctx)
-    return (
-        "🗑️ Done. I deleted everything I kept about you: "
-        f"{_amount(entries, 'entry', 'entries')}, {_amount(goals, 'goal', 'goals')}, "
-        f"your settings and {_amount(accounts, 'linked account', 'linked accounts')}. "
-        "If you write to me again, we start afresh. Take care!"
+    linked = ctx.ngettext("{n} linked account", "{n} linked accounts", accounts)
+    return ctx._(
+        "🗑️ Done. I deleted everything I kept about you: {entries}, {goals}, your settings "
+        "and {accounts}. If you write to me again, we start afresh. Take care!"
+    ).format(
+        entries=_entries(ctx, entries), goals=_goals(ctx, goals), accounts=linked.format(n=accounts)
     )

@@ -64,9 +64,9 @@ def goal(ctx: Context, args: str) -> str:
     day, week = day_and_week_totals(ctx.connection, ctx.user.id, ctx.today)
     return "\n".join(
         [
-            ctx._(SET[spec.kind]).format(target=formatting.goal_target(row, ctx.units)),
+            ctx._(SET[spec.kind]).format(target=formatting.goal_target(row, ctx.units, ctx.lang)),
             ctx._("So far: {progress}").format(
-                progress=formatting.goal_progress(row, day, week, ctx.units)
+                progress=formatting.goal_progress(row, day, week, ctx.units, ctx.lang)
             ),
         ]
     )
@@ -84,7 +84,6 @@ def goals(ctx: Context, args: str) -> str:
     for kind in Kind:
         if (row := rows.get(kind)) is not None:
             pct = min(100.0, goal_percent(row, day, week))
-            lines.append(
-                f"{formatting.bar(pct)} {formatting.goal_progress(row, day, week, ctx.units)}"
-            )
+            progress = formatting.goal_progress(row, day, week, ctx.units, ctx.lang)
+            lines.append(f"{formatting.bar(pct)} {progress}")
     return "\n".join(lines)

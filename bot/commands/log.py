@@ -8,8 +8,12 @@ from sqlalchemy.dialects import postgresql
 from bot.commands.registry import command
 from bot.context import Asking, Context, UserError
 from bot.domain import KINDS, NewEntry, Units
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.figures import figures
+from bot.i18n.languages import DEFAULT
 from bot.interface import Button, Choice, Param, Reply
 from bot.progress import entries, exercises, formatting
+from bot.progress.days import day_text
 from bot.progress.stats import progress_of
 from bot.reading import parsing
 from bot.reading.exercises import COMMON as COMMON_EXERCISES
@@ -52,7 +56,7 @@ def store(ctx: Context, new: NewEntry, source_key: str | None = None) -> StoredE
         "logged_at": ctx.now,
         "source_platform": incoming.platform,
         "source_chat_id": incoming.chat_id,
-        "source_message_id": incoming.edits_message_id or incoming.message_id,
+        "source_message_id": ctx.offered_in or incoming.edits_message_id or incoming.message_id,
         "source_key": source_key,
     }
     connection = ctx.connection
@@ -85,27 +89,43 @@ def _follow_edit(
     changes nothing); a new kind makes the entry that kind, under the same number."""
     if old.deleted_at is not None:
         return Reply(
-            f"You edited the message that logged #{old.number}, but that entry was already "
-            f"removed, so nothing changed. To log it again, send it as a new message."
+            ctx._(
+                "You edited the message that logged #{number}, but that entry was already "
+                "removed, so nothing changed. To log it again, send it as a new message."
+            ).format(number=old.number)
         )
     changed = entries.rewrite(ctx.connection, old, new)
     if changed == old:
-        return Reply(f"#{old.number} already says that: {formatting.describe(old, ctx.units)}.")
+        return Reply(
+            ctx._("#{number} already says that: {entry}.").format(
+                number=old.number, entry=formatting.describe(old, ctx.units, ctx.lang)
+            )
+        )
     return logged_reply(ctx, changed, buttons, head=changed_head(ctx, old, changed))
 
 
 def changed_head(ctx: Context, old: StoredEntry, new: StoredEntry) -> str:
     """'✏️ Updated #12: run 5.00 km in 27:30 (was run 5.00 km in 28:30).', saying so when the
     kind changed."""
-    was = formatting.describe(old, ctx.units)
-    now = formatting.describe(new, ctx.units)
-    day = "" if new.local_date == old.local_date else f", on {new.local_date:%a %d %b}"
+    lang = ctx.lang
+    was = formatting.describe(old, ctx.units, lang)
+    now = formatting.describe(new, ctx.units, lang)
+    if new.local_date != old.local_date:
+        now = ctx._("{entry}, on {day}").format(entry=now, day=day_text(new.local_date, lang))
     if old.kind != new.kind:
-        return (
-            f"✏️ Updated #{new.number}: it is now {now}{day} (it was {was}: "
-            f"your edit changed it from {old.kind} to {new.kind})."
+        return ctx._(
+            "✏️ Updated #{number}: it is now {entry} (it was {was}: "
+            "your edit changed it from {old_kind} to {new_kind})."
+        ).format(
+            number=new.number,
+            entry=now,
+            was=was,
+            old_kind=formatting.kind_name(old.kind, lang),
+            new_kind=formatting.kind_name(new.kind, lang),
         )
-    return f"✏️ Updated #{new.number}: {now}{day} (was {was})."
+    return ctx._("✏️ Updated #{number}: {entry} (was {was}).").format(
+        number=new.number, entry=now, was=was
+    )
 
 
 def logged_reply(
@@ -113,19 +133,30 @@ def logged_reply(
 ) -> Reply:
     """What was logged, today's and this week's totals, goal progress, a line of encouragement.
     With a `head` (an entry changed, not logged), that line opens it and nothing encourages."""
+    changed = bool(head)
     kind = KINDS[entry.kind]
     progress = progress_of(ctx.connection, ctx.user.id, ctx.today)
     day, week = progress.day, progress.week
-    when = "" if entry.local_date == ctx.today else f" for {entry.local_date:%a %d %b}"
-    lines = [head or f"✅ Logged {formatting.describe(entry, ctx.units)}{when}."]
+    lang, units = ctx.lang, ctx.units
+    if not head:
+        shown = formatting.describe(entry, units, lang)
+        if entry.local_date == ctx.today:
+            head = ctx._("✅ Logged {entry}.").format(entry=shown)
+        else:
+            head = ctx._("✅ Logged {entry} for {day}.").format(
+                entry=shown, day=day_text(entry.local_date, lang)
+            )
+    lines = [head]
     lines.append(
-        f"Today: {formatting.amount(kind, day[kind], ctx.units)} · "
-        f"this week: {formatting.amount(kind, week[kind], ctx.units)}"
+        ctx._("Today: {today} · this week: {week}").format(
+            today=formatting.amount(kind, day[kind], units, lang=lang),
+            week=formatting.amount(kind, week[kind], units, lang=lang),
+        )
     )
     goal = progress.goals.get(kind)
     if goal is not None:
-        lines.append(formatting.goal_progress(goal, day, week, ctx.units))
-    if ctx.user.encourage and not head:
+        lines.append(formatting.goal_progress(goal, day, week, units, lang))
+    if ctx.user.encourage and not changed:
         # `Voice.after_log` (bot/core.py) still names the ORM `Entry`; it is handed this row,
         # which bot/voice/steady_voice.py reads as an `EntryLike`. The ignore goes when the
         # protocol says so.
@@ -173,10 +204,15 @@ def suggest_exercise(ask: Asking, typed: str) -> list[Choice]:
         if (rank := matches(name, wanted)) is not None
     )
     choices = [Choice(typed, typed)] if figures and not wanted else []
+    lang = ask.user.lang if ask.user is not None else ask.incoming.language or DEFAULT
     for *_, name in ranked:
         value = f"{name} {figures}".strip()
         times = counts.get(name)
-        label = f"{value} · logged {times}×" if times and not figures else value
+        label = (
+            translate(lang, "{exercise} · logged {times}×").format(exercise=value, times=times)
+            if times and not figures
+            else value
+        )
         choices.append(Choice(label, value))
     return choices
 
@@ -207,10 +243,22 @@ def strength(ctx: Context, args: str) -> Reply:
     return record(ctx, NewEntry(new.kind, new.value, None, dated.on_date))
 
 
-def water_buttons(units: Units) -> tuple[Button, ...]:
+ML_PER_FL_OZ = 29.5735295625
+
+
+def water_buttons(units: Units, lang: str = DEFAULT) -> tuple[Button, ...]:
+    """One tap for another glass: the label in the person's figures ("+250 мл"), the
+    command as the parser reads it."""
+    shown = figures(lang)
     if units is Units.IMPERIAL:
-        return (Button("+8 fl oz", "/water 8oz"), Button("+16 fl oz", "/water 16oz"))
-    return (Button("+250 ml", "/water 250ml"), Button("+500 ml", "/water 500ml"))
+        return (
+            Button("+" + shown.volume(8 * ML_PER_FL_OZ, units), "/water 8oz"),
+            Button("+" + shown.volume(16 * ML_PER_FL_OZ, units), "/water 16oz"),
+        )
+    return (
+        Button("+" + shown.volume(250, units), "/water 250ml"),
+        Button("+" + shown.volume(500, units), "/water 500ml"),
+    )
 
 
 @command(
@@ -228,7 +276,9 @@ def water_buttons(units: Units) -> tuple[Button, ...]:
 def water(ctx: Context, args: str) -> Reply:
     dated = _dated(ctx, args)
     new = parsing.parse_water(dated.text, ctx.settings.limits, ctx.settings.water.glass_ml)
-    return record(ctx, NewEntry(new.kind, new.value, None, dated.on_date), water_buttons(ctx.units))
+    return record(
+        ctx, NewEntry(new.kind, new.value, None, dated.on_date), water_buttons(ctx.units, ctx.lang)
+    )
 
 
 @command(
@@ -245,9 +295,10 @@ def undo(ctx: Context, args: str) -> str:
         .limit(1)
     )
     if entry is None:
-        raise UserError("There's nothing to undo yet.")
+        raise UserError(N_("There's nothing to undo yet."))
     entry.deleted_at = ctx.now
-    return (
-        f"↩️ Removed {formatting.describe(entry, ctx.units)} "
-        f"(#{entry.number}, {entry.local_date:%a %d %b})."
+    return ctx._("↩️ Removed {entry} (#{number}, {day}).").format(
+        entry=formatting.describe(entry, ctx.units, ctx.lang),
+        number=entry.number,
+        day=day_text(entry.local_date, ctx.lang),
     )

@@ -14,6 +14,7 @@ from bot.domain import Units
 from bot.groups.group import group_of, set_group_tz
 from bot.i18n.languages import DEFAULT, locale
 from bot.interface import Button, Choice, Param, Reply
+from bot.progress.days import day_text
 from bot.reading import zones
 from bot.reminders.tick import reschedule
 from bot.storage.accounts import mark_tz_chosen
@@ -113,7 +114,7 @@ def tz(ctx: Context, args: str) -> str | Reply:
     reschedule(ctx.session, ctx.user.id, zone, ctx.now)  # reminders follow the new zone
     local = ctx.now.astimezone(ZoneInfo(zone))
     return "🕒 " + ctx._("Time zone set to {zone}. It's {time} on {day} there.").format(
-        zone=zone, time=f"{local:%H:%M}", day=ctx.figures.day(local.date())
+        zone=zone, time=f"{local:%H:%M}", day=day_text(local.date(), ctx.lang)
     )
 
 

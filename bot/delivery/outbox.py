@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.delivery.pacing import Pacer
+from bot.i18n.catalogs import translate
+from bot.i18n.languages import resolve
 from bot.interface import (
     Destination,
     PlatformLimits,
@@ -38,7 +40,7 @@ from bot.interface import (
 from bot.ops import metrics
 from bot.storage import bulk
 from bot.storage.db import Database
-from bot.storage.models import DEAD, PENDING, SENT, Account, OutboxMessage
+from bot.storage.models import DEAD, PENDING, SENT, Account, OutboxMessage, User
 
 log = logging.getLogger("steady.outbox")
 
@@ -57,6 +59,7 @@ def enqueue(
         "key": key,
         "platform": destination.platform,
         "chat_id": destination.chat_id,
+        "to_person": destination.to_person,
         "user_id": user_id,
         "reply": reply_to_dict(reply),
         "status": PENDING,
@@ -91,6 +94,7 @@ def enqueue_many(session: Session, messages: list[Outgoing], now: datetime) -> i
             "key": m.key,
             "platform": m.destination.platform,
             "chat_id": m.destination.chat_id,
+            "to_person": m.destination.to_person,
             "user_id": m.user_id,
             "reply": reply_to_dict(m.reply),
         }
@@ -134,7 +138,7 @@ def claim(
         return [
             Claimed(
                 r.id,
-                Destination(r.platform, r.chat_id),
+                Destination(r.platform, r.chat_id, r.to_person),
                 reply_from_dict(r.reply),
                 r.attempts,
                 r.user_id,
@@ -271,10 +275,12 @@ class OutboxSender:
                 .where(OutboxMessage.id == message.id)
                 .values(status=DEAD, claimed_until=None, last_error="unreachable")
             )
+            destination = message.destination
+            chat = Account.external_id if destination.to_person else Account.private_chat_id
             newly_lost = session.scalars(
                 select(Account).where(
-                    Account.platform == message.destination.platform,
-                    Account.private_chat_id == message.destination.chat_id,
+                    Account.platform == destination.platform,
+                    chat == destination.chat_id,
                     Account.unreachable.is_(False),
                 )
             ).all()
@@ -292,10 +298,16 @@ class OutboxSender:
         chat_id = find(session, account.user_id, account.platform, now) if hint and find else None
         if chat_id is None:
             return
-        text = (
-            f"{account.display_name}, I can't reach you by direct message, so your reminders "
-            f"are paused. To get them again, {hint}, then send me any message."
-        )
+        assert hint is not None
+        chosen, reported = session.execute(
+            select(User.language, User.app_language).where(User.id == account.user_id)
+        ).one()
+        lang = resolve(chosen, reported)  # theirs: the notice is about them, once
+        text = translate(
+            lang,
+            "{name}, I can't reach you by direct message, so your reminders are paused. "
+            "To get them again, {hint}, then send me any message.",
+        ).format(name=account.display_name, hint=translate(lang, hint))
         enqueue(
             session,
             key=f"open-dms:{account.id}:{failed.id}",

@@ -1,7 +1,9 @@
 """Retention: what is past keeping goes, a small batch per table per minute tick.
 
 Pruned after `retention.days` (14): done inbox events, outbox messages sent or given up on,
-handled-message records, shown-message lists not touched since, and cooldown firings.
+handled-message records, shown-message lists not touched since, and cooldown firings;
+the files of kept replies after 48 hours (bot/storage/kept_files.py), and /remind invites
+once they expire.
 What stays whatever its age:
 - a "once" firing (the welcome, a streak milestone, a goal period): pruning it would let
   the rule speak again;
@@ -26,6 +28,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select
 
 from bot.context import Services
+from bot.storage import kept_files
 from bot.storage.db import Database
 from bot.storage.models import (
     DEAD,
@@ -34,6 +37,8 @@ from bot.storage.models import (
     HandledMessage,
     InboxEvent,
     OutboxMessage,
+    ReminderInvite,
+    ReplyFile,
     RuleFiring,
     ShownMessages,
 )
@@ -75,6 +80,9 @@ class Policy:
                 ShownMessages,
                 ShownMessages.updated_at < min(cutoff, now - timedelta(days=REMEMBER_DAYS)),
             ),
+            # Files of kept replies: 48 hours whatever `keep` says (they show people's data).
+            "reply_files": (ReplyFile, ReplyFile.created_at < now - kept_files.KEEP),
+            "reminder_invites": (ReminderInvite, ReminderInvite.expires_at < now),
         }
         if self.cooldowns is not None:
             found["rule_firings"] = (RuleFiring, self._firings(now, cutoff))

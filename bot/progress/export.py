@@ -28,13 +28,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.domain import Kind, StrengthValue
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.languages import DEFAULT
 from bot.reading import parsing
 from bot.settings import Limits
 from bot.storage.accounts import Person
 from bot.storage.models import Entry
 from bot.storage.ownership import owned_rows
 
-Fail = Callable[[str], "ImportProblem"]  # makes the error for one line of the file
+# Makes the error for one line of the file: an English message (N_) and its placeholders.
+Fail = Callable[..., "ImportProblem"]
 
 FORMAT = "steady-export"
 VERSION = 1
@@ -58,14 +61,17 @@ KIND_COLUMNS = {
     Kind.STRENGTH: {"exercise", "sets", "reps", "weight_kg", "duration_s", "note", "set_s"},
     Kind.WATER: {"volume_ml", "note"},
 }
-EXAMPLE = (
-    "A row looks like: 2026-11-20,2026-11-20T07:30:00+00:00,run,5000,1710,,,,,,easy "
-    "(send /export to get a file in this format)."
-)
+EXAMPLE_ROW = "2026-11-20,2026-11-20T07:30:00+00:00,run,5000,1710,,,,,,easy"
+
+
+def example(lang: str) -> str:
+    return translate(
+        lang, "A row looks like: {row} (send /export to get a file in this format)."
+    ).format(row=EXAMPLE_ROW)
 
 
 class ImportProblem(ValueError):
-    """What is wrong with a file, said so that a person can fix it."""
+    """What is wrong with a file, said so that a person can fix it (in their language)."""
 
 
 @dataclass(frozen=True)
@@ -188,93 +194,130 @@ def everything_json(session: Session, user: Person, rows: list[EntryRow], now: d
     return json.dumps(document, indent=2, ensure_ascii=False, default=_json_value).encode("utf-8")
 
 
-def read_csv(data: bytes, *, today: date, tz: ZoneInfo, limits: Limits) -> list[EntryRow]:
-    """Every row of an export CSV, checked; the first problem raises ImportProblem.
+def too_large(lang: str, name: str, max_kb: int) -> str:
+    """A file over the import limit (the console says it too, before reading the file)."""
+    return translate(
+        lang, "{name} is larger than {max_kb} KB. Split it and import the parts."
+    ).format(name=name, max_kb=max_kb)
+
+
+def read_csv(
+    data: bytes, *, today: date, tz: ZoneInfo, limits: Limits, lang: str = DEFAULT
+) -> list[EntryRow]:
+    """Every row of an export CSV, checked; the first problem raises ImportProblem, said
+    in `lang`.
 
     An empty `logged_at` (a file written by hand) means noon of that local day."""
+
+    def _(message: str) -> str:
+        return translate(lang, message)
+
     if len(data) > limits.max_import_kb * 1024:
-        raise ImportProblem(
-            f"That file is larger than {limits.max_import_kb} KB. Split it and import the parts."
-        )
+        raise ImportProblem(too_large(lang, _("That file"), limits.max_import_kb))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportProblem(f"That file isn't a text CSV. {EXAMPLE}") from None
+        said = _("That file isn't a text CSV.")
+        raise ImportProblem(f"{said} {example(lang)}") from None
     if text.lstrip().startswith("{"):
         raise ImportProblem(
-            "That's the JSON file; /import takes the CSV one from /export (steady-export-….csv)."
+            _("That's the JSON file; /import takes the CSV one from /export (steady-export-….csv).")
         )
     reader = csv.DictReader(io.StringIO(text, newline=""), restval="")
     try:
         header = [name.strip() for name in reader.fieldnames or ()]
-        _check_header(header)
+        _check_header(header, lang)
         reader.fieldnames = header
         rows: list[EntryRow] = []
         for record in reader:
             if None in record:
-                raise ImportProblem(f"Line {reader.line_num} has more fields than the header.")
+                raise ImportProblem(
+                    _("Line {line} has more fields than the header.").format(line=reader.line_num)
+                )
             if not any((v or "").strip() for v in record.values()):
                 continue
             if len(rows) >= limits.max_import_rows:
                 raise ImportProblem(
-                    f"That file has more than {limits.max_import_rows} entries. "
-                    "Split it and import the parts."
+                    _(
+                        "That file has more than {count} entries. Split it and import the parts."
+                    ).format(count=limits.max_import_rows)
                 )
-            rows.append(_row(record, reader.line_num, today, tz, limits))
+            rows.append(_row(record, reader.line_num, today, tz, limits, lang))
     except csv.Error as exc:
-        raise ImportProblem(f"I couldn't read that CSV ({exc}). {EXAMPLE}") from None
+        said = _("I couldn't read that CSV ({problem}).").format(problem=exc)
+        raise ImportProblem(f"{said} {example(lang)}") from None
     return rows
 
 
-def _check_header(header: list[str]) -> None:
-    expected = ",".join(CSV_COLUMNS)
+def _check_header(header: list[str], lang: str) -> None:
+    def said(message: str, **params: str) -> ImportProblem:
+        first = translate(lang, "The first line should be:")
+        text = translate(lang, message).format(**params)
+        return ImportProblem(f"{text} {first}\n{','.join(CSV_COLUMNS)}")
+
     if not header:
-        raise ImportProblem(f"That file is empty. The first line should be:\n{expected}")
+        raise said(N_("That file is empty."))
     twice = [name for name in header if header.count(name) > 1]
     if twice:
-        raise ImportProblem(
-            f"The header names the column {twice[0]!r} twice; keep one. "
-            f"The first line should be:\n{expected}"
-        )
-    unknown = [name for name in header if name not in CSV_COLUMNS]
+        raise said(N_("The header names the column {name} twice; keep one."), name=repr(twice[0]))
+    unknown = [name for name in header if name not in CSV_COLUMNS]  # not echoed
     missing = [name for name in ("date", "kind") if name not in header]
-    if unknown or missing:
-        what = "one of its columns" if unknown else f"a {missing[0]!r} column"  # not echoed
-        problem = "I don't know" if unknown else "It has no"
-        raise ImportProblem(
-            f"That doesn't look like a Steady export: {problem} {what}. "
-            f"The first line should be:\n{expected}"
+    if unknown:
+        raise said(N_("That doesn't look like a Steady export: I don't know one of its columns."))
+    if missing:
+        raise said(
+            N_("That doesn't look like a Steady export: It has no {name} column."),
+            name=repr(missing[0]),
         )
 
 
-def _row(record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: Limits) -> EntryRow:
-    def fail(message: str) -> ImportProblem:
-        return ImportProblem(f"Line {line}: {message} Nothing was imported. {EXAMPLE}")
+def _row(
+    record: dict[str, str], line: int, today: date, tz: ZoneInfo, limits: Limits, lang: str
+) -> EntryRow:
+    def fail(message: str, **params: object) -> ImportProblem:
+        """`message` is English (marked with N_), translated here with its placeholders."""
+        text = translate(lang, message).format(**params)
+        said = translate(lang, "Line {line}: {problem} Nothing was imported.").format(
+            line=line, problem=text
+        )
+        return ImportProblem(f"{said} {example(lang)}")
 
     cells = {name: (raw or "").strip() for name, raw in record.items()}
     for name in _TEXT_COLUMNS:  # the others are read as dates and numbers, or refused
         if _is_formula(cell := cells.get(name, "")) and not cell.startswith("'"):
             raise fail(
-                f"the {name} cell starts like a spreadsheet formula (= + - @); "
-                "put a ' before it to keep it as text."
+                N_(
+                    "the {name} cell starts like a spreadsheet formula (= + - @); "
+                    "put a ' before it to keep it as text."
+                ),
+                name=name,
             )
     cells = {name: _unescaped(cell) for name, cell in cells.items()}
 
     try:
         day = date.fromisoformat(cells["date"])
     except ValueError:
-        raise fail(f"the date {cells['date']!r} should look like 2026-11-20.") from None
+        raise fail(
+            N_("the date {text} should look like 2026-11-20."), text=repr(cells["date"])
+        ) from None
     if day > today:
-        raise fail(f"{day} is in the future.")
+        raise fail(N_("{day} is in the future."), day=day)
     if day.year < 1970:
-        raise fail(f"{day} is too long ago.")
+        raise fail(N_("{day} is too long ago."), day=day)
     kind_text = cells.get("kind", "").lower()
     if kind_text not in set(Kind):
-        raise fail(f"the kind {cells.get('kind', '')!r} should be run, strength or water.")
+        raise fail(
+            N_("the kind {text} should be run, strength or water."),
+            text=repr(cells.get("kind", "")),
+        )
     kind = Kind(kind_text)
     stray = [c for c in CSV_COLUMNS[3:] if c not in KIND_COLUMNS[kind] and cells.get(c, "") != ""]
     if stray:
-        raise fail(f"a {kind.value} has no {stray[0]}; leave that column empty.")
+        raise fail(
+            N_("a {kind} has no {column}; leave that column empty."),
+            kind=kind.value,
+            column=stray[0],
+        )
     row = EntryRow(
         date=day,
         logged_at=_logged_at(cells.get("logged_at", ""), day, today, tz, fail),
@@ -302,16 +345,21 @@ def _logged_at(text: str, day: date, today: date, tz: ZoneInfo, fail: Fail) -> d
         moment = datetime.fromisoformat(text)
         moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        raise fail(f"logged_at {text[:40]!r} should look like 2026-11-20T07:30:00+00:00.") from None
+        raise fail(
+            N_("logged_at {text} should look like 2026-11-20T07:30:00+00:00."), text=repr(text[:40])
+        ) from None
     except OverflowError:
         moment = None
     if moment is None or moment < _EPOCH:
         raise fail(
-            f"logged_at {text[:40]!r} is out of range: it should be a moment from 1970 "
-            "until now, like 2026-11-20T07:30:00+00:00."
+            N_(
+                "logged_at {text} is out of range: it should be a moment from 1970 "
+                "until now, like 2026-11-20T07:30:00+00:00."
+            ),
+            text=repr(text[:40]),
         )
     if moment.date() > today + timedelta(days=1):
-        raise fail(f"logged_at {text[:40]!r} is in the future.")
+        raise fail(N_("logged_at {text} is in the future."), text=repr(text[:40]))
     return moment
 
 
@@ -325,9 +373,9 @@ def _number(cells: dict[str, str], name: str, fail: Fail) -> float | None:
     try:
         value = float(text)
     except ValueError:
-        raise fail(f"{name} {text!r} is not a number.") from None
+        raise fail(N_("{name} {text} is not a number."), name=name, text=repr(text)) from None
     if not math.isfinite(value) or value <= 0:
-        raise fail(f"{name} has to be a number above zero.")
+        raise fail(N_("{name} has to be a number above zero."), name=name)
     return value
 
 
@@ -336,7 +384,9 @@ def _whole(cells: dict[str, str], name: str, fail: Fail) -> int | None:
     if not text:
         return None
     if not (text.isascii() and text.isdigit() and len(text) < 10) or int(text) == 0:
-        raise fail(f"{name} {text!r} should be a whole number above zero.")
+        raise fail(
+            N_("{name} {text} should be a whole number above zero."), name=name, text=repr(text)
+        )
     return int(text)
 
 
@@ -346,7 +396,7 @@ def _check_values(row: EntryRow, limits: Limits, fail: Fail) -> None:
         parsing.check_note(row.note or "", limits, "")
         if row.kind is Kind.RUN:
             if row.distance_m is None:
-                raise fail("a run needs distance_m (metres).")
+                raise fail(N_("a run needs distance_m (metres)."))
             parsing.check_run(row.distance_m, row.duration_s, limits, "")
         elif row.kind is Kind.STRENGTH:
             value = StrengthValue(
@@ -354,8 +404,11 @@ def _check_values(row: EntryRow, limits: Limits, fail: Fail) -> None:
             )
             parsing.check_strength(value, limits, "")
         elif row.volume_ml is None:
-            raise fail(f"water needs volume_ml (millilitres, up to {limits.max_water_ml:g}).")
+            raise fail(
+                N_("water needs volume_ml (millilitres, up to {most})."),
+                most=f"{limits.max_water_ml:g}",
+            )
         else:
             parsing.check_water(row.volume_ml, limits, "")
     except parsing.ParseError as exc:
-        raise fail(str(exc).strip()) from None
+        raise fail("{problem}", problem=str(exc).strip()) from None

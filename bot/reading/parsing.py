@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.domain import GoalSpec, Kind, NewEntry, Period, RunValue, StrengthValue, WaterValue
+from bot.i18n.catalogs import N_
+from bot.i18n.told import Said, Told
 from bot.reading.units import NotAQuantity, quantity
 from bot.settings import Limits
 
 
-class ParseError(ValueError):
-    """A friendly explanation of what was wrong, shown to the user as it is."""
+class ParseError(Told, ValueError):
+    """A friendly explanation of what was wrong, shown to the user in their language: an
+    English msgid marked with `N_` and its named params (`Told`)."""
 
 
 # Words that name a unit, so "5 km" and "28 min" can be glued into one token.
@@ -69,7 +72,7 @@ def is_arithmetic(text: str) -> bool:
     return _ARITHMETIC.search(text) is not None
 
 
-def refuse_arithmetic(text: str, example: str) -> None:
+def refuse_arithmetic(text: str, example: str | Said) -> None:
     """A figure written as arithmetic ("9**9**9", "1e309km", "(5-3)km") gets a friendly
     error naming the word, instead of being half read."""
     if m := _ARITHMETIC.search(text):
@@ -77,8 +80,12 @@ def refuse_arithmetic(text: str, example: str) -> None:
         end = text.find(" ", m.end())
         word = text[start : end if end >= 0 else len(text)][:40]
         raise ParseError(
-            f"I read plain numbers with a unit, like 5k or 500ml, not sums or powers like "
-            f"{word!r}. {example}"
+            N_(
+                "I read plain numbers with a unit, like 5k or 500ml, not sums or powers like "
+                "{word}. {example}"
+            ),
+            word=repr(word),
+            example=example,
         )
 
 
@@ -90,8 +97,10 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
     last = words[-1].lower()
     if last == "tomorrow":
         raise ParseError(
-            "I log what's done, not what's planned: log it once it's done, or name a past "
-            "day, like /run 5k 28:30 yesterday."
+            N_(
+                "I log what's done, not what's planned: log it once it's done, or name a past "
+                "day, like /run 5k 28:30 yesterday."
+            )
         )
     if last in ("yesterday", "today"):
         on = today - timedelta(days=1) if last == "yesterday" else today
@@ -99,16 +108,22 @@ def split_date(text: str, today: date, limits: Limits) -> DatedText:
         try:
             on = date.fromisoformat(last)
         except ValueError:
-            raise ParseError(f"{last} is not a date I know. Dates look like 2026-11-20.") from None
+            raise ParseError(
+                N_("{day} is not a date I know. Dates look like 2026-11-20."), day=last
+            ) from None
     else:
         return DatedText(text, None)
     if on > today:
         raise ParseError(
-            "That date is in the future: log it once it's done, or give a past date, like "
-            "/run 5k 28:30 yesterday or /water 500ml 2026-11-20."
+            N_(
+                "That date is in the future: log it once it's done, or give a past date, like "
+                "/run 5k 28:30 yesterday or /water 500ml 2026-11-20."
+            )
         )
     if (today - on).days > limits.max_days_back:
-        raise ParseError(f"That is more than {limits.max_days_back} days ago: pick a later date.")
+        raise ParseError(
+            N_("That is more than {days} days ago: pick a later date."), days=limits.max_days_back
+        )
     return DatedText(" ".join(words[:-1]), on)
 
 
@@ -152,42 +167,65 @@ def _token_kg(token: str) -> float | None:
         return None
 
 
+_MORE_THAN_ZERO = {
+    "distance": N_("The distance has to be more than zero."),
+    "amount": N_("The amount has to be more than zero."),
+}
+
+
 def _signed_error(token: str, what: str) -> None:
     if re.match(r"-\d", token):
-        raise ParseError(f"The {what} has to be more than zero.")
+        raise ParseError(_MORE_THAN_ZERO[what])
 
 
 # The checks every stored figure passes, from a command or from /import: finite, above
 # zero and within the plausible bounds. Each comparison is written so that NaN fails it.
 
 
-def check_run(distance_m: float, duration_s: float | None, limits: Limits, example: str) -> None:
+def check_run(
+    distance_m: float, duration_s: float | None, limits: Limits, example: str | Said
+) -> None:
     if not distance_m > 0:
-        raise ParseError(f"The distance has to be more than zero. {example}")
+        raise ParseError(N_("The distance has to be more than zero. {example}"), example=example)
     if not (math.isfinite(distance_m) and distance_m <= limits.max_run_km * 1000):
         raise ParseError(
-            f"More than {limits.max_run_km:g} km in one run is more than I can believe. {example}"
+            N_("More than {km} km in one run is more than I can believe. {example}"),
+            km=f"{limits.max_run_km:g}",
+            example=example,
         )
     if duration_s is not None:
         if not duration_s > 0:
-            raise ParseError(f"The time has to be more than zero. {example}")
+            raise ParseError(N_("The time has to be more than zero. {example}"), example=example)
         if not (math.isfinite(duration_s) and duration_s <= limits.max_run_hours * 3600):
-            raise ParseError(f"That run is longer than {limits.max_run_hours:g} hours. {example}")
+            raise ParseError(
+                N_("That run is longer than {hours} hours. {example}"),
+                hours=f"{limits.max_run_hours:g}",
+                example=example,
+            )
         if not duration_s / (distance_m / 1000) >= limits.min_run_pace_s_per_km:
-            raise ParseError(f"That pace would beat the world record. Check the time? {example}")
+            raise ParseError(
+                N_("That pace would beat the world record. Check the time? {example}"),
+                example=example,
+            )
 
 
-def check_strength(value: StrengthValue, limits: Limits, example: str) -> None:
+def check_strength(value: StrengthValue, limits: Limits, example: str | Said) -> None:
     exercise, sets, reps = value.exercise, value.sets, value.reps
     if exercise is not None and not is_exercise(exercise):
         raise ParseError(
-            f"{exercise[:40]!r} isn't an exercise name I can keep: use words of letters, "
-            f"' and -. {example}"
+            N_(
+                "{name} isn't an exercise name I can keep: use words of letters, ' and -. {example}"
+            ),
+            name=repr(exercise[:40]),
+            example=example,
         )
     if exercise and len(exercise) > 40:
-        raise ParseError(f"That exercise name is long; keep it under 40 characters. {example}")
+        raise ParseError(
+            N_("That exercise name is long; keep it under 40 characters. {example}"),
+            example=example,
+        )
     if not (exercise or sets or value.duration_s):
-        raise ParseError(f"Tell me what you did. {example}")
+        raise ParseError(N_("Tell me what you did. {example}"), example=example)
     if value.set_s is not None:
         if not (
             sets is not None
@@ -195,27 +233,36 @@ def check_strength(value: StrengthValue, limits: Limits, example: str) -> None:
             and 0 < sets <= limits.max_sets
             and 0 < value.set_s * sets <= limits.max_strength_minutes * 60
         ):
-            raise ParseError(f"{sets} sets of {value.set_s:g} s doesn't look right. {example}")
+            raise ParseError(
+                N_("{sets} sets of {seconds} s doesn't look right. {example}"),
+                sets=sets,
+                seconds=f"{value.set_s:g}",
+                example=example,
+            )
     elif (sets is not None or reps is not None) and not (
         sets is not None
         and reps is not None
         and 0 < sets <= limits.max_sets
         and 0 < reps <= limits.max_reps
     ):
-        raise ParseError(f"{sets}x{reps} doesn't look right. {example}")
+        raise ParseError(
+            N_("{sets}x{reps} doesn't look right. {example}"), sets=sets, reps=reps, example=example
+        )
     if value.weight_kg is not None and not (0 < value.weight_kg <= limits.max_weight_kg):
-        raise ParseError(f"That weight doesn't look right. {example}")
+        raise ParseError(N_("That weight doesn't look right. {example}"), example=example)
     if value.duration_s is not None and not (
         0 < value.duration_s <= limits.max_strength_minutes * 60
     ):
-        raise ParseError(f"That session length doesn't look right. {example}")
+        raise ParseError(N_("That session length doesn't look right. {example}"), example=example)
 
 
-def check_water(volume_ml: float, limits: Limits, example: str) -> None:
+def check_water(volume_ml: float, limits: Limits, example: str | Said) -> None:
     if not volume_ml > 0:
-        raise ParseError(f"The amount has to be more than zero. {example}")
+        raise ParseError(N_("The amount has to be more than zero. {example}"), example=example)
     if not (math.isfinite(volume_ml) and volume_ml <= limits.max_water_ml):
-        raise ParseError(f"That's more water than anyone should drink at once. {example}")
+        raise ParseError(
+            N_("That's more water than anyone should drink at once. {example}"), example=example
+        )
 
 
 def is_exercise(name: str) -> bool:
@@ -225,7 +272,7 @@ def is_exercise(name: str) -> bool:
 
 
 def parse_run(text: str, limits: Limits) -> NewEntry:
-    example = "Try: /run 5k 28:30, /run 3.1mi 31min easy or /run 10km 1:02:10"
+    example = Said(N_("Try: /run 5k 28:30, /run 3.1mi 31min easy or /run 10km 1:02:10"))
     refuse_arithmetic(text, example)
     distance_m: float | None = None
     duration_s: float | None = None
@@ -240,13 +287,13 @@ def parse_run(text: str, limits: Limits) -> NewEntry:
         _signed_error(token, "distance")
         note_words.append(token)
     if distance_m is None:
-        raise ParseError(f"I couldn't find a distance in that. {example}")
+        raise ParseError(N_("I couldn't find a distance in that. {example}"), example=example)
     check_run(distance_m, duration_s, limits, example)
     return NewEntry(Kind.RUN, RunValue(distance_m, duration_s), _note(note_words, limits))
 
 
 def parse_strength(text: str, limits: Limits) -> NewEntry:
-    example = "Try: /strength squats 3x10 40kg, /strength plank 3x60s or /strength 30min"
+    example = Said(N_("Try: /strength squats 3x10 40kg, /strength plank 3x60s or /strength 30min"))
     refuse_arithmetic(text, example)
     sets = reps = None
     weight_kg = duration_s = set_s = None
@@ -269,14 +316,16 @@ def parse_strength(text: str, limits: Limits) -> NewEntry:
     exercise = " ".join(w for w in words if _EXERCISE_WORD.fullmatch(w)).lower() or None
     leftovers = [w for w in words if not _EXERCISE_WORD.fullmatch(w)]
     if leftovers:
-        raise ParseError(f"I couldn't read {leftovers[0]!r}. {example}")
+        raise ParseError(
+            N_("I couldn't read {word}. {example}"), word=repr(leftovers[0]), example=example
+        )
     value = StrengthValue(exercise, sets, reps, weight_kg, duration_s, set_s)
     check_strength(value, limits, example)
     return NewEntry(Kind.STRENGTH, value)
 
 
 def parse_water(text: str, limits: Limits, glass_ml: float) -> NewEntry:
-    example = "Try: /water 500ml, /water 16oz or /water 2 glasses"
+    example = Said(N_("Try: /water 500ml, /water 16oz or /water 2 glasses"))
     refuse_arithmetic(text, example)
     low = normalise(text.lower())
     low = re.sub(r"\bhalf an?\s+", "0.5 ", low)
@@ -301,15 +350,26 @@ def parse_water(text: str, limits: Limits, glass_ml: float) -> NewEntry:
         except NotAQuantity:
             continue
     if volume_ml is None:
-        raise ParseError(f"I couldn't find an amount of water in that. {example}")
+        raise ParseError(
+            N_("I couldn't find an amount of water in that. {example}"), example=example
+        )
     check_water(volume_ml, limits, example)
     return NewEntry(Kind.WATER, WaterValue(volume_ml))
+
+
+# Each sentence whole, so a language can put the period's words where they belong.
+_GOAL_AT_MOST = {
+    (Kind.RUN, Period.DAY): N_("A run goal can be up to {most} a day. {example}"),
+    (Kind.RUN, Period.WEEK): N_("A run goal can be up to {most} a week. {example}"),
+    (Kind.WATER, Period.DAY): N_("A water goal can be up to {most} a day. {example}"),
+    (Kind.WATER, Period.WEEK): N_("A water goal can be up to {most} a week. {example}"),
+}
 
 
 def parse_goal(text: str, limits: Limits) -> GoalSpec:
     """A goal's amount is bounded by what one could log in its period: runs up to
     `max_run_km` a day, water up to `max_water_day_ml` a day."""
-    example = "Try: /goal run 15km/week, /goal strength 3/week or /goal water 2l/day"
+    example = Said(N_("Try: /goal run 15km/week, /goal strength 3/week or /goal water 2l/day"))
     refuse_arithmetic(text, example)
     m = re.fullmatch(
         r"\s*(run|strength|water)\s+(.+?)\s*(?:/|per\s+|a\s+)\s*(day|week)\s*", text.lower()
@@ -330,7 +390,7 @@ def parse_goal(text: str, limits: Limits) -> GoalSpec:
         return GoalSpec(kind, count, period, counts_sessions=True)
     dimension = {Kind.RUN: "length", Kind.WATER: "volume"}.get(kind)
     if dimension is None:
-        raise ParseError(f"Strength goals count sessions. {example}")
+        raise ParseError(N_("Strength goals count sessions. {example}"), example=example)
     token = amount_text
     if dimension == "length" and token.endswith("k"):
         token += "m"
@@ -346,19 +406,21 @@ def parse_goal(text: str, limits: Limits) -> GoalSpec:
     most = (limits.max_run_km * 1000 if kind is Kind.RUN else limits.max_water_day_ml) * days
     if amount > most:
         shown = f"{most / 1000:g} km" if kind is Kind.RUN else f"{most / 1000:g} l"
-        raise ParseError(f"A {kind.value} goal can be up to {shown} a {period.value}. {example}")
+        raise ParseError(_GOAL_AT_MOST[kind, period], most=shown, example=example)
     return GoalSpec(kind, amount, period, counts_sessions=False)
 
 
 def _note(words: list[str], limits: Limits) -> str | None:
     note = " ".join(words).strip()
-    check_note(note, limits, "Try a short one: /run 5k 28:30 easy")
+    check_note(note, limits, Said(N_("Try a short one: /run 5k 28:30 easy")))
     return note or None
 
 
-def check_note(note: str, limits: Limits, example: str) -> None:
+def check_note(note: str, limits: Limits, example: str | Said) -> None:
     if len(note) > limits.max_note_chars:
         raise ParseError(
-            f"Notes can be up to {limits.max_note_chars} characters; that one is {len(note)}. "
-            f"{example}"
+            N_("Notes can be up to {most} characters; that one is {length}. {example}"),
+            most=limits.max_note_chars,
+            length=len(note),
+            example=example,
         )

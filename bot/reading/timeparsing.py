@@ -7,6 +7,8 @@ import math
 import re
 from datetime import timedelta
 
+from bot.i18n.catalogs import N_
+from bot.i18n.told import Said
 from bot.reading.parsing import ParseError
 from bot.reminders.scheduling import EVERY_DAY, WEEKDAYS, Schedule
 
@@ -79,19 +81,27 @@ def clock_minutes(token: str) -> int | None:
     return hour * 60 + minute
 
 
-def window(text: str, example: str) -> tuple[int, int]:
+def window(text: str, example: str | Said) -> tuple[int, int]:
     """'22:00-07:00' -> (1320, 420). May wrap midnight; the caller decides if that is fine."""
     m = _WINDOW.match(text.strip())
     start = clock_minutes(m.group(1)) if m else None
     end = clock_minutes(m.group(2)) if m else None
     if start is None or end is None:
-        raise ParseError(f"I couldn't read {text.strip()!r} as two times. Try {example}")
+        raise ParseError(
+            N_("I couldn't read {text} as two times. Try {example}"),
+            text=repr(text.strip()),
+            example=example,
+        )
     if start == end:
-        raise ParseError(f"That window starts and ends at the same time. Try {example}")
+        raise ParseError(
+            N_("That window starts and ends at the same time. Try {example}"), example=example
+        )
     return start, end
 
 
-def duration(text: str, example: str, *, longest: timedelta, too_long: str) -> timedelta:
+def duration(
+    text: str, example: str | Said, *, longest: timedelta, too_long: str | Said
+) -> timedelta:
     """'2h', '90m', '1h30m', '1.5 hours', '3d', '2w' -> a timedelta of at most `longest`.
 
     Anything longer gets `too_long` (with the example), however many digits it has: the
@@ -100,16 +110,22 @@ def duration(text: str, example: str, *, longest: timedelta, too_long: str) -> t
     parts = _DURATION_PART.findall(compact)
     leftover = _DURATION_PART.sub("", compact).strip()
     if not parts or leftover:
-        raise ParseError(f"I couldn't read {text.strip()!r} as a length of time. Try {example}")
+        raise ParseError(
+            N_("I couldn't read {text} as a length of time. Try {example}"),
+            text=repr(text.strip()),
+            example=example,
+        )
     minutes = 0.0
     for amount, unit in parts:
         if unit not in _DURATION_UNITS:
-            raise ParseError(f"I don't know the unit {unit!r}. Try {example}")
+            raise ParseError(
+                N_("I don't know the unit {unit}. Try {example}"), unit=repr(unit), example=example
+            )
         minutes += float(amount) * _DURATION_UNITS[unit]
     if not math.isfinite(minutes) or minutes > longest.total_seconds() / 60:
-        raise ParseError(f"{too_long} Try {example}")
+        raise ParseError(N_("{too_long} Try {example}"), too_long=too_long, example=example)
     if minutes < 1:
-        raise ParseError(f"That is less than a minute. Try {example}")
+        raise ParseError(N_("That is less than a minute. Try {example}"), example=example)
     return timedelta(minutes=round(minutes))
 
 
@@ -135,7 +151,7 @@ def weekdays(token: str) -> frozenset[int] | None:
 
 def schedule(text: str) -> Schedule:
     """The schedule part of /remind: '[days] <time>' or 'every <interval> [window] [days]'."""
-    example = " or ".join(REMIND_EXAMPLES[:2])
+    example = Said(N_("{first} or {second}"), first=REMIND_EXAMPLES[0], second=REMIND_EXAMPLES[1])
     words = _GLUE.sub(r"\1\2", re.sub(r"\s*[-–—]\s*", "-", text.strip())).split()
     days: set[int] = set()
     at: int | None = None
@@ -166,23 +182,33 @@ def schedule(text: str) -> Schedule:
         elif (minute := clock_minutes(low)) is not None:
             if at is not None:
                 raise ParseError(
-                    f"One time per reminder, please: add a second reminder for {word}. "
-                    f"Try {example}"
+                    N_(
+                        "One time per reminder, please: add a second reminder for {time}. "
+                        "Try {example}"
+                    ),
+                    time=word,
+                    example=example,
                 )
             at = minute
         elif "-" in low and _WINDOW.match(low):
             span = window(low, "/remind water every 2h 09:00-21:00")
         elif _CLOCK.match(low) and (":" in low or low.endswith(("am", "pm"))):
-            raise ParseError(f"{word} isn't a time of day. Try {example}")
+            raise ParseError(
+                N_("{word} isn't a time of day. Try {example}"), word=word, example=example
+            )
         else:
-            raise ParseError(f"I couldn't read {word!r}. Try {example}")
+            raise ParseError(
+                N_("I couldn't read {word}. Try {example}"), word=repr(word), example=example
+            )
         i += 1
     return _assemble(frozenset(days) or EVERY_DAY, at, every, span, example)
 
 
-def _interval(token: str, example: str) -> int:
-    too_often = (
-        f"Reminders can repeat every {MIN_EVERY_MINUTES} min to every {MAX_EVERY_MINUTES // 60} h."
+def _interval(token: str, example: str | Said) -> int:
+    too_often = Said(
+        N_("Reminders can repeat every {least} min to every {most} h."),
+        least=MIN_EVERY_MINUTES,
+        most=MAX_EVERY_MINUTES // 60,
     )
     length = duration(
         token,
@@ -192,7 +218,7 @@ def _interval(token: str, example: str) -> int:
     )
     minutes = int(length.total_seconds() // 60)
     if minutes < MIN_EVERY_MINUTES:
-        raise ParseError(f"{too_often} Try {example}")
+        raise ParseError(N_("{too_long} Try {example}"), too_long=too_often, example=example)
     return minutes
 
 
@@ -201,26 +227,32 @@ def _assemble(
     at: int | None,
     every: int | None,
     span: tuple[int, int] | None,
-    example: str,
+    example: str | Said,
 ) -> Schedule:
     if every is not None:
         if at is not None:
             raise ParseError(
-                "Give either a time or 'every …', not both. Try "
-                "/remind water every 2h 09:00-21:00 or /remind run 07:00"
+                N_(
+                    "Give either a time or 'every …', not both. Try "
+                    "/remind water every 2h 09:00-21:00 or /remind run 07:00"
+                )
             )
         start, end = span or DEFAULT_WINDOW
         if start >= end:
             raise ParseError(
-                "The window has to start and end on the same day, e.g. 09:00-21:00. "
-                "Try /remind water every 2h 09:00-21:00"
+                N_(
+                    "The window has to start and end on the same day, e.g. 09:00-21:00. "
+                    "Try /remind water every 2h 09:00-21:00"
+                )
             )
         return Schedule(days=days, every=every, window=(start, end))
     if span is not None:
         raise ParseError(
-            "A window goes with 'every …'. Try /remind water every 2h 09:00-21:00 "
-            "or give one time: /remind run 07:00"
+            N_(
+                "A window goes with 'every …'. Try /remind water every 2h 09:00-21:00 "
+                "or give one time: /remind run 07:00"
+            )
         )
     if at is None:
-        raise ParseError(f"Add a time, like 07:00 or 6:30pm. Try {example}")
+        raise ParseError(N_("Add a time, like 07:00 or 6:30pm. Try {example}"), example=example)
     return Schedule(days=days, at=at)

@@ -27,12 +27,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+ENGLISH = "en"  # the catalogs' source language (bot.i18n.languages.DEFAULT)
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs (as `bot.i18n.catalogs.N_` does) without importing
+    them: the child that reads a file must not spend its parse time loading Babel. Only a
+    problem said in a language other than English loads the catalogs."""
+    return message
+
+
 EXTENSIONS = (".gpx", ".tcx", ".fit")
 # Markup that declares things (<!DOCTYPE, <!ENTITY) rather than a comment or CDATA.
 _DECLARATION = re.compile(rb"<!(?!--|\[CDATA\[)")
 _XML_POINTS = (b"<trkpt", b"<Trackpoint", b":trkpt", b":Trackpoint")
 
-SEND_AGAIN = "Send the file your watch recorded (GPX, TCX or FIT), or log it by hand: /run 5k 28:30"
+SEND_AGAIN = N_(
+    "Send the file your watch recorded (GPX, TCX or FIT), or log it by hand: /run 5k 28:30"
+)
 
 
 # The child finds this package where the parent did, installed or not; only it imports the
@@ -44,7 +56,70 @@ _CHILD = (
 
 
 class WorkoutProblem(ValueError):
-    """What is wrong with a workout file, said so that the person knows what to do."""
+    """What is wrong with a workout file, said so that the person knows what to do.
+
+    It keeps the English message and its figures apart (`said` puts them together in a
+    language) because the child process that reads a file knows no one's language: the
+    parts cross back to the parent as JSON (`as_json`, `of_json`)."""
+
+    def __init__(self, message: str, *, send_again: bool = True, **params: str | int) -> None:
+        self.message, self.send_again, self.params = message, send_again, params
+        super().__init__(self.said(ENGLISH))
+
+    def said(self, lang: str) -> str:
+        """The message in `lang`; a whole-number figure in the locale's digits, and `size`
+        (in KB) as the locale writes a size ("10 MB", "10 МБ")."""
+        shown = {k: _shown(lang, k, v) for k, v in self.params.items()}
+        text = _translate(lang, self.message).format(**shown)
+        return f"{text} {_translate(lang, SEND_AGAIN)}." if self.send_again else text
+
+    def as_json(self) -> dict[str, object]:
+        return {"message": self.message, "send_again": self.send_again, "params": self.params}
+
+    @classmethod
+    def of_json(cls, data: object) -> WorkoutProblem:
+        """The child's problem again; anything it could not have written reads as unreadable."""
+        try:
+            assert isinstance(data, dict) and isinstance(data["message"], str)
+            params = data["params"]
+            assert isinstance(params, dict)
+            assert all(isinstance(v, str | int) for v in params.values())
+            return cls(data["message"], send_again=bool(data["send_again"]), **params)
+        except (AssertionError, KeyError, TypeError, IndexError, ValueError):
+            return cls(UNREADABLE)
+
+
+UNREADABLE = N_("I couldn't read that file.")
+
+
+def _translate(lang: str, message: str) -> str:
+    if lang == ENGLISH:
+        return message
+    from bot.i18n.catalogs import translate  # only for another language (see N_)
+
+    return translate(lang, message)
+
+
+def _number(lang: str, value: int) -> str:
+    if lang == ENGLISH:
+        return f"{value:,}"
+    from bot.i18n.figures import figures  # only for another language (see N_)
+
+    return figures(lang).number(value)
+
+
+def _shown(lang: str, name: str, value: str | int) -> str:
+    if isinstance(value, str):
+        return value
+    return file_size(lang, value) if name == "size" else _number(lang, value)
+
+
+def file_size(lang: str, kb: int) -> str:
+    """A size limit as a person reads it: "10 MB", "512 KB"; "10 МБ" in Russian."""
+    amount, unit = (kb // 1024, N_("MB")) if kb >= 1024 else (kb, N_("KB"))
+    if lang == ENGLISH:
+        return f"{amount} {unit}"
+    return f"{_number(lang, amount)}\u00a0{_translate(lang, unit)}"
 
 
 @dataclass(frozen=True)
@@ -105,25 +180,27 @@ def check_file(data: bytes, *, max_kb: int, max_points: int) -> str:
     """The file's format, after the checks that need no parser; WorkoutProblem otherwise."""
     if len(data) > max_kb * 1024:
         raise WorkoutProblem(
-            f"That file is larger than {max_kb // 1024 or max_kb} "
-            f"{'MB' if max_kb >= 1024 else 'KB'}, more than any run needs. {SEND_AGAIN}."
+            N_("That file is larger than {size}, more than any run needs."), size=max_kb
         )
     if not data.strip():
-        raise WorkoutProblem(f"That file is empty. {SEND_AGAIN}.")
+        raise WorkoutProblem(N_("That file is empty."))
     kind = sniff(data)
     if kind is None:
-        raise WorkoutProblem(f"That isn't a GPX, TCX or FIT file I can read. {SEND_AGAIN}.")
+        raise WorkoutProblem(N_("That isn't a GPX, TCX or FIT file I can read."))
     if kind != "FIT":
         try:
             data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise WorkoutProblem(
-                f"That {kind} file isn't UTF-8 text, so I won't read it. {SEND_AGAIN}."
+                N_("That {kind} file isn't UTF-8 text, so I won't read it."), kind=kind
             ) from None
         if _DECLARATION.search(data):
             raise WorkoutProblem(
-                f"That {kind} file declares its own document type (<!DOCTYPE or <!ENTITY), "
-                f"which watches never do, so I won't read it. {SEND_AGAIN}."
+                N_(
+                    "That {kind} file declares its own document type (<!DOCTYPE or <!ENTITY), "
+                    "which watches never do, so I won't read it."
+                ),
+                kind=kind,
             )
         if sum(data.count(tag) for tag in _XML_POINTS) > max_points:
             raise too_many(max_points)
@@ -132,8 +209,8 @@ def check_file(data: bytes, *, max_kb: int, max_points: int) -> str:
 
 def too_many(max_points: int) -> WorkoutProblem:
     return WorkoutProblem(
-        f"That file has more than {max_points:,} points, more than I read for one run. "
-        f"{SEND_AGAIN}."
+        N_("That file has more than {max_points} points, more than I read for one run."),
+        max_points=max_points,
     )
 
 
@@ -159,17 +236,15 @@ def read_bounded(data: bytes, *, max_kb: int, max_points: int, timeout_s: float)
             env={},  # no secrets
         )
     except subprocess.TimeoutExpired:
-        raise WorkoutProblem(
-            f"That file took too long to read, so I stopped. {SEND_AGAIN}."
-        ) from None
+        raise WorkoutProblem(N_("That file took too long to read, so I stopped.")) from None
     try:
         answer = json.loads(done.stdout)
         problem, found = answer.get("problem"), answer.get("workout")
     except (ValueError, AttributeError):  # killed for its CPU time, or out of memory
         problem, found = None, None
-    if isinstance(problem, str):
-        raise WorkoutProblem(problem)
+    if problem is not None:
+        raise WorkoutProblem.of_json(problem)
     try:
         return Workout.of_json(found)
     except (ValueError, KeyError, TypeError):
-        raise WorkoutProblem(f"I couldn't read that file. {SEND_AGAIN}.") from None
+        raise WorkoutProblem(UNREADABLE) from None

@@ -22,7 +22,7 @@ import gpxpy
 from tcxreader.tcxreader import TCXReader
 
 from bot.reading.workout_files import (
-    SEND_AGAIN,
+    N_,
     Workout,
     WorkoutProblem,
     check_file,
@@ -52,15 +52,19 @@ def read_workout(data: bytes, *, max_kb: int, max_points: int) -> Workout:
         raise
     except Exception:  # each library raises its own kinds for a broken file
         raise WorkoutProblem(
-            f"That {kind} file is broken or cut short, so I couldn't read it. {SEND_AGAIN}."
+            N_("That {kind} file is broken or cut short, so I couldn't read it."), kind=kind
         ) from None
 
 
 def _refuse_sport(sport: str | None) -> None:
     if sport is not None and not _RUN_WORDS.search(sport.strip()):
         raise WorkoutProblem(
-            f"That file is a {sport.strip().lower()[:30]} workout; I only log runs from files. "
-            "Log other training with /strength."
+            N_(
+                "That file is a {sport} workout; I only log runs from files. "
+                "Log other training with /strength."
+            ),
+            send_again=False,
+            sport=sport.strip().lower()[:30],
         )
 
 
@@ -71,8 +75,10 @@ def _gpx(data: bytes) -> Workout:
     start = gpx.get_time_bounds().start_time
     if start is None:
         raise WorkoutProblem(
-            "That GPX has no times in it (a planned route?), so I can't tell when you ran or "
-            f"for how long. {SEND_AGAIN}."
+            N_(
+                "That GPX has no times in it (a planned route?), so I can't tell when you ran "
+                "or for how long."
+            )
         )
     moving = gpx.get_moving_data()
     return Workout(
@@ -90,8 +96,7 @@ def _tcx(data: bytes) -> Workout:
     points = [p for p in exercise.trackpoints if p.time is not None]
     if not points:
         raise WorkoutProblem(
-            "That TCX has no times in it, so I can't tell when you ran or for how long. "
-            f"{SEND_AGAIN}."
+            N_("That TCX has no times in it, so I can't tell when you ran or for how long.")
         )
     moving = 0.0
     for before, after in itertools.pairwise(points):
@@ -123,15 +128,13 @@ def _fit(data: bytes, max_points: int) -> Workout:
             elif frame.name == "session":
                 sessions.append(frame)
     if not sessions:
-        raise WorkoutProblem(
-            f"That FIT file holds no finished activity (no session in it). {SEND_AGAIN}."
-        )
+        raise WorkoutProblem(N_("That FIT file holds no finished activity (no session in it)."))
     session = sessions[0]
     sport = session.get_value("sport", fallback=None)
     _refuse_sport(None if sport is None else str(sport))
     start = session.get_value("start_time", fallback=None)
     if not isinstance(start, datetime):
-        raise WorkoutProblem(f"That FIT file doesn't say when the run started. {SEND_AGAIN}.")
+        raise WorkoutProblem(N_("That FIT file doesn't say when the run started."))
     distance = session.get_value("total_distance", fallback=None)
     timer = session.get_value("total_timer_time", fallback=None)
     if timer is None:
@@ -163,5 +166,5 @@ def child() -> None:
         workout = read_workout(data, max_kb=max_kb, max_points=max_points)
         answer: dict[str, object] = {"workout": workout.as_json()}
     except WorkoutProblem as exc:
-        answer = {"problem": str(exc)}
+        answer = {"problem": exc.as_json()}
     sys.stdout.write(json.dumps(answer))

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 from bot.commands.log import water_buttons
 from bot.domain import Kind, Period, Totals, Units
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.figures import figures
+from bot.i18n.languages import DEFAULT
 from bot.interface import Button, Reply
 from bot.progress import formatting
 from bot.reading import units as u
@@ -22,11 +25,12 @@ from bot.storage.rows import GoalLike
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback data limit
 DEFAULT_WAKING_DAY = (7 * 60, 22 * 60)  # for pacing water when nothing else says
 SNOOZE_PAYLOAD = "/snooze 1h"
+ML_PER_FL_OZ = 29.5735295625
 
 TITLES = {
-    Kind.RUN: "🏃 **Time for your run**",
-    Kind.STRENGTH: "💪 **Time for some strength work**",
-    Kind.WATER: "💧 **Time for some water**",
+    Kind.RUN: ("🏃", N_("Time for your run")),
+    Kind.STRENGTH: ("💪", N_("Time for some strength work")),
+    Kind.WATER: ("💧", N_("Time for some water")),
 }
 
 
@@ -95,46 +99,59 @@ def compose(
     units: Units,
     facts: Facts,
     line: str | None,
+    lang: str = DEFAULT,
 ) -> Reply:
-    lines = [f"{TITLES[kind]} · {clock(minute)}"]
-    if (progress := _progress(kind, facts, units)) is not None:
+    """The nudge in `lang`, the person's language (the voice's `line` already speaks it)."""
+    icon, title = TITLES[kind]
+    lines = [f"{icon} **{translate(lang, title)}** · {clock(minute)}"]
+    if (progress := _progress(kind, facts, units, lang)) is not None:
         lines.append(progress)
     if line:
         lines.append(f"_{line}_")
     buttons = (
-        log_button(kind, facts.last.get(kind), units),
-        Button("⏰ Snooze 1 h", SNOOZE_PAYLOAD),
-        Button("⏭ Skip today", f"/skip {reminder_id}"),
+        log_button(kind, facts.last.get(kind), units, lang),
+        Button("⏰ " + translate(lang, "Snooze 1 h"), SNOOZE_PAYLOAD),
+        Button("⏭ " + translate(lang, "Skip today"), f"/skip {reminder_id}"),
     )
     return Reply("\n".join(lines), buttons=buttons)
 
 
-def _progress(kind: Kind, facts: Facts, units: Units) -> str | None:
+def _progress(kind: Kind, facts: Facts, units: Units, lang: str) -> str | None:
     goal = facts.goals.get(kind)
     if goal is not None:
-        return formatting.goal_progress(goal, facts.day, facts.week, units)
+        return formatting.goal_progress(goal, facts.day, facts.week, units, lang)
     if kind is Kind.WATER:
         drunk = facts.day[kind]
-        return f"Today so far: {formatting.amount(kind, drunk, units)}" if drunk.sessions else None
+        if not drunk.sessions:
+            return None
+        shown = formatting.amount(kind, drunk, units, lang=lang)
+        return translate(lang, "Today so far: {amount}").format(amount=shown)
     week = facts.week[kind]
-    return f"This week so far: {formatting.amount(kind, week, units)}" if week.sessions else None
+    if not week.sessions:
+        return None
+    shown = formatting.amount(kind, week, units, lang=lang)
+    return translate(lang, "This week so far: {amount}").format(amount=shown)
 
 
-def log_button(kind: Kind, last: LastEntry | None, units: Units) -> Button:
+def log_button(kind: Kind, last: LastEntry | None, units: Units, lang: str = DEFAULT) -> Button:
     """One tap logs the usual: a glass of water, or the same as last time (a run's distance
-    without its time; the strength session as it was). Without a last time, it shows how."""
+    without its time; the strength session as it was). Without a last time, it shows how.
+    The payload is the English command line the parser reads; the label speaks `lang`."""
     if kind is Kind.WATER:
         quick = water_buttons(units)[0]
-        return Button(f"✅ {quick.label}", quick.payload)
+        if lang == DEFAULT:
+            return Button(f"✅ {quick.label}", quick.payload)
+        glass = 8 * ML_PER_FL_OZ if units is Units.IMPERIAL else 250  # the first quick button
+        return Button(f"✅ +{figures(lang).volume(glass, units)}", quick.payload)
     payload = _repeat_payload(kind, last, units) if last is not None else None
     if payload is None or len(payload.encode()) > MAX_PAYLOAD_BYTES:
-        return Button("✅ How to log it", f"/help {kind.value}")
+        return Button("✅ " + translate(lang, "How to log it"), f"/help {kind.value}")
     assert last is not None
     if kind is Kind.RUN:
-        label = f"✅ Log {u.distance(last.distance_m or 0, units)}"
+        what = figures(lang).distance(last.distance_m or 0, units)
     else:
-        label = "✅ Log " + payload.removeprefix("/strength ")
-    return Button(label, payload)
+        what = payload.removeprefix("/strength ")
+    return Button("✅ " + translate(lang, "Log {what}").format(what=what), payload)
 
 
 def _repeat_payload(kind: Kind, last: LastEntry, units: Units) -> str | None:

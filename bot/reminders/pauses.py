@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 
 from bot.context import Services
 from bot.delivery.outbox import Outgoing, enqueue_many
+from bot.i18n.catalogs import N_, translate
+from bot.i18n.languages import DEFAULT, resolve
 from bot.interface import Button, Destination, Reply
 from bot.storage import bulk
 from bot.storage.models import Account, Pause, User
 
 CHECK_IN_AFTER = timedelta(days=14)
 BATCH = 1000
-RESUME_BUTTON = Button("▶️ I'm back", "/resume")
+RESUME_LABEL = N_("I'm back")
 
 
 def current_pause(session: Session, user_id: int, now: datetime) -> Pause | None:
@@ -77,15 +79,17 @@ def end_pause(session: Session, user_id: int, now: datetime, today: date) -> boo
     return True
 
 
-def check_in_reply(name: str) -> Reply:
+def check_in_reply(name: str, lang: str = DEFAULT) -> Reply:
     """Patience, and no catching up to do: coming back whenever is fine."""
-    return Reply(
-        f"🌿 Hi {name}, just checking in. It has been two weeks since you paused, and "
+    text = translate(
+        lang,
+        "🌿 Hi {name}, just checking in. It has been two weeks since you paused, and "
         "that's fine: take the time you need, progress is patient work and nothing needs "
         "catching up. Whenever you feel like coming back, this week or much later, it's "
         "one tap. Until then I'll stay quiet.",
-        buttons=(RESUME_BUTTON,),
     )
+    label = "▶️ " + translate(lang, RESUME_LABEL)
+    return Reply(text.format(name=name), buttons=(Button(label, "/resume"),))
 
 
 def check_in_key(pause_id: int) -> str:
@@ -110,6 +114,8 @@ def _batch(session: Session, now: datetime) -> tuple[int, int]:
             Pause.id,
             Pause.user_id,
             User.display_name,
+            User.language,
+            User.app_language,
             Account.platform,
             Account.private_chat_id,
             Account.unreachable,
@@ -131,7 +137,7 @@ def _batch(session: Session, now: datetime) -> tuple[int, int]:
         Outgoing(
             key=check_in_key(row.id),
             destination=Destination(row.platform, row.private_chat_id),
-            reply=check_in_reply(row.display_name),
+            reply=check_in_reply(row.display_name, resolve(row.language, row.app_language)),
             user_id=row.user_id,
         )
         for row in rows

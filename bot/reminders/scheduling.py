@@ -31,10 +31,15 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.i18n.catalogs import translate
+from bot.i18n.figures import figures
+from bot.i18n.languages import DEFAULT, locale, supported
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 EVERY_DAY = frozenset(range(7))
 MAX_PROBES = 6  # answers asked of one trigger before giving up
 SEARCH_DAYS = 8  # every schedule fires at least once a week
+HOUR, MINUTE = "duration-hour", "duration-minute"  # CLDR's unit names
 
 
 class ScheduleError(RuntimeError):
@@ -77,13 +82,17 @@ class Schedule:
         window = None if window_start is None or window_end is None else (window_start, window_end)
         return cls(_days_from_text(days), at_minute, every_minutes, window)
 
-    def describe(self) -> str:
-        """'Mon, Wed, Fri at 07:00', 'every 2 h, 09:00–21:00, every day'."""
-        days = describe_days(self.days)
+    def describe(self, lang: str = DEFAULT) -> str:
+        """'Mon, Wed, Fri at 07:00', 'every 2 h, 09:00–21:00, every day'; in `lang`."""
+        days = describe_days(self.days, lang)
         if self.at is not None:
-            return f"{days} at {clock(self.at)}"
+            return translate(lang, "{days} at {time}").format(days=days, time=clock(self.at))
         assert self.window is not None and self.every is not None
-        return f"every {describe_minutes(self.every)}, {window_text(*self.window)}, {days}"
+        return translate(lang, "every {interval}, {window}, {days}").format(
+            interval=describe_minutes(self.every, lang),
+            window=window_text(*self.window),
+            days=days,
+        )
 
 
 @lru_cache(maxsize=64)
@@ -91,22 +100,40 @@ def _days_from_text(text: str) -> frozenset[int]:
     return frozenset(WEEKDAYS.index(d) for d in text.split(","))
 
 
-def describe_days(days: Iterable[int]) -> str:
+def describe_days(days: Iterable[int], lang: str = DEFAULT) -> str:
+    """'every day', 'weekdays', 'Mon, Wed, Fri' (the locale's abbreviations: 'пн, ср, пт')."""
     days = frozenset(days)
     if days == EVERY_DAY:
-        return "every day"
+        return translate(lang, "every day")
     if days == frozenset(range(5)):
-        return "weekdays"
+        return translate(lang, "weekdays")
     if days == frozenset({5, 6}):
-        return "weekends"
-    return ", ".join(WEEKDAYS[d].title() for d in sorted(days))
+        return translate(lang, "weekends")
+    names = _weekday_names(supported(lang) or DEFAULT)
+    return ", ".join(names[d] for d in sorted(days))
 
 
-def describe_minutes(minutes: int) -> str:
+@lru_cache(maxsize=8)
+def _weekday_names(lang: str) -> tuple[str, ...]:
+    """Monday first; English keeps 'Mon', the others take CLDR's abbreviations."""
+    if lang == DEFAULT:
+        return tuple(d.title() for d in WEEKDAYS)
+    names = locale(lang).days["format"]["abbreviated"]
+    return tuple(str(names[i]) for i in range(7))
+
+
+def describe_minutes(minutes: int, lang: str = DEFAULT) -> str:
+    """'2 h', '1 h 30 min', '45 min'; in the locale's units ('2 Std.', '30 мин')."""
     hours, rest = divmod(minutes, 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h" if not rest else f"{hours} h {rest} min"
+    if (supported(lang) or DEFAULT) == DEFAULT:
+        if not hours:
+            return f"{rest} min"
+        return f"{hours} h" if not rest else f"{hours} h {rest} min"
+    shown = figures(lang)
+    parts = [shown.unit(hours, HOUR)] if hours else []
+    if rest or not hours:
+        parts.append(shown.unit(rest, MINUTE))
+    return " ".join(parts)
 
 
 def clock(minute: int) -> str:

@@ -14,7 +14,8 @@ reminder catches up at most once, with its earliest fire inside the window.
 The decisions, in order: paused (for a while, or until /resume); snoozed (moved to the end
 of the snooze when that is the same local day and comes before the next regular fire, so the
 "Snooze 1 h" button means "remind me in an hour"); quiet hours; skipped today; nowhere to
-send (the account is unreachable or has no private chat); no longer needed (the run or
+send (the account is unreachable; one with no private chat yet is sent to as a person,
+`Destination.to_person`, whose private chat the adapter opens); no longer needed (the run or
 strength session is already logged that day, water is on pace for the goal); the daily cap,
 counted from the person's nudges in the outbox (on PostgreSQL under a per-person advisory
 lock, so two workers cannot both send the last one). Only nudges that go out count towards
@@ -180,6 +181,7 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> Seque
             Reminder.next_fire_at,
             Reminder.skipped_on,
             Account.platform,
+            Account.external_id,
             Account.private_chat_id,
             Account.unreachable,
             User.display_name,
@@ -297,7 +299,7 @@ def _early_reason(row: Any, fire: datetime, day: date, minute: int) -> str | Non
         return "quiet_hours"
     if row.skipped_on == day:
         return "skipped_today"
-    if row.unreachable or not row.private_chat_id:
+    if row.unreachable:
         return "unreachable"
     return None
 
@@ -345,7 +347,7 @@ def _decide(
     ]
     lines = _lines(services, session, asks, now)
     outgoing = []
-    for (c, kind, known), line in zip(nudged, lines, strict=True):
+    for (c, kind, known), ask, line in zip(nudged, asks, lines, strict=True):
         reply = nudges.compose(
             reminder_id=c.row.id,
             kind=kind,
@@ -353,16 +355,25 @@ def _decide(
             units=UNITS[c.row.units],
             facts=known,
             line=line,
+            lang=ask.lang,  # read with the claimed rows: no query per person
         )
         outgoing.append(
             Outgoing(
                 key=reminder_key(c.row.id, c.fire),
-                destination=Destination(c.row.platform, c.row.private_chat_id),
+                destination=_private_chat(c.row),
                 reply=reply,
                 user_id=c.user_id,
             )
         )
     return outgoing
+
+
+def _private_chat(row: Any) -> Destination:
+    """Their private chat with the bot; for someone known only from a group (a reminder set
+    in a Discord server), the person, whose private chat the adapter opens."""
+    if row.private_chat_id:
+        return Destination(row.platform, row.private_chat_id)
+    return Destination(row.platform, row.external_id, to_person=True)
 
 
 def _nudges_sent(

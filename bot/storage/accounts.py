@@ -64,6 +64,18 @@ class Who:
     answered: list[dict[str, Any]] | None = None
 
 
+# A `Person` as read: its fields, in order.
+PERSON_COLUMNS = (
+    User.id,
+    User.display_name,
+    User.tz,
+    User.units,
+    User.encourage,
+    User.created_at,
+    User.language,
+    User.app_language,
+)
+
 # Whether the message was handled before comes with the account, in the same lookup: every
 # message asks both. (Someone with no account has no handled messages: they go with the
 # person, by cascade.)
@@ -84,14 +96,7 @@ _FIND = Prepared(
         Account.display_name,
         Account.private_chat_id,
         Account.unreachable,
-        User.id,
-        User.display_name,
-        User.tz,
-        User.units,
-        User.encourage,
-        User.created_at,
-        User.language,
-        User.app_language,
+        *PERSON_COLUMNS,
         _ANSWERED,
     )
     .join(User, User.id == Account.user_id)
@@ -140,18 +145,7 @@ _APP_LANGUAGE = Prepared(
 )
 
 
-_PERSON = Prepared(
-    select(
-        User.id,
-        User.display_name,
-        User.tz,
-        User.units,
-        User.encourage,
-        User.created_at,
-        User.language,
-        User.app_language,
-    ).where(User.id == bindparam("user_id"))
-)
+_PERSON = Prepared(select(*PERSON_COLUMNS).where(User.id == bindparam("user_id")))
 
 
 def person_of(db: Db, user_id: int) -> Person:
@@ -194,16 +188,7 @@ def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
 
 
 _PERSON_OF_ACCOUNT = Prepared(
-    select(
-        User.id,
-        User.display_name,
-        User.tz,
-        User.units,
-        User.encourage,
-        User.created_at,
-        User.language,
-        User.app_language,
-    )
+    select(*PERSON_COLUMNS)
     .join(Account, Account.user_id == User.id)
     .where(
         Account.platform == bindparam("platform"), Account.external_id == bindparam("external_id")

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -210,6 +211,23 @@ class HandledMessage(Base):
     handled_at: Mapped[datetime] = mapped_column()
 
 
+class ReplyFile(Base):
+    """A file a kept reply carried (a chart, an export), so a redelivered message gets its
+    files as well as its text. Kept 48 hours (bot/ops/retention.py); goes with its record."""
+
+    __tablename__ = "reply_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handled_id: Mapped[int] = mapped_column(
+        ForeignKey("handled_messages.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # which of the message's replies
+    filename: Mapped[str] = mapped_column(String(255))
+    is_image: Mapped[bool] = mapped_column(Boolean)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class InboxEvent(Base):
     """A platform event (a Telegram update, a Discord message or interaction), stored before
     the platform is told it arrived: the offset confirmed, the webhook answered, the gateway
@@ -269,6 +287,8 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column()
     sent_at: Mapped[datetime | None] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # `chat_id` is a person's platform id, for the adapter to find their private chat.
+    to_person: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Group(Base):
@@ -358,6 +378,22 @@ class LinkCode(Base):
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()
+
+
+class ReminderInvite(Base):
+    """A /remind asked in a group where the bot may not write to the person first: it waits
+    for them to press Start in their private chat, through a link carrying a token that is
+    kept here hashed, single use, for this person only, until `expires_at`."""
+
+    __tablename__ = "reminder_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    args: Mapped[str] = mapped_column(String(500))  # what followed /remind
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class LinkGuess(Base):

@@ -51,6 +51,7 @@ from bot.storage.models import (
     HandledMessage,
     InboxEvent,
     OutboxMessage,
+    ReplyFile,
     RuleFiring,
     User,
 )
@@ -212,15 +213,20 @@ def redact_stored_replies(session: Session, traces: Traces) -> None:
     In their groups' chats every kept reply is blanked: a reply there may show them under a
     name they no longer have, and only a redelivery (seconds, minutes after the message)
     ever reads it. Anywhere else, a kept reply that names them is blanked. The record stays,
-    answering HANDLED_BEFORE, so a redelivered /run or /join still doesn't run twice.
-    (Their own records go with them, by cascade.)"""
+    answering HANDLED_BEFORE, so a redelivered /run or /join still doesn't run twice; the
+    files kept with a blanked reply (a group's chart) are deleted. (Their own records, and
+    their files, go with them by cascade.)"""
     others = or_(HandledMessage.user_id.is_(None), HandledMessage.user_id != traces.user_id)
     chats = list(traces.group_chats)
     if chats:
+        in_chats = tuple_(HandledMessage.platform, HandledMessage.chat_id).in_(chats)
         session.execute(
-            update(HandledMessage)
-            .where(tuple_(HandledMessage.platform, HandledMessage.chat_id).in_(chats), others)
-            .values(replies=REDACTED_REPLIES)
+            delete(ReplyFile).where(
+                ReplyFile.handled_id.in_(select(HandledMessage.id).where(in_chats, others))
+            )
+        )
+        session.execute(
+            update(HandledMessage).where(in_chats, others).values(replies=REDACTED_REPLIES)
         )
     found = session.execute(
         select(HandledMessage.id, HandledMessage.replies).where(
@@ -229,6 +235,7 @@ def redact_stored_replies(session: Session, traces: Traces) -> None:
     )
     ids = [row_id for row_id, replies in found if traces.named_in(replies)]
     for chunk in _chunks(ids):
+        session.execute(delete(ReplyFile).where(ReplyFile.handled_id.in_(chunk)))
         session.execute(
             update(HandledMessage)
             .where(HandledMessage.id.in_(chunk))

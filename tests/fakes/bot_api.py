@@ -60,6 +60,7 @@ class Sent:
     at: float
     filename: str | None = None
     data: bytes | None = None
+    links: list[tuple[str, str]] = field(default_factory=list)  # URL buttons: (label, url)
 
     @property
     def payloads(self) -> list[str]:
@@ -252,6 +253,14 @@ class FakeBotAPI:
     def send_text(self, user: dict, text: str, **kw: Any) -> dict[str, Any]:
         """A person writes to the bot: the update is queued for getUpdates."""
         return self.push(self.message_update(user, text, **kw))
+
+    def follow_link(self, user: dict, url: str) -> dict[str, Any]:
+        """A person opens a `t.me/<bot>?start=<parameter>` link and presses Start: Telegram
+        opens their private chat with the bot and sends `/start <parameter>` from them."""
+        match = re.fullmatch(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]{1,64})", url)
+        assert match is not None, f"not a deep link Telegram would follow: {url}"
+        assert match.group(1) == BOT_USERNAME, f"a link to another bot: {url}"
+        return self.send_text(user, f"/start {match.group(2)}")
 
     def press(self, user: dict, message: Sent, data: str) -> dict[str, Any]:
         """A person presses an inline button under one of the bot's messages."""
@@ -518,6 +527,7 @@ class FakeBotAPI:
             buttons,
             time.monotonic(),
             **file,
+            links=_links(params.get("reply_markup")),
         )
         self.sent.append(sent)
         return self._as_message(sent)
@@ -596,9 +606,20 @@ def _buttons(markup: dict | None) -> list[list[tuple[str, str]]]:
     rows = (markup or {}).get("inline_keyboard", [])
     for row in rows:
         for button in row:
+            if ("url" in button) == ("callback_data" in button):
+                raise ApiError(400, "Bad Request: a button needs one of url or callback_data")
             if len(button.get("callback_data", "").encode()) > _MAX_CALLBACK_DATA:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-    return [[(b["text"], b.get("callback_data", "")) for b in row] for row in rows]
+            url = button.get("url", "")
+            start = re.search(r"[?&]start=([^&]*)", url)
+            if start is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", start.group(1)):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")  # Telegram ignores it
+    return [[(b["text"], b["callback_data"]) for b in row if "url" not in b] for row in rows]
+
+
+def _links(markup: dict | None) -> list[tuple[str, str]]:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return [(b["text"], b["url"]) for row in rows for b in row if "url" in b]
 
 
 def _entities(text: str) -> list[dict]:

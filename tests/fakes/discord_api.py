@@ -153,6 +153,7 @@ class FakeDiscord:
         self.expire_interactions = False  # answer callbacks as if the 3 seconds had passed
         self.sessions: dict[int, Session] = {}  # shard id -> its session
         self.guilds: dict[int, dict[int, str]] = {GUILD_ID: dict(CHANNELS)}  # -> its channels
+        self.guild_locale = "en-US"  # a server's language, as its settings name it
         self.dispatched: list[tuple[int, str, dict[str, Any]]] = []  # (shard, event, data)
         self._users: dict[int, dict[str, Any]] = {}
         self._roles: dict[int, list[int]] = {}  # user -> role ids in the guild
@@ -659,6 +660,7 @@ class FakeDiscord:
             "large": False,
             "unavailable": False,
             "features": [],
+            "preferred_locale": self.guild_locale,
             "emojis": [],
             "stickers": [],
             "threads": [],

@@ -19,11 +19,12 @@ async def test_an_unsure_reading_is_asked_and_a_press_logs_it_once(rig: Rig) -> 
     [asked] = await rig.say(ana, "did 5 in 30")
     assert asked.text == "Did you mean: run 5.00 km in 30:00?"
     assert asked.labels == ["✅ Log run 5.00 km in 30:00", "✏️ Not that"]
-    assert asked.payloads == ["/run 5km 30:00", "/howto"]
+    confirm, not_that = asked.payloads
+    assert confirm.startswith("/run@~") and confirm.endswith(" 5km 30:00") and not_that == "/howto"
     assert runs(rig) == 0
 
     before = len(rig.fake.sent)
-    press = rig.fake.press(ana, asked, "/run 5km 30:00")
+    press = rig.fake.press(ana, asked, confirm)
     query = press["callback_query"]["id"]
     await rig.fake.wait_for(lambda: query in rig.fake.answered_callbacks, what="the press")
     [logged] = await rig.fake.wait_for(lambda: rig.fake.sent[before:] or None, what="the log")
@@ -36,11 +37,16 @@ async def test_an_unsure_reading_is_asked_and_a_press_logs_it_once(rig: Rig) -> 
     )
     assert runs(rig) == 1
 
+    # A second tap is a new press (a new callback query): answered, and nothing logged.
+    [again] = await rig.press(ana, asked, confirm)
+    assert again.text == "Already logged as #1."
+    assert runs(rig) == 1
+
 
 async def test_not_that_answers_with_how_to_log(rig: Rig) -> None:
     ana = rig.person(ANA)
     [asked] = await rig.say(ana, "drank 500")
-    assert asked.payloads == ["/water 500ml", "/howto"]
+    assert asked.payloads[0].endswith(" 500ml") and asked.payloads[1] == "/howto"
     [how] = await rig.press(ana, asked, "/howto")
     assert "ran 5k in 28:30" in how.text
     with rig.core.services.db.unit_of_work() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.telegram_adapter import render
 from adapters.telegram_adapter.render import (
     parts_of,
     split_text,
@@ -67,3 +68,13 @@ def test_buttons_sit_in_rows_of_three_and_oversized_payloads_are_left_out() -> N
     assert part.markup is not None
     rows = [[b.text for b in row] for row in part.markup.inline_keyboard]
     assert rows == [["+1", "+2", "+3"], ["+4"]]
+
+
+def test_a_start_button_is_a_link_to_the_private_chat_with_the_bot():
+    buttons = (Button.to_private("⏰ Set it privately", "tok_EN-1"), Button("💧 250 ml", "/water"))
+    [[link, water]] = render.keyboard(buttons, "steady_bot").inline_keyboard
+    assert (link.url, link.callback_data) == ("https://t.me/steady_bot?start=tok_EN-1", None)
+    assert (water.url, water.callback_data) == (None, "/water")
+    # Without the username (not known yet) it still works as a button sending the same line.
+    [[plain, _]] = render.keyboard(buttons).inline_keyboard
+    assert (plain.url, plain.callback_data) == (None, "/start tok_EN-1")
