@@ -4,6 +4,7 @@ keep their English names and take the language's units and days."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -11,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.reading import command_words
+from bot.reading import command_words, plain_words
+from bot.settings import Limits
 from bot.storage.models import Entry, Goal, Reminder
 from tests.support import Chat
 
@@ -293,3 +295,22 @@ def test_any_command_arguments_are_put_in_english_or_passed_on(lang, name, piece
     assert isinstance(english, str)
     # what is English already stays as it is
     assert command_words.english(english, lang, name, date(2026, 12, 4)) == english
+
+
+_QUOTED = re.compile(r"[«„\"]([^»“\"]+)[»“\"]")
+
+
+@pytest.mark.parametrize("lang", ["de", "es", "pt", "ru"])
+def test_the_examples_steady_gives_log_as_shown(core, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """/howto, /start and a message not understood quote phrasings in the person's own
+    language (not English, which would log for them too): each, sent as shown, logs at once."""
+    chat = speaking(core, lang)
+    shown = "\n".join((chat.say("/howto"), chat.say("/start"), chat.say("hmm")))
+    quoted = _QUOTED.findall(shown)
+    assert len(quoted) >= 10, shown
+    for phrase in quoted:
+        own = plain_words.read(
+            phrase, today=date(2026, 11, 25), limits=Limits(), glass_ml=250, language=lang
+        )
+        assert own is not None and own.sure, (lang, phrase)  # read in their words alone
+        assert chat.say(phrase).startswith("✅"), (lang, phrase)
