@@ -62,6 +62,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * TICK_S
 
 
+def with_children(pid: int) -> float:
+    """CPU time of a process and of its live children (a worker's core processes): a
+    child's time counts for its parent only once it has been reaped."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            total += sum(with_children(int(c)) for c in task.read_text().split())
+        except OSError:
+            continue
+    return total
+
+
 def backends_of(database: str) -> list[int]:
     """The PostgreSQL server processes serving `database` (their titles name it); the
     server's own background processes are not counted."""
@@ -117,12 +129,14 @@ async def split_rate(count: int, database_url: str, workers: int) -> Split:
         await timed(fake, 50)
         fake.sent.clear()
         name = make_url(database_url).database or ""
-        steady = [cpu_seconds(p.pid) for p in processes]
+        steady = [with_children(p.pid) for p in processes]
         server = {pid: cpu_seconds(pid) for pid in backends_of(name)}
         here = time.process_time()
         rate = await timed(fake, count)
         here = time.process_time() - here
-        steady = [cpu_seconds(p.pid) - before for p, before in zip(processes, steady, strict=True)]
+        steady = [
+            with_children(p.pid) - before for p, before in zip(processes, steady, strict=True)
+        ]
         # Backends that were there before, and any opened since (counted from nothing).
         server_s = sum(cpu_seconds(pid) - server.get(pid, 0.0) for pid in backends_of(name))
         per_event = 1000 / count

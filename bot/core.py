@@ -38,7 +38,7 @@ from bot.reading import parsing
 from bot.storage.accounts import account_for
 from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Prepared, together
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
@@ -274,27 +274,31 @@ class Core:
                 connection = ctx.connection  # with the session's last changes
             finally:
                 ctx.close()
-            if incoming.message_id is not None and not ctx.erased:
-                _REMEMBER.execute(
-                    connection,
-                    {
-                        "platform": incoming.platform,
-                        "chat_id": incoming.chat_id,
-                        "message_id": incoming.message_id,
-                        "user_id": who.person.id,
-                        "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
-                        "now": now,
-                    },
-                )
-            if taken is not None:
-                inbox.finish(
-                    connection,
-                    taken,
-                    _addressed(incoming, replies),
-                    user_id=None if ctx.erased else who.person.id,
-                    now=now,
-                    hold_s=hold_s,
-                )
+            # The record of the message and the event's end need no answer: on PostgreSQL
+            # they go to the server together, one round trip (a duplicate's IntegrityError
+            # comes at the block's end).
+            with together(connection):
+                if incoming.message_id is not None and not ctx.erased:
+                    _REMEMBER.execute(
+                        connection,
+                        {
+                            "platform": incoming.platform,
+                            "chat_id": incoming.chat_id,
+                            "message_id": incoming.message_id,
+                            "user_id": who.person.id,
+                            "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
+                            "now": now,
+                        },
+                    )
+                if taken is not None:
+                    inbox.finish(
+                        connection,
+                        taken,
+                        _addressed(incoming, replies),
+                        user_id=None if ctx.erased else who.person.id,
+                        now=now,
+                        hold_s=hold_s,
+                    )
         if ctx.erased:  # committed: now the files, where the deleted rows' old pages linger
             scrub_files(services.db.engine)
         return replies

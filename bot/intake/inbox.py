@@ -27,7 +27,7 @@ from bot.storage.models import (
     InboxEvent,
     OutboxMessage,
 )
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Prepared, together
 
 
 def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
@@ -140,7 +140,9 @@ def claim(
             params = {"platform": platform, "now": now, "limit": limit - len(rows)}
             if db.is_postgres:
                 params["recent"] = now - timedelta(seconds=ORDER_WAIT_S)
-            rows += _CLAIM[db.is_postgres].all(connection, params | {"until": until})
+            with together(connection):  # on PostgreSQL with the BEGIN: one round trip
+                sent = _CLAIM[db.is_postgres].send(connection, params | {"until": until})
+            rows += sent.all()
     return sorted((Taken(*row) for row in rows), key=lambda t: t.id)
 
 

@@ -49,11 +49,11 @@ from sqlalchemy.orm import Session
 
 from bot.context import NudgeAsk, Progress
 from bot.domain import KINDS, Kind, Period, Totals
-from bot.progress.freeze import PausedSpan, freeze, pauses_of
+from bot.progress.freeze import PausedSpan, freeze, pauses_of, pauses_read
 from bot.progress.stats import REST_DAY_WINDOW, goal_done, streaks, week_start
 from bot.storage.accounts import Person
 from bot.storage.models import Entry, User
-from bot.storage.prepared import Db, Prepared
+from bot.storage.prepared import Db, Prepared, Read
 from bot.storage.rows import EntryLike, GoalLike
 
 Facts = dict[str, object]
@@ -520,6 +520,18 @@ def _current_streak(days: Sequence[date], today: date, complete: bool) -> int | 
                 last_gap, started_settled = None, settled
         last_missing = day - timedelta(days=1)
     return length if started_settled else None
+
+
+def log_reads(user_id: int, entry: EntryLike) -> list[Read]:
+    """The reads `for_log` will make about `entry`, for `reading_ahead`: a streak that has
+    to look past the recent days, or through pauses, reads more by itself."""
+    params = {"user_id": user_id, "other_than": entry.id}
+    reads: list[Read] = [(_LAST_DAYS, params), pauses_read(user_id), (_RECENT_DAYS, params)]
+    if entry.kind == Kind.RUN and entry.distance_m:
+        reads.append((_RUN_BESTS, params))
+    elif entry.kind == Kind.STRENGTH and entry.weight_kg and entry.exercise:
+        reads.append((_HEAVIEST, {**params, "exercise": entry.exercise}))
+    return reads
 
 
 def _record(db: Db, user_id: int, entry: EntryLike) -> tuple[str, float, float] | None:
