@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import APOLOGY, CommandSpec, Context, Result, Services, UserError
@@ -36,22 +35,12 @@ from bot.interface import (
 from bot.ops.metrics import EVENTS_RECEIVED, HANDLE_OVERRUNS
 from bot.reading import parsing
 from bot.storage.accounts import account_for
-from bot.storage.models import HandledMessage
 from bot.storage.ownership import scrub_files
-from bot.storage.prepared import Prepared, together
 
 log = logging.getLogger("steady.core")
 T = TypeVar("T")
 
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
-
-
-_REMEMBER = Prepared(
-    insert(HandledMessage).values(
-        {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
-        | {"handled_at": bindparam("now")}
-    )
-)
 
 
 class Overran(Exception):
@@ -274,31 +263,28 @@ class Core:
                 connection = ctx.connection  # with the session's last changes
             finally:
                 ctx.close()
-            # The record of the message and the event's end need no answer: on PostgreSQL
-            # they go to the server together, one round trip (a duplicate's IntegrityError
-            # comes at the block's end).
-            with together(connection):
-                if incoming.message_id is not None and not ctx.erased:
-                    _REMEMBER.execute(
-                        connection,
-                        {
-                            "platform": incoming.platform,
-                            "chat_id": incoming.chat_id,
-                            "message_id": incoming.message_id,
-                            "user_id": who.person.id,
-                            "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
-                            "now": now,
-                        },
-                    )
-                if taken is not None:
-                    inbox.finish(
-                        connection,
-                        taken,
-                        _addressed(incoming, replies),
-                        user_id=None if ctx.erased else who.person.id,
-                        now=now,
-                        hold_s=hold_s,
-                    )
+            record = None
+            if incoming.message_id is not None and not ctx.erased:
+                record = {
+                    "platform": incoming.platform,
+                    "chat_id": incoming.chat_id,
+                    "message_id": incoming.message_id,
+                    "user_id": who.person.id,
+                    "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
+                    "now": now,
+                }
+            if taken is not None:  # on PostgreSQL the record goes in the same statement
+                inbox.finish(
+                    connection,
+                    taken,
+                    _addressed(incoming, replies),
+                    user_id=None if ctx.erased else who.person.id,
+                    now=now,
+                    hold_s=hold_s,
+                    record=record,
+                )
+            elif record is not None:
+                inbox.remember(connection, record)
         if ctx.erased:  # committed: now the files, where the deleted rows' old pages linger
             scrub_files(services.db.engine)
         return replies

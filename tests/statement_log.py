@@ -11,8 +11,8 @@ hides the wait, not the statement).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from psycopg import Cursor
@@ -27,7 +27,6 @@ class StatementLog:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._seen: list[str] | None = None
-        self._together: list[str] | None = None  # the statements of an open pipeline
         postgres = engine.dialect.name == "postgresql"
         log = self
 
@@ -43,38 +42,24 @@ class StatementLog:
         def watch(dbapi_connection: Any, _record: Any) -> None:
             if postgres:
                 dbapi_connection.cursor_factory = Counted
-                dbapi_connection.pipeline = self._watched(dbapi_connection.pipeline)
             else:
                 dbapi_connection.set_trace_callback(self.note)
 
         event.listen(engine, "connect", watch)
         if postgres:
-            event.listen(engine, "commit", lambda _conn: self.note("COMMIT"))
-            event.listen(engine, "rollback", lambda _conn: self.note("ROLLBACK"))
+            event.listen(engine, "commit", lambda conn: self._ends(conn, "COMMIT"))
+            event.listen(engine, "rollback", lambda conn: self._ends(conn, "ROLLBACK"))
         engine.dispose()
 
     def note(self, statement: str) -> None:
-        text = " ".join(statement.split())
-        if self._together is not None:
-            self._together.append(text)
-        elif self._seen is not None:
-            self._seen.append(text)
+        if self._seen is not None:
+            self._seen.append(" ".join(statement.split()))
 
-    def _watched(
-        self, pipeline: Callable[[], AbstractContextManager[Any]]
-    ) -> Callable[[], AbstractContextManager[Any]]:
-        @contextmanager
-        def watched() -> Iterator[Any]:
-            outer, self._together = self._together, []
-            try:
-                with pipeline() as entered:
-                    yield entered
-            finally:
-                together, self._together = self._together, outer
-                if together:
-                    self.note(" ⇉ ".join(together))
-
-        return watched
+    def _ends(self, connection: Any, command: str) -> None:
+        """A COMMIT or ROLLBACK goes to the server only when a transaction is open."""
+        driver = connection.connection.driver_connection
+        if driver.info.transaction_status is not TransactionStatus.IDLE:
+            self.note(command)
 
     @contextmanager
     def recording(self) -> Iterator[list[str]]:

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, select
 
 from bot.storage.models import Pause
-from bot.storage.prepared import Db, Prepared, Read
+from bot.storage.prepared import Db, Prepared
 
 FREEZE_CAP = 30  # frozen days at most ...
 FREEZE_WINDOW = 90  # ... in any this many consecutive days
@@ -106,11 +106,6 @@ _PAUSES = Prepared(
     .where(Pause.user_id == bindparam("user_id"))
     .order_by(Pause.starts_on)
 )
-
-
-def pauses_read(user_id: int) -> Read:
-    """`pauses_of`'s statement, for `reading_ahead`."""
-    return _PAUSES, {"user_id": user_id}
 
 
 def pauses_of(db: Db, user_id: int) -> list[PausedSpan]:

@@ -20,7 +20,7 @@ from bot.context import Progress
 from bot.domain import KINDS, Kind, KindTotals, Period, Totals
 from bot.progress.freeze import NO_FREEZE, Calendar, Freeze, freeze, pauses_of
 from bot.storage.models import Entry, Goal
-from bot.storage.prepared import Db, Prepared, reading_ahead
+from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import GoalLike, StoredGoal
 
 REST_DAY_WINDOW = 7  # one rest day is forgiven in any seven
@@ -381,8 +381,5 @@ def summarise(session: Session, user_id: int, span_name: str, today: date) -> Su
 
 
 def progress_of(db: Db, user_id: int, today: date) -> Progress:
-    """Today's and this week's totals and the goals: on PostgreSQL in one round trip."""
-    daily = {"user_id": user_id, "start": week_start(today), "end": today}
-    with reading_ahead(db, [(_DAILY, daily), (_GOALS, {"user_id": user_id})]):
-        day, week = day_and_week_totals(db, user_id, today)
-        return Progress(today, day, week, goals_of(db, user_id))
+    day, week = day_and_week_totals(db, user_id, today)
+    return Progress(today, day, week, goals_of(db, user_id))

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from bot.interface import ChatKind, Incoming
 from bot.storage.models import Account, HandledMessage, User
-from bot.storage.prepared import Db, Prepared, together
+from bot.storage.prepared import Db, Prepared
 
 
 @dataclass(slots=True)
@@ -143,10 +143,7 @@ def account_for(db: Db, incoming: Incoming, now: datetime) -> Who:
     name = (incoming.display_name or "friend").strip()[:100] or "friend"
     key = {"platform": incoming.platform, "external_id": incoming.user_id}
     message = {"chat_id": incoming.chat_id, "message_id": incoming.message_id}
-    with together(db):  # on PostgreSQL with the transaction's BEGIN: one round trip
-        sent = _FIND.send(db, key | message)
-    rows = sent.all()
-    found = rows[0] if rows else None
+    found = _FIND.first(db, key | message)
     private = incoming.chat_kind is ChatKind.PRIVATE
     if found is None:
         user_id = _NEW_USER.scalar(db, {"name": name, "now": now})

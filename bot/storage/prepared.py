@@ -14,25 +14,16 @@ back as named tuples, readable like the ORM objects they stand in for: give the 
 `NamedTuple` class of its columns (`Prepared(select(...), StoredEntry)`) and its rows have
 that type, checked against the columns when it is compiled; without one they are plain
 tuples to the type checker.
-
-On PostgreSQL each statement is a round trip to the server, and a message's wait for those
-was most of its time. Statements whose results are not needed before the next is sent can
-travel together (`together`: psycopg's pipeline mode, one round trip for all of them,
-their rows read after the block), and the reads a moment will make can be sent ahead in one
-(`reading_ahead`): the code that makes them is unchanged, and finds its rows waiting. On
-SQLite both change nothing: it has no round trips to save.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
-from sqlalchemy import Connection, Dialect, Engine, event
+from sqlalchemy import Connection, Dialect, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -83,7 +74,7 @@ class Prepared(Generic[RowT]):
             found = self._compiled[dialect.name] = _compile(self._statement, dialect, self._row)
         return found
 
-    def _run(self, db: Db, params: Mapping[str, Any]) -> Sent[RowT]:
+    def _run(self, db: Db, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
         dialect, driver = _driver(db)
         compiled = self._for(dialect)
         values = []
@@ -95,57 +86,22 @@ class Prepared(Generic[RowT]):
             given = dict(zip((name for name, _, _ in compiled.params), values, strict=True))
         dbapi = dialect.loaded_dbapi
         try:
-            return Sent(compiled, driver.execute(compiled.sql, given), dialect)
+            return compiled, driver.execute(compiled.sql, given)
         except dbapi.Error as error:  # as SQLAlchemy raises it: IntegrityError and the rest
             raise DBAPIError.instance(compiled.sql, given, error, dbapi.Error) from error
 
     def execute(self, db: Db, params: Mapping[str, Any]) -> int:
-        """Runs the statement; returns how many rows it changed (not known yet inside
-        `together`, where it returns -1)."""
-        if _AHEAD.get() is not None:  # a write may change what was read ahead
-            _AHEAD.set(None)
-        count: int = self._run(db, params).cursor.rowcount
+        """Runs the statement; returns how many rows it changed."""
+        count: int = self._run(db, params)[1].rowcount
         return count
 
-    def send(self, db: Db, params: Mapping[str, Any]) -> Sent[RowT]:
-        """Runs the statement and leaves its rows to be read later (after `together`)."""
-        return self._run(db, params)
-
     def all(self, db: Db, params: Mapping[str, Any]) -> list[RowT]:
-        ahead = _AHEAD.get()
-        if ahead is not None:
-            rows: list[RowT] | None = ahead.take(self, db, params)
-            if rows is not None:
-                return rows
-        return self.send(db, params).all()
-
-    def scalar(self, db: Db, params: Mapping[str, Any]) -> Any:
-        row = self.first(db, params)
-        return None if row is None else row[0]
-
-    def first(self, db: Db, params: Mapping[str, Any]) -> RowT | None:
-        rows = self.all(db, params)
-        return rows[0] if rows else None
-
-    def scalars(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
-        return [row[0] for row in self.all(db, params)]
-
-
-@dataclass(slots=True)
-class Sent(Generic[RowT]):
-    """A statement sent, its rows not read yet."""
-
-    compiled: _Compiled
-    cursor: Any
-    dialect: Dialect
-
-    def all(self) -> list[RowT]:
-        compiled, cursor = self.compiled, self.cursor
+        compiled, cursor = self._run(db, params)
         rows = cursor.fetchall()
         make, results = compiled.row, compiled.results
         assert make is not None, "this statement returns no rows"
         if results is None:
-            dialect = self.dialect
+            dialect = _driver(db)[0]
             processors = (
                 column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(compiled.columns, cursor.description, strict=True)
@@ -163,75 +119,16 @@ class Sent(Generic[RowT]):
             found.append(make._make(values))
         return found
 
+    def first(self, db: Db, params: Mapping[str, Any]) -> RowT | None:
+        rows = self.all(db, params)
+        return rows[0] if rows else None
 
-@contextmanager
-def together(db: Db) -> Iterator[None]:
-    """PostgreSQL: the statements sent in the block go to the server together and come back
-    in one round trip (psycopg's pipeline mode), with a transaction's BEGIN if it is the
-    first. Read their rows (`Prepared.send`) after the block; errors come at its end, as
-    SQLAlchemy's (an `IntegrityError` is one). SQLite: each runs as it comes."""
-    dialect, driver = _driver(db)
-    if dialect.name != "postgresql":
-        yield
-        return
-    dbapi = dialect.loaded_dbapi
-    try:
-        with driver.pipeline():
-            yield
-    except dbapi.Error as error:
-        raise DBAPIError.instance(None, None, error, dbapi.Error) from error
+    def scalar(self, db: Db, params: Mapping[str, Any]) -> Any:
+        row = self.first(db, params)
+        return None if row is None else row[0]
 
-
-Read = tuple[Prepared[Any], Mapping[str, Any]]
-
-
-@contextmanager
-def reading_ahead(db: Db, reads: Sequence[Read]) -> Iterator[None]:
-    """PostgreSQL: `reads` are sent now in one round trip, and inside the block the first
-    `all()` (`first`, `scalar`...) of each with the same parameters on this transaction takes
-    its rows from there instead of the server. Anything written meanwhile (a `Prepared`
-    write or any statement through SQLAlchemy) drops what is left: rows read ahead are only
-    ever what the statement would have found. SQLite: nothing is read ahead."""
-    dialect, driver = _driver(db)
-    if dialect.name != "postgresql" or not reads:
-        yield
-        return
-    with together(db):
-        sent = [(prepared, params, prepared.send(db, params)) for prepared, params in reads]
-    waiting = {_key(prepared, params): rows.all() for prepared, params, rows in sent}
-    token = _AHEAD.set(_Ahead(driver, waiting))
-    try:
-        yield
-    finally:
-        _AHEAD.reset(token)
-
-
-def _key(prepared: Prepared[Any], params: Mapping[str, Any]) -> tuple[int, frozenset[Any]]:
-    return id(prepared), frozenset(params.items())
-
-
-@dataclass(slots=True)
-class _Ahead:
-    driver: Any  # the connection they were read on
-    rows: dict[tuple[int, frozenset[Any]], list[Any]] = field(default_factory=dict)
-
-    def take(self, prepared: Prepared[Any], db: Db, params: Mapping[str, Any]) -> Any:
-        if _driver(db)[1] is not self.driver:
-            return None
-        try:
-            return self.rows.pop(_key(prepared, params), None)
-        except TypeError:  # a parameter that cannot be a key (a list) was never read ahead
-            return None
-
-
-# What was read ahead, for the block of `reading_ahead` running in this thread (or task).
-_AHEAD: ContextVar[_Ahead | None] = ContextVar("steady_read_ahead", default=None)
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _forget_ahead(*_: object) -> None:
-    if _AHEAD.get() is not None:
-        _AHEAD.set(None)
+    def scalars(self, db: Db, params: Mapping[str, Any]) -> list[Any]:
+        return [row[0] for row in self.all(db, params)]
 
 
 def dialect_of(db: Db) -> Dialect:

@@ -24,7 +24,7 @@ from sqlalchemy import ARRAY, String, any_, bindparam, select, tuple_
 
 from bot.storage import bulk
 from bot.storage.models import RuleFiring, ShownMessages
-from bot.storage.prepared import Db, Prepared, Read, connection_of
+from bot.storage.prepared import Db, Prepared, connection_of
 from bot.voice.encouragement import Shown, remember
 
 FiringKey = tuple[str, str, str]  # (audience key, rule name, once key)
@@ -119,11 +119,6 @@ class Memory:
             for audience, rule, key, at in connection.execute(_FIRINGS, {"keys": chunk}).all():
                 memory._fired[(audience, rule, key)] = at
         return memory
-
-    @staticmethod
-    def read_of_one(audience: Audience) -> Read:
-        """What `read` asks first of a single audience, for `reading_ahead`."""
-        return _RECENT_OF_ONE, {"audience": audience.key}
 
     def _read_one(
         self,

@@ -28,7 +28,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import Context, NudgeAsk, Progress
 from bot.domain import Units
 from bot.progress.stats import progress_of
-from bot.storage.prepared import Db, reading_ahead
+from bot.storage.prepared import Db
 from bot.storage.rows import EntryLike
 from bot.voice import facts as f
 from bot.voice.checks import ConfigError, Problem, read_toml
@@ -64,20 +64,17 @@ class SteadyVoice:
     ) -> str | None:
         """The line under a log's reply. `progress` is what the reply already read."""
         progress = progress or progress_of(ctx.connection, ctx.user.id, ctx.today)
+        facts = f.for_log(
+            ctx.connection,
+            ctx.user,
+            entry,
+            ctx.now,
+            progress,
+            milestones=self.rulebook.streak_milestones,
+            glass_ml=self.glass_ml,
+        )
         audience = Audience.person(ctx.user.id)
-        # On PostgreSQL the facts' and the memory's reads go in one round trip.
-        reads = [*f.log_reads(ctx.user.id, entry), Memory.read_of_one(audience)]
-        with reading_ahead(ctx.connection, reads):
-            facts = f.for_log(
-                ctx.connection,
-                ctx.user,
-                entry,
-                ctx.now,
-                progress,
-                milestones=self.rulebook.streak_milestones,
-                glass_ml=self.glass_ml,
-            )
-            return self.speak(ctx.connection, Scope.AFTER_LOG, facts, audience, ctx.now)
+        return self.speak(ctx.connection, Scope.AFTER_LOG, facts, audience, ctx.now)
 
     def nudge_lines(
         self, session: Session, asks: Sequence[NudgeAsk], now: datetime
