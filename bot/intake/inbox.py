@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Connection, Integer, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -86,10 +86,12 @@ def _claim_statement(postgres: bool) -> Prepared[tuple[Any, ...]]:
         # inbox as on an empty one (the platform's index alone read all of them).
         or_(_inbox.c.state == WAITING, _inbox.c.state == WORKING),
         or_(_inbox.c.state == WAITING, _inbox.c.lease_until < bindparam("now")),
-        ~exists().where(
-            _older.c.chat_key == _inbox.c.chat_key,
-            or_(_older.c.state == WAITING, _older.c.state == WORKING),
-            _older.c.id < _inbox.c.id,
+        # The oldest open event of each chat, found in one pass over the open events (a
+        # NOT EXISTS per candidate read a chat's open events again for each of them).
+        _inbox.c.id.in_(
+            select(func.min(_older.c.id))
+            .where(or_(_older.c.state == WAITING, _older.c.state == WORKING))
+            .group_by(_older.c.chat_key)
         ),
     ]
     if postgres:
