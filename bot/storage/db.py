@@ -71,7 +71,10 @@ def make_engine(url: str) -> Engine:
         # terminated backend's last words, or the closed socket: it can be read at once),
         # or when it sat there longer than `PING_AFTER_S`. A broken one is replaced (the
         # pool tries again with a new connection).
-        said, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        try:
+            said, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        except (engine.dialect.loaded_dbapi.Error, OSError):  # closed already
+            raise DisconnectionError from None
         idle_since = record.info.get(_CHECKED_IN)
         if said or idle_since is None or time.monotonic() - idle_since > PING_AFTER_S:
             try:
