@@ -62,6 +62,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * TICK_S
 
 
+def with_children(pid: int) -> float:
+    """CPU time of a process and of its live children (a worker's core processes): a
+    child's time counts for its parent only once it has been reaped."""
+    total = cpu_seconds(pid)
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            total += sum(with_children(int(c)) for c in task.read_text().split())
+        except OSError:
+            continue
+    return total
+
+
 def backends_of(database: str) -> list[int]:
     """The PostgreSQL server processes serving `database` (their titles name it); the
     server's own background processes are not counted."""
@@ -86,8 +98,11 @@ class Split:
     cpu_ms: dict[str, float]  # receiver, workers, database, telegram: CPU ms per event
 
 
-async def split_rate(count: int, database_url: str, workers: int) -> Split:
-    """One receiver and `workers` workers as `steady run` processes on an empty database."""
+async def split_rate(
+    count: int, database_url: str, workers: int, core_processes: int | None = None
+) -> Split:
+    """One receiver and `workers` workers as `steady run` processes on an empty database;
+    each worker's core in `core_processes` processes (None: as `steady run` decides)."""
     db = Database(database_url)
     db.upgrade()
     empty_all_tables(db.engine)
@@ -101,6 +116,8 @@ async def split_rate(count: int, database_url: str, workers: int) -> Split:
         STEADY_TELEGRAM_FLOOD_LIMITS="false",
         STEADY_LOG_LEVEL="ERROR",
     )
+    if core_processes is not None:
+        env["STEADY_CORE_PROCESSES"] = str(core_processes)
     roles = ["receive"] + ["work"] * workers
     processes = [
         subprocess.Popen(
@@ -117,12 +134,14 @@ async def split_rate(count: int, database_url: str, workers: int) -> Split:
         await timed(fake, 50)
         fake.sent.clear()
         name = make_url(database_url).database or ""
-        steady = [cpu_seconds(p.pid) for p in processes]
+        steady = [with_children(p.pid) for p in processes]
         server = {pid: cpu_seconds(pid) for pid in backends_of(name)}
         here = time.process_time()
         rate = await timed(fake, count)
         here = time.process_time() - here
-        steady = [cpu_seconds(p.pid) - before for p, before in zip(processes, steady, strict=True)]
+        steady = [
+            with_children(p.pid) - before for p, before in zip(processes, steady, strict=True)
+        ]
         # Backends that were there before, and any opened since (counted from nothing).
         server_s = sum(cpu_seconds(pid) - server.get(pid, 0.0) for pid in backends_of(name))
         per_event = 1000 / count
@@ -178,6 +197,18 @@ def print_split(count: int, database_url: str, one: list[Split], four: list[Spli
     )
 
 
+def print_all_in_one(found: dict[str, list[float]], target: float) -> None:
+    rate = {name: statistics.median(values) for name, values in found.items()}
+    bare = max(rate["echo"], rate["echo8"])
+    verdict = "meets" if rate["steady"] / bare >= target else "misses"
+    print(f"  bare PTB echo bot, one at a time:   {rate['echo']:7.0f} updates/s")
+    print(f"  bare PTB echo bot, 8 at a time:     {rate['echo8']:7.0f} updates/s")
+    print(f"  Steady through the inbox:           {rate['steady']:7.0f} updates/s")
+    ratio = rate["steady"] / bare
+    print(f"  ratio to the faster echo bot:       {ratio:7.2f} ({verdict} {target})")
+    print("  rounds:", {name: [round(v) for v in values] for name, values in found.items()})
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer updates a round")
@@ -186,6 +217,14 @@ async def main() -> None:
         "--core",
         choices=("process", "thread"),
         help="where the core's work runs (default: where `steady run` would run it here)",
+    )
+    parser.add_argument(
+        "--split-core-processes",
+        type=int,
+        help="PostgreSQL split runs: each worker's core processes (default: as steady run)",
+    )
+    parser.add_argument(
+        "--split-only", action="store_true", help="PostgreSQL: only the split deployment"
     )
     parser.add_argument(
         "--no-split",
@@ -203,26 +242,19 @@ async def main() -> None:
         f"{usable_cpus()} CPUs, load {os.getloadavg()[0]:.1f}"
     )
     found: dict[str, list[float]] = {"echo": [], "echo8": [], "steady": []}
-    for _ in range(ROUNDS):
+    for _ in range(0 if args.split_only else ROUNDS):
         found["echo"].append(await echo_rate(count, False, 0.0))
         found["echo8"].append(await echo_rate(count, True, 0.0))
         found["steady"].append(await steady_rate(count, args.database_url, 0.0, in_process))
-    rate = {name: statistics.median(values) for name, values in found.items()}
-    bare = max(rate["echo"], rate["echo8"])
-    target = TARGETS[database]
-    verdict = "meets" if rate["steady"] / bare >= target else "misses"
-    print(f"  bare PTB echo bot, one at a time:   {rate['echo']:7.0f} updates/s")
-    print(f"  bare PTB echo bot, 8 at a time:     {rate['echo8']:7.0f} updates/s")
-    print(f"  Steady through the inbox:           {rate['steady']:7.0f} updates/s")
-    ratio = rate["steady"] / bare
-    print(f"  ratio to the faster echo bot:       {ratio:7.2f} ({verdict} {target})")
-    print("  rounds:", {name: [round(v) for v in values] for name, values in found.items()})
+    if not args.split_only:
+        print_all_in_one(found, TARGETS[database])
     if args.database_url and not args.no_split:
         one: list[Split] = []
         four: list[Split] = []
         for _ in range(ROUNDS):
-            one.append(await split_rate(count, args.database_url, 1))
-            four.append(await split_rate(count, args.database_url, 4))
+            cores = args.split_core_processes
+            one.append(await split_rate(count, args.database_url, 1, cores))
+            four.append(await split_rate(count, args.database_url, 4, cores))
         print_split(count, args.database_url, one, four)
 
 

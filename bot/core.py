@@ -56,38 +56,43 @@ IMPORT = "import"  # the command a file sent on its own runs
 HOLD_S = 60.0  # how long an event's replies are the worker's to send before the outbox's
 
 
-_REMEMBER_INSERT = insert(HandledMessage).values(
-    {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
-    | {"handled_at": bindparam("now")}
+_REMEMBER_WITH_FILES = Prepared(
+    insert(HandledMessage)
+    .values(
+        {c: bindparam(c) for c in ("platform", "chat_id", "message_id", "user_id", "replies")}
+        | {"handled_at": bindparam("now")}
+    )
+    .returning(HandledMessage.id)
 )
-_REMEMBER = Prepared(_REMEMBER_INSERT)
 
 
-_REMEMBER_WITH_FILES = Prepared(_REMEMBER_INSERT.returning(HandledMessage.id))
-
-
-def _remember(
-    connection: Connection, incoming: Incoming, user_id: int, replies: list[Reply], now: datetime
-) -> None:
-    """The record of a handled message, with its replies' text and, in `reply_files`, their
-    files (bot/storage/kept_files.py), so a redelivery gets both again."""
-    files = kept_files.keepable(replies)
-    stored = [reply_to_dict(r, with_attachments=False) for r in replies]
-    for position, _ in files:
-        count = stored[position].get(kept_files.FILES, 0)
-        stored[position][kept_files.FILES] = (count if isinstance(count, int) else 0) + 1
-    params = {
+def _record(
+    incoming: Incoming, user_id: int, replies: list[Reply], now: datetime
+) -> dict[str, object]:
+    """The record of a handled message (see `inbox.remember`): its replies' text, so a
+    redelivery gets the same answer."""
+    return {
         "platform": incoming.platform,
         "chat_id": incoming.chat_id,
         "message_id": incoming.message_id,
         "user_id": user_id,
-        "replies": stored,
+        "replies": [reply_to_dict(r, with_attachments=False) for r in replies],
         "now": now,
     }
-    if not files:
-        _REMEMBER.execute(connection, params)
-        return
-    handled_id = _REMEMBER_WITH_FILES.scalar(connection, params)
+
+
+def _remember_with_files(
+    connection: Connection, record: dict[str, object], replies: list[Reply], now: datetime
+) -> None:
+    """The record of a message whose replies carry files, and the files in `reply_files`
+    (bot/storage/kept_files.py), so a redelivery gets both again."""
+    files = kept_files.keepable(replies)
+    stored = record["replies"]
+    assert isinstance(stored, list)
+    for position, _ in files:
+        count = stored[position].get(kept_files.FILES, 0)
+        stored[position][kept_files.FILES] = (count if isinstance(count, int) else 0) + 1
+    handled_id = _REMEMBER_WITH_FILES.scalar(connection, record)
     kept_files.keep(connection, handled_id, files, now)
 
 
@@ -375,9 +380,13 @@ class Core:
                 raise Refused(told.in_language(ctx.lang)) from told
             finally:
                 ctx.close()
+            record = None
             if incoming.message_id is not None and not ctx.erased:
-                _remember(connection, incoming, who.person.id, replies, now)
-            if taken is not None:
+                record = _record(incoming, who.person.id, replies, now)
+                if kept_files.keepable(replies):  # rare: the record's id keeps the files
+                    _remember_with_files(connection, record, replies, now)
+                    record = None
+            if taken is not None:  # on PostgreSQL the record goes in the same statement
                 inbox.finish(
                     connection,
                     taken,
@@ -385,7 +394,10 @@ class Core:
                     user_id=None if ctx.erased else who.person.id,
                     now=now,
                     hold_s=hold_s,
+                    record=record,
                 )
+            elif record is not None:
+                inbox.remember(connection, record)
         if ctx.erased:  # committed: now the files, where the deleted rows' old pages linger
             scrub_files(services.db.engine)
         return replies

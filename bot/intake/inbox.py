@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, Integer, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -24,6 +24,7 @@ from bot.storage.models import (
     SENT,
     WAITING,
     WORKING,
+    HandledMessage,
     InboxEvent,
     OutboxMessage,
 )
@@ -46,7 +47,7 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
         for e in events
     ]
     shared = {"received_at": now, "state": WAITING, "tries": 0}
-    with db.engine.begin() as connection:
+    with db.one_statement() as connection:
         # One statement for the batch (rows as one JSON parameter), in arrival order.
         return bulk.insert_many(connection, _inbox, rows, shared=shared)
 
@@ -80,14 +81,17 @@ def _claim_statement(postgres: bool) -> Prepared[tuple[Any, ...]]:
     outbox = OutboxMessage.__table__
     conditions = [
         _inbox.c.platform == bindparam("platform"),
-        or_(
-            _inbox.c.state == WAITING,
-            and_(_inbox.c.state == WORKING, _inbox.c.lease_until < bindparam("now")),
-        ),
-        ~exists().where(
-            _older.c.chat_key == _inbox.c.chat_key,
-            or_(_older.c.state == WAITING, _older.c.state == WORKING),
-            _older.c.id < _inbox.c.id,
+        # Open events only, found through ix_inbox_work: the done ones (kept until the
+        # retention removes them) are never read, so a claim costs the same on a year's
+        # inbox as on an empty one (the platform's index alone read all of them).
+        or_(_inbox.c.state == WAITING, _inbox.c.state == WORKING),
+        or_(_inbox.c.state == WAITING, _inbox.c.lease_until < bindparam("now")),
+        # The oldest open event of each chat, found in one pass over the open events (a
+        # NOT EXISTS per candidate read a chat's open events again for each of them).
+        _inbox.c.id.in_(
+            select(func.min(_older.c.id))
+            .where(or_(_older.c.state == WAITING, _older.c.state == WORKING))
+            .group_by(_older.c.chat_key)
         ),
     ]
     if postgres:
@@ -133,7 +137,7 @@ def claim(
     one per chat, oldest first, leased until now + lease_s."""
     rows: list[Any] = []
     until = now + timedelta(seconds=lease_s)
-    with db.engine.begin() as connection:
+    with db.one_statement() as connection:  # each platform's claim is a statement of its own
         for platform in platforms:
             if len(rows) >= limit:
                 break
@@ -190,18 +194,49 @@ def _held_insert(postgres: bool) -> Any:
 _HELD = {False: Prepared(_held_insert(False)), True: Prepared(_held_insert(True))}
 
 
-def _done_and_held() -> Prepared[tuple[Any, ...]]:
-    """PostgreSQL: `_DONE` as a CTE of the first reply's insert, one round trip for both."""
+# The record of a handled message (`handled_messages`): what makes a redelivery change
+# nothing. `record` holds platform, chat_id, message_id, user_id, replies and now.
+_RECORD = ("platform", "chat_id", "message_id", "user_id", "replies")
+_REMEMBER = Prepared(
+    insert(HandledMessage).values(
+        {c: bindparam(c) for c in _RECORD} | {"handled_at": bindparam("now")}
+    )
+)
+
+
+def remember(connection: Connection, record: dict[str, Any]) -> None:
+    """The message's record, for a message that came other than through the inbox."""
+    _REMEMBER.execute(connection, record)
+
+
+def _done_and_held(remembering: bool) -> Prepared[tuple[Any, ...]]:
+    """PostgreSQL: `_DONE` as a CTE of the first reply's insert, one round trip for both;
+    with the message's record as another CTE when `remembering`."""
     done = (
         update(_inbox)
         .where(_inbox.c.id == bindparam("id"))
         .values(state=DONE, done_at=bindparam("now"), lease_until=None)
         .cte("done")
     )
-    return Prepared(_held_insert(True).add_cte(done))
+    statement = _held_insert(True).add_cte(done)
+    return Prepared(statement.add_cte(_remembered()) if remembering else statement)
 
 
-_DONE_AND_HELD = _done_and_held()
+def _remembered() -> Any:
+    """`_REMEMBER` as a CTE, its parameters named `record_<column>` (the reply's insert
+    has columns of the same names)."""
+    values: dict[str, Any] = {c: bindparam(f"record_{c}") for c in _RECORD}
+    values["handled_at"] = bindparam("now")
+    return insert(HandledMessage).values(values).cte("remembered")
+
+
+_DONE_AND_HELD = {False: _done_and_held(False), True: _done_and_held(True)}
+_DONE_AND_REMEMBERED = Prepared(  # PostgreSQL, an event with no reply
+    update(_inbox)
+    .where(_inbox.c.id == bindparam("id"))
+    .values(state=DONE, done_at=bindparam("now"), lease_until=None)
+    .add_cte(_remembered())
+)
 
 
 def finish(
@@ -212,15 +247,33 @@ def finish(
     user_id: int | None,
     now: datetime,
     hold_s: float,
+    record: dict[str, Any] | None = None,
 ) -> None:
     """In the core's own transaction: the event is done, and its replies (each with the chat
     it goes to) wait in the outbox, held by this worker for `hold_s` while it sends them
-    itself. A crash after the commit leaves them to the outbox sender: repeated at most."""
-    if replies and connection.dialect.name == "postgresql":
-        # One round trip for both: the row done (a CTE) and the first reply held.
-        _hold(connection, taken, replies[:1], user_id=user_id, now=now, hold_s=hold_s, done=True)
-        _hold(connection, taken, replies[1:], user_id=user_id, now=now, hold_s=hold_s, first=1)
-        return
+    itself; with the message's `record` (see `remember`) when given. A crash after the
+    commit leaves them to the outbox sender: repeated at most."""
+    if connection.dialect.name == "postgresql":
+        # One round trip for all three: the row done and the record (CTEs), the first reply.
+        recorded = {} if record is None else {f"record_{c}": record[c] for c in _RECORD}
+        if not replies and record is not None:
+            _DONE_AND_REMEMBERED.execute(connection, {"id": taken.id, "now": now} | recorded)
+            return
+        if replies:
+            _hold(
+                connection,
+                taken,
+                replies[:1],
+                user_id=user_id,
+                now=now,
+                hold_s=hold_s,
+                done=True,
+                recorded=recorded,
+            )
+            _hold(connection, taken, replies[1:], user_id=user_id, now=now, hold_s=hold_s, first=1)
+            return
+    if record is not None:
+        remember(connection, record)
     _DONE.execute(connection, {"id": taken.id, "now": now})
     _hold(connection, taken, replies, user_id=user_id, now=now, hold_s=hold_s)
 
@@ -235,9 +288,13 @@ def _hold(
     hold_s: float,
     first: int = 0,
     done: bool = False,
+    recorded: dict[str, Any] | None = None,
 ) -> None:
     until = now + timedelta(seconds=hold_s)
-    held = _DONE_AND_HELD if done else _HELD[connection.dialect.name == "postgresql"]
+    if done:
+        held = _DONE_AND_HELD[bool(recorded)]
+    else:
+        held = _HELD[connection.dialect.name == "postgresql"]
     for index, (chat_id, reply) in enumerate(replies, start=first):
         held.execute(
             connection,
@@ -251,7 +308,8 @@ def _hold(
                 "until": until,
                 "id": taken.id,
                 "now": now,
-            },
+            }
+            | (recorded or {}),
         )
 
 
@@ -315,7 +373,7 @@ def release(db: Database, keys: Sequence[str]) -> None:
 def _update_held(db: Database, keys: Sequence[str], **values: object) -> None:
     if not keys:
         return
-    with db.engine.begin() as connection:
+    with db.one_statement() as connection:
         connection.execute(
             update(_outbox)
             .where(_outbox.c.key.in_(list(keys)), _outbox.c.status == PENDING)

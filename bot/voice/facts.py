@@ -42,6 +42,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    exists,
     func,
     select,
 )
@@ -52,7 +53,7 @@ from bot.domain import KINDS, Kind, Period, Totals
 from bot.progress.freeze import PausedSpan, freeze, pauses_of
 from bot.progress.stats import REST_DAY_WINDOW, goal_done, streaks, week_start
 from bot.storage.accounts import Person
-from bot.storage.models import Entry, User
+from bot.storage.models import Entry, Pause, User
 from bot.storage.prepared import Db, Prepared
 from bot.storage.rows import EntryLike, GoalLike
 
@@ -211,7 +212,7 @@ def for_log(
         progress.goals,
         glass_ml,
     )
-    last = _last_days(db, user.id, exclude_id=entry.id)
+    last, paused = _last_days(db, user.id, exclude_id=entry.id)
     _days_since(facts, last, progress.today)
     previous = max((d for d in last.values() if d is not None), default=None)
     facts["first_entry"] = previous is None
@@ -228,7 +229,7 @@ def for_log(
     facts["weight_kg"] = entry.weight_kg or 0.0
     facts["backdated"] = entry.local_date != progress.today
 
-    before, after = _streaks_around(db, user.id, entry, progress.today)
+    before, after = _streaks_around(db, user.id, entry, progress.today, ever_paused=paused)
     facts["streak_before"], facts["streak"] = before, after
     facts["streak_milestone"] = max((m for m in milestones if before < m <= after), default=0)
 
@@ -382,7 +383,9 @@ def _latest(kind: Kind) -> ScalarSelect[date]:
     return query.order_by(Entry.local_date.desc()).limit(1).scalar_subquery()
 
 
-_LAST_DAYS = Prepared(select(*(_latest(k) for k in Kind)))
+# With whether the person ever paused: most never did, and their streak then needs no
+# read of the pauses (a statement less for every log).
+_LAST_DAYS = Prepared(select(*(_latest(k) for k in Kind), exists().where(Pause.user_id == _USER)))
 _DAYS = select(Entry.local_date).where(_OTHERS).distinct().order_by(Entry.local_date.desc())
 _ALL_DAYS, _RECENT_DAYS = Prepared(_DAYS), Prepared(_DAYS.limit(STREAK_WINDOW))
 _FIVE_K_PACE = case(
@@ -429,10 +432,14 @@ def _last_days_of(session: Session, user_ids: list[int]) -> dict[int, dict[Kind,
     return found
 
 
-def _last_days(db: Db, user_id: int, exclude_id: int | None) -> dict[Kind, date | None]:
-    """The latest local day of each kind, in one statement of three short index walks."""
+def _last_days(
+    db: Db, user_id: int, exclude_id: int | None
+) -> tuple[dict[Kind, date | None], bool]:
+    """The latest local day of each kind, in one statement of three short index walks, and
+    whether the person ever paused."""
     (row,) = _LAST_DAYS.all(db, {"user_id": user_id, "other_than": exclude_id or 0})
-    return dict(zip(Kind, row, strict=True))
+    *days, paused = row
+    return dict(zip(Kind, days, strict=True)), bool(paused)
 
 
 def _active_days(db: Db, user_id: int, exclude_id: int | None, *, recent: bool) -> list[date]:
@@ -442,12 +449,14 @@ def _active_days(db: Db, user_id: int, exclude_id: int | None, *, recent: bool) 
     return sorted(query.scalars(db, params))
 
 
-def _streaks_around(db: Db, user_id: int, entry: EntryLike, today: date) -> tuple[int, int]:
+def _streaks_around(
+    db: Db, user_id: int, entry: EntryLike, today: date, *, ever_paused: bool
+) -> tuple[int, int]:
     """The current streak before and after `entry`: read from the recent active days, or
     from all of them when the recent ones don't settle it. Someone who ever paused has their
     paused days frozen (bot/progress/freeze.py), counted over the whole history, as /streak
     counts them."""
-    pauses = pauses_of(db, user_id)
+    pauses = pauses_of(db, user_id) if ever_paused else []
     if pauses:
         return _frozen_streaks_around(db, user_id, entry, today, pauses)
     others = _active_days(db, user_id, entry.id, recent=True)
