@@ -113,6 +113,11 @@ ROWS = [
     ("estou correndo 5 km", NOTHING),
     ("corri 5 km às 7", NOTHING),
     ("obrigado", NOTHING),
+    # sets linked by "de": sets of reps, or of a time each
+    ("agachamentos 3 de 12", lift("agachamento", 3, 12)),
+    ("prancha 3 de 60 segundos", lift("prancha", 3, set_s=60)),
+    ("prancha 3 séries de 60 segundos", lift("prancha", 3, set_s=60)),
+    ("prancha 3 60 segundos", NOTHING),
 ]
 
 
