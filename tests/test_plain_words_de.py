@@ -133,6 +133,8 @@ ROWS = [
     ("3 Sätze mit 10 Klimmzügen", lift("klimmzüge", 3, 10)),
     ("3 Sätze mit 12 Kniebeugen mit 40 kg", lift("kniebeugen", 3, 12, 40)),
     ("3 Sätze mit 12 gestern Kniebeugen", NOTHING),
+    ("vor 2 Tagen 5 km gelaufen", run(5, on=ago(2))),
+    ("Kniebeugen 3x12 vor 2 Tagen", lift("kniebeugen", 3, 12, on=ago(2))),
 ]
 
 

@@ -119,6 +119,8 @@ ROWS = [
     ("plancha 3 series de 60 segundos", lift("plancha", 3, set_s=60)),
     ("plancha 3 60 segundos", NOTHING),
     ("bebí 2 de 500 ml", NOTHING),
+    ("hace 2 días corrí 5 km", run(5, on=ago(2))),
+    ("hace 2 km corrí", NOTHING),
 ]
 
 

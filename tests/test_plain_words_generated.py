@@ -30,6 +30,9 @@ class Words:
     sets_reps: list[tuple[str, bool]]
     sets_time: list[tuple[str, bool]]  # {s} sets of {t} seconds each
     weights: list[str]  # {w} kg
+    # {r} reps of the exercise {e} in one set, with how long it took ({m} minutes) or not
+    reps: list[tuple[str, bool]]
+    took: list[str]
     water_verbs: list[str]
     water_nouns: list[str]
     vessels: list[tuple[str, float]]  # a vessel with its count written, and the millilitres
@@ -50,6 +53,7 @@ WORDS = {
             ("{s} sets of {r} reps", True),
             ("{s} {r}", False),
             ("{s} of {r}", False),
+            ("three sets of twelve", True),
         ],
         sets_time=[
             ("{s}x{t}s", True),
@@ -59,6 +63,8 @@ WORDS = {
             ("{s} {t} sec", False),
         ],
         weights=["{w}kg", "{w} kg", "at {w}kg"],
+        reps=[("{r} {e}", True), ("did {r} {e}", True), ("{e} {r}", False), ("{e} {r} reps", True)],
+        took=["in {m} min", "in {m} minutes"],
         water_verbs=["drank", ""],
         water_nouns=["water", "of water", ""],
         vessels=[
@@ -68,11 +74,12 @@ WORDS = {
             ("+1 bottle", 500),
             ("500ml", 500),
             ("1 litre", 1000),
+            ("two glasses", 500),
         ],
         run_verbs=["ran", "jogged"],
         distances=["5 km", "5k"],
         durations=["in 28 min", "in 28 minutes"],
-        days=[("yesterday", 1), ("today", 0)],
+        days=[("yesterday", 1), ("today", 0), ("on monday", 4), ("2 days ago", 2)],
     ),
     "ru": Words(
         exercises=["приседаний", "отжиманий", "выпадов", "планка", "планку"],
@@ -84,6 +91,8 @@ WORDS = {
             ("{s} по {r}", True),
             ("{s} подхода по {r}", True),
             ("{s} подхода по {r} повторений", True),
+            ("три по двенадцать", True),
+            ("три подхода по двенадцать", True),
             ("{s} {r}", False),
         ],
         sets_time=[
@@ -96,6 +105,8 @@ WORDS = {
             ("{s} {t} секунд", False),
         ],
         weights=["{w} кг", "{w}кг", "с {w} кг"],
+        reps=[("{r} {e}", True), ("{e} {r} раз", True), ("{e} {r}", False)],
+        took=["за {m} минут", "за {m} мин"],
         water_verbs=["выпил", "выпила", ""],
         water_nouns=["воды", ""],
         vessels=[
@@ -113,11 +124,13 @@ WORDS = {
             ("+1 литр", 1000),
             ("2 бутылки", 1000),
             ("500 мл", 500),
+            ("два стакана", 500),
+            ("одну бутылку", 500),
         ],
         run_verbs=["пробежал", "пробежала"],
         distances=["5 км", "5км"],
         durations=["за 28 минут", "за 28 мин"],
-        days=[("вчера", 1), ("сегодня", 0)],
+        days=[("вчера", 1), ("сегодня", 0), ("в понедельник", 4), ("2 дня назад", 2)],
     ),
     "de": Words(
         exercises=["kniebeugen", "liegestütze", "ausfallschritte", "plank"],
@@ -128,6 +141,7 @@ WORDS = {
             ("{s} Sätze à {r}", True),
             ("{s} à {r}", True),
             ("{s} mal {r}", True),
+            ("drei Sätze à zwölf", True),
             ("{s} Sätze mit {r} {e}", True),
             ("{s} {r}", False),
         ],
@@ -139,19 +153,22 @@ WORDS = {
             ("{s} {t} Sekunden", False),
         ],
         weights=["{w} kg", "{w}kg", "mit {w} kg"],
+        reps=[("{r} {e}", True), ("{e} {r}", False)],
+        took=["in {m} Minuten", "in {m} min"],
         water_verbs=["getrunken", ""],
         water_nouns=["Wasser", ""],
         vessels=[
             ("ein Glas", 250),
             ("2 Gläser", 500),
             ("eine Flasche", 500),
+            ("zwei Gläser", 500),
             ("+1 Flasche", 500),
             ("500 ml", 500),
         ],
         run_verbs=["gelaufen", "gejoggt"],
         distances=["5 km", "5km"],
         durations=["in 28 Minuten", "in 28 min"],
-        days=[("gestern", 1), ("heute", 0)],
+        days=[("gestern", 1), ("heute", 0), ("am Montag", 4), ("vor 2 Tagen", 2)],
     ),
     "es": Words(
         exercises=["sentadillas", "flexiones", "zancadas", "plancha"],
@@ -161,6 +178,7 @@ WORDS = {
             ("{s} x {r}", True),
             ("{s} series de {r}", True),
             ("{s} de {r}", True),
+            ("tres series de doce", True),
             ("{s} series de {r} repeticiones", True),
             ("{s} {r}", False),
         ],
@@ -172,19 +190,22 @@ WORDS = {
             ("{s} {t} segundos", False),
         ],
         weights=["{w} kg", "{w}kg", "con {w} kg"],
+        reps=[("{r} {e}", True), ("{e} {r}", False)],
+        took=["en {m} minutos", "en {m} min"],
         water_verbs=["bebí", ""],
         water_nouns=["de agua", "agua", ""],
         vessels=[
             ("un vaso", 250),
             ("2 vasos", 500),
             ("una botella", 500),
+            ("dos vasos", 500),
             ("+1 botella", 500),
             ("500 ml", 500),
         ],
         run_verbs=["corrí"],
         distances=["5 km", "5km"],
         durations=["en 28 minutos", "en 28 min"],
-        days=[("ayer", 1), ("hoy", 0)],
+        days=[("ayer", 1), ("hoy", 0), ("el lunes", 4), ("hace 2 días", 2)],
     ),
     "pt": Words(
         exercises=["agachamentos", "flexões", "afundos", "prancha"],
@@ -194,6 +215,7 @@ WORDS = {
             ("{s} x {r}", True),
             ("{s} séries de {r}", True),
             ("{s} de {r}", True),
+            ("três séries de doze", True),
             ("{s} séries de {r} repetições", True),
             ("{s} {r}", False),
         ],
@@ -205,19 +227,22 @@ WORDS = {
             ("{s} {t} segundos", False),
         ],
         weights=["{w} kg", "{w}kg", "com {w} kg"],
+        reps=[("{r} {e}", True), ("{e} {r}", False)],
+        took=["em {m} minutos", "em {m} min"],
         water_verbs=["bebi", ""],
         water_nouns=["de água", "água", ""],
         vessels=[
             ("um copo", 250),
             ("2 copos", 500),
             ("uma garrafa", 500),
+            ("dois copos", 500),
             ("+1 garrafa", 500),
             ("500 ml", 500),
         ],
         run_verbs=["corri"],
         distances=["5 km", "5km"],
         durations=["em 28 minutos", "em 28 min"],
-        days=[("ontem", 1), ("hoje", 0)],
+        days=[("ontem", 1), ("hoje", 0), ("na segunda", 4), ("há 2 dias", 2)],
     ),
 }
 
@@ -226,7 +251,7 @@ WORDS = {
 class Phrasing:
     text: str
     want: NewEntry | None  # None: nothing a person could be sure of; any sure reading is wrong
-    clear: bool
+    clear: bool  # whether it should be read directly (else: this entry, unsure or nothing)
 
 
 def _name(exercise: str, language: str) -> str:
@@ -253,6 +278,14 @@ def phrasings(language: str) -> Iterator[Phrasing]:
             want = lift(name, 3, 12, kg, on=on) if clear else None
             alone = "" if "{e}" in template else exercise
             for text in _orders([verb, alone, sets, weight.format(w=40), day[0]]):
+                yield Phrasing(text, want, clear)
+        for (template, clear), took in itertools.product(w.reps, ["", *w.took]):
+            if exercise in ("plank", "planka", "планка", "планку", "plancha", "prancha"):
+                continue  # held, not counted
+            reps = template.format(r=20, e=exercise)
+            want = lift(name, 1, 20, seconds=120 if took else None, on=on)
+            said = "" if template.startswith("did") else verb
+            for text in _orders([said, reps, took.format(m=2), day[0]]):
                 yield Phrasing(text, want, clear)
         for template, clear in w.sets_time:
             sets = template.format(s=3, t=60)

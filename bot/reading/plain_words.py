@@ -340,7 +340,16 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
     first, nxt, after = texts[i], texts[i + 1], texts[i + 2]
     assert first is not None
     # Dates dateparser reads: "last friday", "on monday", "friday", "nov 20", "a week ago"
-    if first in v.date_lead and (nxt in v.weekdays or nxt in v.months):
+    if first in v.ago_before and after in v.day_units and raw[i + 1]["num"]:
+        if raw[i + 1]["unit"]:
+            raise _NotALog
+        days = float(raw[i + 1]["num"]) * v.day_units[str(after)]
+        if days > 10_000:
+            raise _NotALog
+        emit("DATE", today - timedelta(days=days))  # "vor 2 Tagen"
+        return i + 3
+    weekday = nxt in v.weekdays or nxt in v.led_weekdays
+    if first in v.date_lead and (weekday or nxt in v.months):
         span = 2
         if nxt in v.months and i + 2 < len(raw) and raw[i + 2]["num"]:
             span = 3
@@ -348,7 +357,7 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
         try:
             emit("DATE", _date_phrase(phrase, v.date_language, today))
         except _NotALog:
-            if nxt not in v.weekdays or span != 2:
+            if not weekday or span != 2:
                 raise
             # dateparser knows "last friday" but not "letzten Freitag": the weekday alone
             # is the last such day all the same

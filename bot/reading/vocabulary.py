@@ -72,6 +72,11 @@ class Vocabulary:
     # Units read only when written onto a figure ("60с"): apart, the same letter is a word
     # ("с 40 кг": with 40 kg).
     attached_units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # "ago" said before its figure: "vor 2 Tagen", "hace 2 días", "há 2 dias"
+    ago_before: frozenset[str] = frozenset()
+    # Weekdays that are only weekdays after a lead word ("na segunda"; alone, "segunda" is
+    # "second")
+    led_weekdays: frozenset[str] = frozenset()
     # Whether words we don't know after a run are its note ("ran 5k along the river"). Not
     # where a subject may follow its verb and the verb doesn't say whose doing it was
     # ("Gestern lief Anna 10 km", "пробежала 10 км Маша"): there nothing is logged.
@@ -135,6 +140,8 @@ def build(data: dict[str, Any]) -> Vocabulary:
         thousands=str(data.get("thousands", "")),
         notes=bool(data.get("notes", True)),
         sets_link=frozenset(words.get("sets_link", ())),
+        ago_before=frozenset(date_phrases.get("ago_before", ())),
+        led_weekdays=frozenset(date_phrases.get("led_weekdays", ())),
         attached_units={
             word: (dimension, str(pint_name))
             for dimension, table in data.get("attached_units", {}).items()
