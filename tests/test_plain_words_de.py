@@ -135,6 +135,7 @@ ROWS = [
     ("3 Sätze mit 12 gestern Kniebeugen", NOTHING),
     ("vor 2 Tagen 5 km gelaufen", run(5, on=ago(2))),
     ("Kniebeugen 3x12 vor 2 Tagen", lift("kniebeugen", 3, 12, on=ago(2))),
+    ("3 à 12", NOTHING),
 ]
 
 

@@ -121,6 +121,7 @@ ROWS = [
     ("bebí 2 de 500 ml", NOTHING),
     ("hace 2 días corrí 5 km", run(5, on=ago(2))),
     ("hace 2 km corrí", NOTHING),
+    ("terminé 3 de 12", NOTHING),  # three of twelve: no exercise, no strength named
 ]
 
 

@@ -123,6 +123,7 @@ ROWS = [
     ("corri 5 km na segunda", run(5, on=ago(4))),
     ("corri 5 km há 2 dias", run(5, on=ago(2))),
     ("fiz a segunda série de agachamentos", NOTHING),
+    ("3 de 12", NOTHING),
 ]
 
 

@@ -67,6 +67,9 @@ class _Sets:
     sets: int
     reps: int | None
     set_s: float | None
+    # "3 de 12" by its link word alone: sets only with an exercise or strength named ("terminé
+    # 3 de 12" is three of twelve)
+    linked: bool = False
 
 
 def read(
@@ -327,12 +330,12 @@ def _linked_sets(raw: _Raw, i: int, v: Vocabulary, emit: _Emit, texts: _Texts) -
     if unit is None:
         if "." in second["num"]:
             raise _NotALog
-        emit("SETS", _Sets(int(sets), int(second["num"]), None))
+        emit("SETS", _Sets(int(sets), int(second["num"]), None, linked=True))
         return i + step
     dimension, name = v.units.get(unit) or v.attached_units.get(unit, ("", ""))
     if dimension != "time":
         raise _NotALog
-    emit("SETS", _Sets(int(sets), None, _quantity(second["num"], name, "time")))
+    emit("SETS", _Sets(int(sets), None, _quantity(second["num"], name, "time"), linked=True))
     return i + step
 
 
@@ -706,6 +709,8 @@ class _Sum:
         sure = True
         numbers = list(self.numbers)
         sets = self.sets[0] if self.sets else None
+        if sets is not None and sets.linked and not (exercise or self.strength_word):
+            return None
         if self.reps:
             if sets is None:
                 sets = _Sets(1, self.reps[0], None)
