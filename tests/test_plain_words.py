@@ -231,6 +231,10 @@ STRENGTH = [
     ("did 3 rounds of 20 burpees", lift("burpees", 3, 20)),
     ("hit the gym for an hour", lift(None, seconds=3600)),
     ("side plank 2x45s", lift("side plank", 2, set_s=45)),
+    ("plank 3 sets of 60 seconds", lift("plank", 3, set_s=60)),
+    # a count and a time with nothing between: 3 sets of a minute, or 3 in a minute?
+    ("plank 3 of 60 seconds", NOTHING),
+    ("pushups 3 60 sec", NOTHING),
     ("200 jumping jacks", lift("jumping jacks", 1, 200)),
     ("squats 3x10 40kg felt heavy", lift("squats", 3, 10, 40)),
     ("lifted 20 boxes", Unsure(lift("boxes", 1, 20))),

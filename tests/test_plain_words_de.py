@@ -122,6 +122,20 @@ ROWS = [
     ("ich habe vor, 5 km zu laufen", NOTHING),
     ("gleich laufen gehen", NOTHING),
     ("danke!", NOTHING),
+    # sets linked by "à" or "mal": sets of reps, or of a time each
+    ("Kniebeugen 3 à 12", lift("kniebeugen", 3, 12)),
+    ("Kniebeugen 3 mal 12", lift("kniebeugen", 3, 12)),
+    ("Plank 3 à 60 Sekunden", lift("plank", 3, set_s=60)),
+    ("Plank 3 mal 60 Sekunden", lift("plank", 3, set_s=60)),
+    ("Plank 3 60 Sekunden", NOTHING),
+    # "mit" before a count of the exercise named next; the dative's forms
+    ("3 Sätze mit 12 Ausfallschritten", lift("ausfallschritte", 3, 12)),
+    ("3 Sätze mit 10 Klimmzügen", lift("klimmzüge", 3, 10)),
+    ("3 Sätze mit 12 Kniebeugen mit 40 kg", lift("kniebeugen", 3, 12, 40)),
+    ("3 Sätze mit 12 gestern Kniebeugen", NOTHING),
+    ("vor 2 Tagen 5 km gelaufen", run(5, on=ago(2))),
+    ("Kniebeugen 3x12 vor 2 Tagen", lift("kniebeugen", 3, 12, on=ago(2))),
+    ("3 à 12", NOTHING),
 ]
 
 

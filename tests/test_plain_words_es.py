@@ -113,6 +113,15 @@ ROWS = [
     ("corrí 5 km a las 7", NOTHING),
     ("estoy corriendo 5 km", NOTHING),
     ("gracias", NOTHING),
+    # sets linked by "de": sets of reps, or of a time each
+    ("sentadillas 3 de 12", lift("sentadillas", 3, 12)),
+    ("plancha 3 de 60 segundos", lift("plancha", 3, set_s=60)),
+    ("plancha 3 series de 60 segundos", lift("plancha", 3, set_s=60)),
+    ("plancha 3 60 segundos", NOTHING),
+    ("bebí 2 de 500 ml", NOTHING),
+    ("hace 2 días corrí 5 km", run(5, on=ago(2))),
+    ("hace 2 km corrí", NOTHING),
+    ("terminé 3 de 12", NOTHING),  # three of twelve: no exercise, no strength named
 ]
 
 

@@ -113,6 +113,17 @@ ROWS = [
     ("estou correndo 5 km", NOTHING),
     ("corri 5 km às 7", NOTHING),
     ("obrigado", NOTHING),
+    # sets linked by "de": sets of reps, or of a time each
+    ("agachamentos 3 de 12", lift("agachamento", 3, 12)),
+    ("prancha 3 de 60 segundos", lift("prancha", 3, set_s=60)),
+    ("prancha 3 séries de 60 segundos", lift("prancha", 3, set_s=60)),
+    ("prancha 3 60 segundos", NOTHING),
+    # "na segunda" is Monday; "segunda" alone is "second", never a name's word
+    ("3x12 agachamentos na segunda", lift("agachamento", 3, 12, on=ago(4))),
+    ("corri 5 km na segunda", run(5, on=ago(4))),
+    ("corri 5 km há 2 dias", run(5, on=ago(2))),
+    ("fiz a segunda série de agachamentos", NOTHING),
+    ("3 de 12", NOTHING),
 ]
 
 

@@ -67,6 +67,9 @@ class _Sets:
     sets: int
     reps: int | None
     set_s: float | None
+    # "3 de 12" by its link word alone: sets only with an exercise or strength named ("terminé
+    # 3 de 12" is three of twelve)
+    linked: bool = False
 
 
 def read(
@@ -266,7 +269,7 @@ def _sets(m: re.Match[str], v: Vocabulary) -> _Sets:
         if "." in reps:
             raise _NotALog
         return _Sets(sets, int(reps), None)
-    dimension, name = v.units.get(unit, ("", ""))
+    dimension, name = v.units.get(unit) or v.attached_units.get(unit, ("", ""))
     if dimension != "time":
         raise _NotALog
     return _Sets(sets, None, _quantity(reps, name, "time"))
@@ -284,8 +287,8 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _
     number = m["num"]
     unit = m["unit"]
     if unit is not None:
-        if unit in v.units:
-            dimension, name = v.units[unit]
+        if unit in v.units or unit in v.attached_units:
+            dimension, name = v.units.get(unit) or v.attached_units[unit]
             emit(_KIND[dimension], _quantity(number, name, dimension))
             return i + 1
         if (found := v.phrases.get((unit,))) and found[0] == "CONTAINER":
@@ -294,6 +297,8 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _
             return i + 1
         raise _NotALog  # "2nd", "5kmh": not a figure we know
     nxt, after = texts[i + 1], texts[i + 2]
+    if nxt in v.sets_link and i + 2 < len(raw) and raw[i + 2]["num"]:
+        return _linked_sets(raw, i, v, emit, texts)
     if nxt in v.day_units and after in v.ago:
         days = float(number) * v.day_units[nxt]
         if days > 10_000:  # beyond any bound on days back; and date arithmetic overflows
@@ -313,11 +318,41 @@ def _number(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _
     return i + 1
 
 
+def _linked_sets(raw: _Raw, i: int, v: Vocabulary, emit: _Emit, texts: _Texts) -> int:
+    """ "3 по 12", "3 à 60 Sekunden": sets of reps, or of a time each. Any other unit ("2 по
+    5 км") is two things done, not one entry: nothing is read."""
+    sets, second = raw[i]["num"], raw[i + 2]
+    if "." in sets:
+        raise _NotALog
+    unit, step = second["unit"], 3
+    if unit is None and texts[i + 3] in v.units:
+        unit, step = texts[i + 3], 4
+    if unit is None:
+        if "." in second["num"]:
+            raise _NotALog
+        emit("SETS", _Sets(int(sets), int(second["num"]), None, linked=True))
+        return i + step
+    dimension, name = v.units.get(unit) or v.attached_units.get(unit, ("", ""))
+    if dimension != "time":
+        raise _NotALog
+    emit("SETS", _Sets(int(sets), None, _quantity(second["num"], name, "time"), linked=True))
+    return i + step
+
+
 def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _Texts) -> int:
     first, nxt, after = texts[i], texts[i + 1], texts[i + 2]
     assert first is not None
     # Dates dateparser reads: "last friday", "on monday", "friday", "nov 20", "a week ago"
-    if first in v.date_lead and (nxt in v.weekdays or nxt in v.months):
+    if first in v.ago_before and after in v.day_units and raw[i + 1]["num"]:
+        if raw[i + 1]["unit"]:
+            raise _NotALog
+        days = float(raw[i + 1]["num"]) * v.day_units[str(after)]
+        if days > 10_000:
+            raise _NotALog
+        emit("DATE", today - timedelta(days=days))  # "vor 2 Tagen"
+        return i + 3
+    weekday = nxt in v.weekdays or nxt in v.led_weekdays
+    if first in v.date_lead and (weekday or nxt in v.months):
         span = 2
         if nxt in v.months and i + 2 < len(raw) and raw[i + 2]["num"]:
             span = 3
@@ -325,7 +360,7 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
         try:
             emit("DATE", _date_phrase(phrase, v.date_language, today))
         except _NotALog:
-            if nxt not in v.weekdays or span != 2:
+            if not weekday or span != 2:
                 raise
             # dateparser knows "last friday" but not "letzten Freitag": the weekday alone
             # is the last such day all the same
@@ -351,6 +386,10 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
         part, value = found
         if part == REFUSE:
             raise _NotALog
+        if part == "AT" and _count_of_exercise(raw, i + n, v, texts):
+            emit("NUM", float(raw[i + n]["num"]))  # "3 Sätze mit 12 Ausfallschritten"
+            emit("REPWORD", None)
+            return i + n + 1
         if part == "DATE":
             assert isinstance(value, int)
             emit("DATE", today - timedelta(days=value))
@@ -362,6 +401,14 @@ def _words(raw: _Raw, i: int, v: Vocabulary, today: date, emit: _Emit, texts: _T
     if raw[i]["word"] and len(first) > 1:
         emit("WORD", first)
     return i + 1  # an unknown sign, emoji or lone letter (":D") changes nothing
+
+
+def _count_of_exercise(raw: _Raw, i: int, v: Vocabulary, texts: _Texts) -> bool:
+    """Whether a bare figure at `i` counts the exercise named right after it."""
+    if i + 1 >= len(raw) or not raw[i]["num"] or raw[i]["unit"]:
+        return False
+    following = texts[i + 1]
+    return following is not None and v.phrases.get((following,), ("",))[0] == "EXERCISE"
 
 
 @lru_cache(maxsize=512)
@@ -433,6 +480,7 @@ class _Sum:
     dates: list[date] = field(default_factory=list)
     strength_word = False
     clock_as_hours: float | None = None  # "1:20" read as 1 h 20 min
+    said_in = False  # a time said as how long it took ("in 1 min"), not each set's
     run_word = False  # a run named by a word ("ran", "jog", "marathon"), not only a figure
     did = False
     plus = False
@@ -478,12 +526,14 @@ class _Sum:
         self.distances += [self.num(t) for t in tokens if t.type in ("DIST", "RACE")]
 
     def _duration(self, tokens: list[Token], at: int) -> None:
+        self.said_in = self.said_in or tokens[0].type == "IN"
         times = [self.value(t) for t in tokens if t.type == "DUR"]
         if len(times) == 1 and isinstance(times[0], _Clock):
             self.clock_as_hours = times[0].as_hours
         self.durations.append(sum(self.num(t) for t in tokens if t.type == "DUR"))
 
     def _time_amount(self, tokens: list[Token], at: int) -> None:
+        self.said_in = self.said_in or tokens[0].type == "IN"
         count = self._count(tokens)
         unit = next(t for t in tokens if t.type == "TUNIT")
         self.durations.append(count * _quantity("1", str(self.value(unit)), "time"))
@@ -659,6 +709,8 @@ class _Sum:
         sure = True
         numbers = list(self.numbers)
         sets = self.sets[0] if self.sets else None
+        if sets is not None and sets.linked and not (exercise or self.strength_word):
+            return None
         if self.reps:
             if sets is None:
                 sets = _Sets(1, self.reps[0], None)
@@ -667,6 +719,8 @@ class _Sum:
             else:
                 return None
         if sets is None and numbers and exercise:
+            if self.durations and not self.said_in:
+                return None  # "plank 3 60 sec": 3 sets of a minute, or 3 in a minute?
             sets = _Sets(1, _whole(numbers.pop(0)), None)  # "20 pushups"
             if not known:
                 if not (self.strength_word or self.did):

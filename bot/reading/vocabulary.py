@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -66,6 +66,17 @@ class Vocabulary:
     # How the language groups thousands, when not with a comma: "." ("1.500 ml" is 1500 ml
     # in German), " " (Russian "10 000 м"); "" leaves figures as English reads them.
     thousands: str = ""
+    # A word between two figures that makes them sets and each set's reps or time: "3 по
+    # 12", "3 à 12", "3 de 60 segundos" (never a count and a session's length).
+    sets_link: frozenset[str] = frozenset()
+    # Units read only when written onto a figure ("60с"): apart, the same letter is a word
+    # ("с 40 кг": with 40 kg).
+    attached_units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # "ago" said before its figure: "vor 2 Tagen", "hace 2 días", "há 2 dias"
+    ago_before: frozenset[str] = frozenset()
+    # Weekdays that are only weekdays after a lead word ("na segunda"; alone, "segunda" is
+    # "second")
+    led_weekdays: frozenset[str] = frozenset()
     # Whether words we don't know after a run are its note ("ran 5k along the river"). Not
     # where a subject may follow its verb and the verb doesn't say whose doing it was
     # ("Gestern lief Anna 10 km", "пробежала 10 км Маша"): there nothing is logged.
@@ -128,6 +139,14 @@ def build(data: dict[str, Any]) -> Vocabulary:
         day_units=day_units,
         thousands=str(data.get("thousands", "")),
         notes=bool(data.get("notes", True)),
+        sets_link=frozenset(words.get("sets_link", ())),
+        ago_before=frozenset(date_phrases.get("ago_before", ())),
+        led_weekdays=frozenset(date_phrases.get("led_weekdays", ())),
+        attached_units={
+            word: (dimension, str(pint_name))
+            for dimension, table in data.get("attached_units", {}).items()
+            for word, pint_name in table.items()
+        },
         rewrites=tuple(
             (re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)"), str(meant))
             for phrase, meant in data.get("rewrites", {}).items()
