@@ -39,7 +39,7 @@ from bot.progress.stats import (
     week_start,
 )
 from bot.reading import units as u
-from bot.reminders.pauses import current_pause
+from bot.reminders.pauses import running_pause
 from bot.storage.models import Entry
 from bot.storage.prepared import Prepared
 from bot.storage.rows import StoredEntry
@@ -255,19 +255,20 @@ def streak(ctx: Context, args: str) -> str:
 
 def _paused_line(ctx: Context, freeze: Freeze) -> str | None:
     """While paused: whether the pause still freezes the streak, or has gone past the cap."""
-    pause = current_pause(ctx.session, ctx.user.id, ctx.now)
+    pause = running_pause(ctx.connection, ctx.user.id, ctx.now)
     if pause is None:
         return None
-    past = sorted(d for d in freeze.past_cap if d >= pause.starts_on)
+    starts_on, ends_at = pause
+    past = sorted(d for d in freeze.past_cap if d >= starts_on)
     if past:
         return ctx._(
             "⏸ You're paused: no nudges, as asked. The freeze is used up ({cap} days in any "
             "{window}), so since {day} paused days count as normal days. Log anything to keep "
             "the streak going, or /resume when you're back."
         ).format(cap=FREEZE_CAP, window=FREEZE_WINDOW, day=day_text(past[0], ctx.lang))
-    if pause.ends_at is None:
+    if ends_at is None:
         return ctx._("⏸ You're paused: no nudges, and your streak is frozen until you /resume.")
-    ends = pause.ends_at.astimezone(ctx.tz)
+    ends = ends_at.astimezone(ctx.tz)
     return ctx._("⏸ You're paused: no nudges, and your streak is frozen until {when}.").format(
         when=day_and_time(ends, ctx.lang)
     )

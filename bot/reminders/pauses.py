@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from bot.context import Services
@@ -25,6 +25,7 @@ from bot.i18n.languages import DEFAULT, resolve
 from bot.interface import Button, Destination, Reply
 from bot.storage import bulk
 from bot.storage.models import Account, Pause, User
+from bot.storage.prepared import Db, Prepared
 
 CHECK_IN_AFTER = timedelta(days=14)
 BATCH = 1000
@@ -39,6 +40,24 @@ def current_pause(session: Session, user_id: int, now: datetime) -> Pause | None
         .order_by(Pause.id.desc())
         .limit(1)
     )
+
+
+_RUNNING = Prepared(
+    select(Pause.starts_on, Pause.ends_at)
+    .where(
+        Pause.user_id == bindparam("user_id"),
+        or_(Pause.ends_at.is_(None), Pause.ends_at > bindparam("now")),
+    )
+    .order_by(Pause.id.desc())
+    .limit(1)
+)
+
+
+def running_pause(db: Db, user_id: int, now: datetime) -> tuple[date, datetime | None] | None:
+    """The running pause's first day and end (None: until /resume), read without the ORM:
+    /streak asks it of everyone, and most people are not paused."""
+    row = _RUNNING.first(db, {"user_id": user_id, "now": now})
+    return None if row is None else (row[0], row[1])
 
 
 def start_pause(
