@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -36,42 +36,10 @@ def progress_chart(
     lang: str = DEFAULT,
 ) -> bytes:
     """A PNG: one line per member (`totals[name][i]` is their running total on `days[i]`),
-        highest first in the legend, and the target as a dashed line. `whole`: counts, so the
-        axis shows whole numbers. `lang`: the language of the legend and the dates (the group's);
+    highest first in the legend, and the target as a dashed line. `whole`: counts, so the
+    axis shows whole numbers. `lang`: the language of the legend and the dates (the group's);
     `unit` comes already in it."""
-    with warnings.catch_warnings():
-        # Names may hold glyphs the font lacks (emoji); a one-day window has equal x limits.
-        warnings.simplefilter("ignore", UserWarning)
-        return _draw(title, days, totals, target, unit, whole, lang)
-
-
-def _draw(
-    title: str,
-    days: Sequence[date],
-    totals: Mapping[str, Sequence[float]],
-    target: float | None,
-    unit: str,
-    whole: bool,
-    lang: str,
-) -> bytes:
-    # Imported on the first chart, not at start: see bot/progress/charts.py's render.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
-    # matplotlib's stubs take numbers for x; its date converter takes the days themselves,
-    # hence the arg-type ignores on the x axis below.
-    for i, (name, values) in enumerate(ranked):
-        if i < MAX_LABELLED:
-            marker = "o" if len(days) <= 31 else None
-            axes.plot(days, values, marker=marker, ms=3, lw=2, label=name)  # type: ignore[arg-type]
-        else:
-            axes.plot(days, values, lw=0.8, color="0.6")  # type: ignore[arg-type]
-    top = max([target or 0.0, *(v for values in totals.values() for v in values)])
-    return _finish(figure, axes, title, days, target, unit, whole, top, bool(ranked), lang)
+    return _drawn(_lines, title, days, totals, target, unit, whole, lang)
 
 
 def together_chart(
@@ -87,12 +55,16 @@ def together_chart(
     """A PNG for a group goal: the members' running totals stacked (`totals` as in
     `progress_chart`), so the top edge is the group's total, drawn as its own line against
     the target. Past `MAX_LABELLED` members the rest share one grey band."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # as in progress_chart
-        return _draw_together(title, days, totals, target, unit, whole, lang)
+    return _drawn(_stacked, title, days, totals, target, unit, whole, lang)
 
 
-def _draw_together(
+# What a chart draws of its members: (the highest figure drawn, whether it has a legend).
+Ranked = list[tuple[str, Sequence[float]]]
+Draw = Callable[["Axes", Sequence[date], Ranked, str], tuple[float, bool]]
+
+
+def _drawn(
+    draw: Draw,
     title: str,
     days: Sequence[date],
     totals: Mapping[str, Sequence[float]],
@@ -101,13 +73,35 @@ def _draw_together(
     whole: bool,
     lang: str,
 ) -> bytes:
+    # Imported on the first chart, not at start: see bot/progress/charts.py's render.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot()
-    ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
+    with warnings.catch_warnings():
+        # Names may hold glyphs the font lacks (emoji); a one-day window has equal x limits.
+        warnings.simplefilter("ignore", UserWarning)
+        figure = Figure(figsize=(8, 4.5), dpi=100)
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        ranked = sorted(totals.items(), key=lambda item: -(item[1][-1] if item[1] else 0.0))
+        top, legend = draw(axes, days, ranked, lang)
+        top = max(top, target or 0.0)
+        return _finish(figure, axes, title, days, target, unit, whole, top, legend, lang)
+
+
+def _lines(axes: Axes, days: Sequence[date], ranked: Ranked, lang: str) -> tuple[float, bool]:
+    # matplotlib's stubs take numbers for x; its date converter takes the days themselves,
+    # hence the arg-type ignores on the x axis below.
+    for i, (name, values) in enumerate(ranked):
+        if i < MAX_LABELLED:
+            marker = "o" if len(days) <= 31 else None
+            axes.plot(days, values, marker=marker, ms=3, lw=2, label=name)  # type: ignore[arg-type]
+        else:
+            axes.plot(days, values, lw=0.8, color="0.6")  # type: ignore[arg-type]
+    return max((v for _, values in ranked for v in values), default=0.0), bool(ranked)
+
+
+def _stacked(axes: Axes, days: Sequence[date], ranked: Ranked, lang: str) -> tuple[float, bool]:
     bands = [list(values) for _, values in ranked[:MAX_LABELLED]]
     labels = [name for name, _ in ranked[:MAX_LABELLED]]
     if rest := ranked[MAX_LABELLED:]:
@@ -117,8 +111,7 @@ def _draw_together(
     if bands:
         axes.stackplot(days, *bands, labels=labels, alpha=0.75)  # type: ignore[arg-type]
     axes.plot(days, group, lw=2.5, color="black", label=translate(lang, "the group"))  # type: ignore[arg-type]
-    top = max([target or 0.0, *group])
-    return _finish(figure, axes, title, days, target, unit, whole, top, True, lang)
+    return max(group, default=0.0), True
 
 
 def _finish(
