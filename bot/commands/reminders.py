@@ -22,7 +22,7 @@ from bot.reminders import invites
 from bot.reminders.pauses import end_pause, start_pause
 from bot.reminders.scheduling import Schedule, next_fire, window_text
 from bot.storage.accounts import tz_chosen
-from bot.storage.models import PENDING, NudgeState, OutboxMessage, Reminder
+from bot.storage.models import PENDING, REMINDER_SCHEDULE, NudgeState, OutboxMessage, Reminder
 
 SECTION = "Reminders"
 MAX_SNOOZE = timedelta(hours=24)
@@ -102,15 +102,7 @@ def reminder_choices(
     number or description holds `typed`: for suggestions, and the buttons of a bare
     /remind off."""
     rows = db.execute(
-        select(
-            Reminder.id,
-            Reminder.kind,
-            Reminder.days,
-            Reminder.at_minute,
-            Reminder.every_minutes,
-            Reminder.window_start,
-            Reminder.window_end,
-        )
+        select(Reminder.id, Reminder.kind, *REMINDER_SCHEDULE)
         .where(Reminder.user_id == user_id)
         .order_by(Reminder.id)
     )

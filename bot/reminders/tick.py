@@ -50,7 +50,16 @@ from bot.reminders import nudges
 from bot.reminders.scheduling import Schedule, ScheduleError, in_window, next_fire
 from bot.storage import bulk
 from bot.storage.bulk import among
-from bot.storage.models import Account, Entry, Goal, NudgeState, OutboxMessage, Reminder, User
+from bot.storage.models import (
+    REMINDER_SCHEDULE,
+    Account,
+    Entry,
+    Goal,
+    NudgeState,
+    OutboxMessage,
+    Reminder,
+    User,
+)
 
 log = logging.getLogger("steady.dispatch")
 
@@ -173,11 +182,7 @@ def _claim(session: Session, now: datetime, batch: int, postgres: bool) -> Seque
             Reminder.id,
             Reminder.user_id,
             Reminder.kind,
-            Reminder.days,
-            Reminder.at_minute,
-            Reminder.every_minutes,
-            Reminder.window_start,
-            Reminder.window_end,
+            *REMINDER_SCHEDULE,
             Reminder.next_fire_at,
             Reminder.skipped_on,
             Account.platform,

@@ -502,6 +502,16 @@ class Reminder(Base):
     created_at: Mapped[datetime] = mapped_column()
 
 
+# A reminder's schedule as `Schedule.from_row` takes it (bot/reminders/scheduling.py).
+REMINDER_SCHEDULE = (
+    Reminder.days,
+    Reminder.at_minute,
+    Reminder.every_minutes,
+    Reminder.window_start,
+    Reminder.window_end,
+)
+
+
 class NudgeState(Base):
     """Per person: quiet hours, snooze and pause. A row appears when someone first sets one
     of them; no row means none."""
