@@ -219,18 +219,29 @@ class SteadyVoice:
 # --- loading ----------------------------------------------------------------------------
 
 
-def load_voice(
-    config_dir: Path, *, glass_ml: float = 250.0, clock: Clock | None = None
-) -> SteadyVoice:
-    """The voice from the config folder; ConfigError (naming file, rule and problem) if a
-    file is broken, so a bad edit stops start-up instead of silencing Steady."""
-    library, problems = load_library(config_dir / MESSAGES_FILE)
-    rulebook, rule_problems = load_rulebook(config_dir / RULES_FILE, library)
+def _load(
+    config_dir: Path, rules_path: Path, messages_path: Path
+) -> tuple[Rulebook | None, Library | None, dict[str, Library], list[Problem]]:
+    """The rules, the English library and the other languages' (from `config_dir`), with
+    every problem found in any of them."""
+    library, problems = load_library(messages_path)
+    rulebook, rule_problems = load_rulebook(rules_path, library)
     problems += rule_problems
     libraries: dict[str, Library] = {}
     if library is not None:
         libraries, language_problems = load_libraries(config_dir, library)
         problems += language_problems
+    return rulebook, library, libraries, problems
+
+
+def load_voice(
+    config_dir: Path, *, glass_ml: float = 250.0, clock: Clock | None = None
+) -> SteadyVoice:
+    """The voice from the config folder; ConfigError (naming file, rule and problem) if a
+    file is broken, so a bad edit stops start-up instead of silencing Steady."""
+    rulebook, library, libraries, problems = _load(
+        config_dir, config_dir / RULES_FILE, config_dir / MESSAGES_FILE
+    )
     if problems or rulebook is None or library is None:
         raise ConfigError(problems)
     return SteadyVoice(rulebook, library, glass_ml=glass_ml, clock=clock, libraries=libraries)
@@ -253,13 +264,7 @@ def check_files(config_dir: Path, file: Path | None = None) -> tuple[list[Proble
             rules_path = file
         else:
             messages_path = file
-    library, problems = load_library(messages_path)
-    rulebook, rule_problems = load_rulebook(rules_path, library)
-    problems += rule_problems
-    libraries: dict[str, Library] = {}
-    if library is not None:
-        libraries, language_problems = load_libraries(config_dir, library)
-        problems += language_problems
+    rulebook, library, libraries, problems = _load(config_dir, rules_path, messages_path)
     if problems or rulebook is None or library is None:
         return problems, ""
     cap = rulebook.daily_cap
