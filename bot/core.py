@@ -29,6 +29,7 @@ from bot.intake import inbox
 from bot.interface import (
     CHOICE_TEXT_MAX,
     SUGGESTIONS_MAX,
+    Attachment,
     ChatKind,
     Choice,
     Event,
@@ -82,11 +83,13 @@ def _record(
 
 
 def _remember_with_files(
-    connection: Connection, record: dict[str, object], replies: list[Reply], now: datetime
+    connection: Connection,
+    record: dict[str, object],
+    files: list[tuple[int, Attachment]],
+    now: datetime,
 ) -> None:
-    """The record of a message whose replies carry files, and the files in `reply_files`
-    (bot/storage/kept_files.py), so a redelivery gets both again."""
-    files = kept_files.keepable(replies)
+    """The record of a message whose replies carry `files` (with their reply's position),
+    and the files in `reply_files` (bot/storage/kept_files.py), so a redelivery gets both."""
     stored = record["replies"]
     assert isinstance(stored, list)
     for position, _ in files:
@@ -383,8 +386,8 @@ class Core:
             record = None
             if incoming.message_id is not None and not ctx.erased:
                 record = _record(incoming, who.person.id, replies, now)
-                if kept_files.keepable(replies):  # rare: the record's id keeps the files
-                    _remember_with_files(connection, record, replies, now)
+                if files := kept_files.keepable(replies):  # rare: the record's id keeps them
+                    _remember_with_files(connection, record, files, now)
                     record = None
             if taken is not None:  # on PostgreSQL the record goes in the same statement
                 inbox.finish(
