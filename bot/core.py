@@ -186,14 +186,17 @@ class Core:
         return inbox.accept(self.services.db, events, self.services.clock.now())
 
     async def claim_async(
-        self, platforms: Sequence[str], limit: int, lease_s: float
+        self, platforms: Sequence[str], limit: int, lease_s: float, repair: bool = False
     ) -> list[Taken]:
         """Inbox events for a worker: `inbox.claim`, in turn."""
-        return await self._in_turn(self.claim, platforms, limit, lease_s)
+        return await self._in_turn(self.claim, platforms, limit, lease_s, repair)
 
-    def claim(self, platforms: Sequence[str], limit: int, lease_s: float) -> list[Taken]:
+    def claim(
+        self, platforms: Sequence[str], limit: int, lease_s: float, repair: bool = False
+    ) -> list[Taken]:
         now = self.services.clock.now()
-        return inbox.claim(self.services.db, now, platforms, limit=limit, lease_s=lease_s)
+        db = self.services.db
+        return inbox.claim(db, now, platforms, limit=limit, lease_s=lease_s, repair=repair)
 
     async def mark_sent_async(self, keys: list[str]) -> None:
         """Replies a worker delivered itself: `inbox.mark_sent`, in turn."""

@@ -1,6 +1,8 @@
 """`steady inbox`: an operator sees the set-aside events (never what people wrote) and puts
 them back in line or drops them."""
 
+import dataclasses
+
 import pytest
 from sqlalchemy import select, update
 
@@ -35,12 +37,14 @@ def db(any_db_url, monkeypatch, clock):
         for n, chat in ((1, -1001), (2, 42), (3, 42), (4, 7))
     ]
     inbox.accept(database, events, clock.now())
+    taken = inbox.claim(database, clock.now(), ["telegram"], limit=10, lease_s=60)
+    assert [t.event_id for t in taken] == ["1", "2", "4"]  # 3 waits behind 2, in its chat
+    for event in taken[:2]:  # the third try of each fails: parked, and its chat moves on
+        failing = dataclasses.replace(event, tries=2)
+        error = "ZeroDivisionError: division by zero"
+        kept = dict(now=clock.now(), park=False, apology=None, hold_s=30)
+        assert inbox.failed_try(database, failing, error, **kept)
     with database.engine.begin() as connection:
-        connection.execute(
-            update(InboxEvent)
-            .where(InboxEvent.event_id.in_(["1", "2"]))
-            .values(state=inbox.FAILED, tries=3, error="ZeroDivisionError: division by zero")
-        )
         connection.execute(
             update(InboxEvent).where(InboxEvent.event_id == "4").values(state=inbox.DONE)
         )

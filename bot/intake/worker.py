@@ -35,6 +35,7 @@ log = logging.getLogger("steady.worker")
 PLACES = 32  # events in hand at once, each from a different chat
 LEASE_S = 60.0  # an event a worker holds longer than this may be taken by another
 POLL_S = 0.5  # how often the inbox is looked at when nothing says there is work
+REPAIR_S = 10.0  # how often a claim first finds chats whose events all stayed queued
 
 
 class Worker:
@@ -64,6 +65,7 @@ class Worker:
         self._have_sent: asyncio.Event | None = None
         self._flushed_all = False
         self._running: asyncio.Task[Any] | None = None
+        self._repaired_at = -REPAIR_S  # the first claim repairs (a crash may have left some)
         core.on_accept(self.wake)
 
     def wake(self) -> None:
@@ -88,7 +90,10 @@ class Worker:
                     self._wake.clear()
                     try:
                         platforms = list(self.receivers)
-                        taken = await self.core.claim_async(platforms, free, self.lease_s)
+                        repair = time.monotonic() - self._repaired_at >= REPAIR_S
+                        taken = await self.core.claim_async(platforms, free, self.lease_s, repair)
+                        if repair:
+                            self._repaired_at = time.monotonic()
                     except Exception:
                         log.exception("claiming inbox events failed; trying again")
                         taken = []

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 from bot.clock import Clock, SystemClock
 from bot.settings import Settings
 from bot.storage.db import Database
-from bot.storage.models import FAILED, PENDING, WAITING, WORKING, InboxEvent, OutboxMessage
+from bot.storage.models import FAILED, OPEN, PENDING, QUEUED, WAITING, InboxEvent, OutboxMessage
 
 log = logging.getLogger("steady.metrics")
 
@@ -49,8 +49,8 @@ class DatabaseGauges(Collector):
         age = (self.clock.now() - oldest).total_seconds() if oldest is not None else 0.0
         yield GaugeMetricFamily(
             "steady_inbox_depth",
-            "Inbox events not yet handled (waiting or being worked on)",
-            value=states.get(WAITING, 0) + states.get(WORKING, 0),
+            "Inbox events not yet handled (queued, waiting or being worked on)",
+            value=sum(states.get(state, 0) for state in OPEN),
         )
         yield GaugeMetricFamily(
             "steady_inbox_oldest_waiting_seconds",
@@ -71,12 +71,14 @@ class DatabaseGauges(Collector):
             states = dict(
                 connection.execute(
                     select(InboxEvent.state, func.count())
-                    .where(InboxEvent.state.in_((WAITING, WORKING, FAILED)))
+                    .where(InboxEvent.state.in_((*OPEN, FAILED)))
                     .group_by(InboxEvent.state)
                 ).all()
             )
             oldest = connection.execute(
-                select(func.min(InboxEvent.received_at)).where(InboxEvent.state == WAITING)
+                select(func.min(InboxEvent.received_at)).where(
+                    InboxEvent.state.in_((QUEUED, WAITING))
+                )
             ).scalar()
             pending = connection.execute(
                 select(func.count()).where(OutboxMessage.status == PENDING)

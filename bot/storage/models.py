@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    literal_column,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -35,7 +36,7 @@ from sqlalchemy.types import TypeDecorator
 
 # An outbox message's status, and an inbox event's state.
 PENDING, SENT, DEAD = "pending", "sent", "dead"
-WAITING, WORKING, DONE, FAILED = "waiting", "working", "done", "failed"
+QUEUED, WAITING, WORKING, DONE, FAILED = "queued", "waiting", "working", "done", "failed"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -236,9 +237,11 @@ class InboxEvent(Base):
 
     `payload` is the adapter's own JSON for the event (what it needs to rebuild the
     `Incoming`), `chat_key` ("telegram:123") orders a chat's events, `user_key`
-    ("telegram:456") finds a person's events for /deleteme. `state`: waiting, working (a
-    worker holds it until `lease_until`), done, failed (parked after its tries, or stopped
-    by the time budget; `steady inbox` lists them).
+    ("telegram:456") finds a person's events for /deleteme. `state`: queued (behind an
+    older open event of its chat), waiting (its chat's next: a worker may take it), working
+    (a worker holds it until `lease_until`), done, failed (parked after its tries, or
+    stopped by the time budget; `steady inbox` lists them). Only the open events of the
+    first three states are in `ix_inbox_ready` and `ix_inbox_open_chat` (below).
     """
 
     __tablename__ = "inbox"
@@ -447,6 +450,34 @@ class ShownMessages(Base):
     category: Mapped[str] = mapped_column(String(40))
     recent: Mapped[list[list[str | int] | str]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+def in_states(state: Any, *states: str) -> Any:
+    """`state IN ('waiting', ...)` with the states written into the statement, not bound:
+    PostgreSQL matches a partial index's condition only to literals."""
+    return state.in_([literal_column(f"'{name}'") for name in states])
+
+
+# A chat's events wait queued behind its oldest open one, so a worker's claim walks only
+# the events that may be taken (one a chat, and those in hand) and checks each one's chat
+# for an older open event: both through these partial indexes, whatever the backlog, and
+# never through the done events the retention has still to remove.
+READY = (WAITING, WORKING)
+OPEN = (QUEUED, WAITING, WORKING)
+Index(
+    "ix_inbox_ready",
+    InboxEvent.platform,
+    InboxEvent.id,
+    sqlite_where=in_states(InboxEvent.state, *READY),
+    postgresql_where=in_states(InboxEvent.state, *READY),
+)
+Index(
+    "ix_inbox_open_chat",
+    InboxEvent.chat_key,
+    InboxEvent.id,
+    sqlite_where=in_states(InboxEvent.state, *OPEN),
+    postgresql_where=in_states(InboxEvent.state, *OPEN),
+)
 
 
 # The facts after a log ask for a person's latest entry of each kind, and their recent active
