@@ -11,9 +11,10 @@ two processes. Telegram's flood limits are lifted (the echo bot has none). Targe
 On PostgreSQL it also runs the split deployment as separate processes: one `steady run
 --role receive` and 1 or 4 `steady run --role work`, each figure a median of 3 as well. Their
 CPU seconds (from /proc: the Steady processes, the database's backends serving them, and this
-process, which plays Telegram) say per event where the time goes, and from that what 4
-workers would need to reach 2x one worker on a machine with more cores. Target: 4 workers
->= 1.3x one worker on this machine.
+process, which plays Telegram) say per event where the time goes, how many CPUs one worker
+keeps busy, the most this machine's CPUs allow at each setup's CPU per event (more workers
+than CPUs can add only what one worker leaves idle), and what 4 workers would need to reach
+2x one worker on a machine with more cores. Target: 4 workers >= 1.3x one worker.
 
     python bench/intake.py                                  # SQLite
     python bench/intake.py --database-url postgresql+psycopg://...   # PostgreSQL
@@ -167,6 +168,11 @@ async def split_rate(
         await fake.close()
 
 
+def cpu_parts(runs: list[Split]) -> dict[str, float]:
+    """CPU ms per event by part, each the median of the rounds."""
+    return {k: statistics.median(s.cpu_ms[k] for s in runs) for k in runs[0].cpu_ms}
+
+
 def print_split(count: int, database_url: str, one: list[Split], four: list[Split]) -> None:
     """The two split figures, and what 4 workers would need to reach 2x one worker."""
     r1 = statistics.median(s.rate for s in one)
@@ -179,15 +185,27 @@ def print_split(count: int, database_url: str, one: list[Split], four: list[Spli
         "  rounds:", {"1 worker": [round(s.rate) for s in one], "4": [round(s.rate) for s in four]}
     )
     for name, runs in (("1 worker", one), ("4 workers", four)):
-        parts = {k: statistics.median(s.cpu_ms[k] for s in runs) for k in runs[0].cpu_ms}
-        total = sum(parts.values())
+        parts = cpu_parts(runs)
         shown = ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
-        print(f"  CPU ms per event, {name}: {shown}; all {total:.2f}")
-    parts = {k: statistics.median(s.cpu_ms[k] for s in four) for k in four[0].cpu_ms}
+        print(f"  CPU ms per event, {name}: {shown}; all {sum(parts.values()):.2f}")
+    # What this machine allows at all (every CPU busy at the CPU an event costs): one
+    # worker that already keeps most of them busy leaves little for more workers to add.
+    cpus = usable_cpus()
+    print(
+        f"  one worker alone keeps {r1 * sum(cpu_parts(one).values()) / 1000:.2f} "
+        f"of the {cpus} CPUs busy"
+    )
+    for name, runs in (("one worker's", one), ("4 workers'", four)):
+        ceiling = cpus * 1000 / sum(cpu_parts(runs).values())
+        print(
+            f"  the most {cpus} CPUs allow at {name} CPU an event: "
+            f"{ceiling:5.0f} updates/s ({ceiling / r1:.2f}x one worker)"
+        )
+    parts = cpu_parts(four)
     goal = 2 * r1
     cores = goal * sum(parts.values()) / 1000
     print(f"  to reach 2x one worker ({goal:.0f} updates/s) with 4 workers:")
-    print(f"    CPUs busy in all: {cores:.1f} (this machine has {usable_cpus()})")
+    print(f"    CPUs busy in all: {cores:.1f} (this machine has {cpus})")
     print(f"    each worker: {goal / 4 * parts['workers'] / 1000:.2f} CPU (one process: at most 1)")
     print(f"    the database: {goal * parts['database'] / 1000:.2f} CPU")
     print(
