@@ -5,6 +5,7 @@ however long the backlog; a chat left with only queued events is found again."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import timedelta
 
 from sqlalchemy import select, text, update
@@ -184,4 +185,27 @@ def test_finishing_with_the_records_cte_keeps_the_queue_on_postgresql(pg_url, cl
             text("SELECT count(*) FROM inbox WHERE state = 'waiting'")
         ).scalar_one()
     assert waiting == 1
+    db.dispose()
+
+
+def test_on_postgresql_a_batch_stored_while_its_chat_finishes_an_event_is_not_stranded(
+    pg_url, clock
+):
+    """The finish names the chat's next from what was stored before it began, and the
+    batch's store sees the event still in hand: unless the store waited for the finish,
+    the new event would be left queued with nothing ahead of it."""
+    db = Database(pg_url)
+    inbox.accept(db, events("a"), clock.now())
+    (first,) = taken_now(db, clock)
+    later = events("a")
+    with db.engine.connect() as finishing:
+        with finishing.begin():
+            inbox.finish(finishing, first, [], user_id=None, now=clock.now(), hold_s=30)
+            storing = threading.Thread(target=inbox.accept, args=(db, later, clock.now()))
+            storing.start()
+            storing.join(0.5)
+            assert storing.is_alive()  # waiting for the finish to commit
+        storing.join(5)
+    assert not storing.is_alive()
+    assert states(db) == [("a", "done"), ("a", "waiting")]
     db.dispose()
