@@ -452,6 +452,11 @@ class ShownMessages(Base):
     updated_at: Mapped[datetime] = mapped_column()
 
 
+def partial_index(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:
+    """An index of only the rows for which `where` holds, on both databases."""
+    return Index(name, *columns, unique=unique, sqlite_where=where, postgresql_where=where)
+
+
 def in_states(state: Any, *states: str) -> Any:
     """`state IN ('waiting', ...)` with the states written into the statement, not bound:
     PostgreSQL matches a partial index's condition only to literals."""
@@ -464,49 +469,44 @@ def in_states(state: Any, *states: str) -> Any:
 # never through the done events the retention has still to remove.
 READY = (WAITING, WORKING)
 OPEN = (QUEUED, WAITING, WORKING)
-Index(
+partial_index(
     "ix_inbox_ready",
     InboxEvent.platform,
     InboxEvent.id,
-    sqlite_where=in_states(InboxEvent.state, *READY),
-    postgresql_where=in_states(InboxEvent.state, *READY),
+    where=in_states(InboxEvent.state, *READY),
 )
-Index(
+partial_index(
     "ix_inbox_open_chat",
     InboxEvent.chat_key,
     InboxEvent.id,
-    sqlite_where=in_states(InboxEvent.state, *OPEN),
-    postgresql_where=in_states(InboxEvent.state, *OPEN),
+    where=in_states(InboxEvent.state, *OPEN),
 )
 
 
 # The facts after a log ask for a person's latest entry of each kind, and their recent active
 # days (for the streak). On live entries only, these indexes answer both from the index
 # alone, however long the history.
-Index(
+partial_index(
     "ix_entries_live_user_kind_day",
     Entry.user_id,
     Entry.kind,
     Entry.local_date,
-    sqlite_where=Entry.deleted_at.is_(None),
-    postgresql_where=Entry.deleted_at.is_(None),
+    where=Entry.deleted_at.is_(None),
 )
-Index(
+partial_index(
     "ix_entries_live_user_day",
     Entry.user_id,
     Entry.local_date,
-    sqlite_where=Entry.deleted_at.is_(None),
-    postgresql_where=Entry.deleted_at.is_(None),
+    where=Entry.deleted_at.is_(None),
 )
 # One live entry per workout file: the same workout sent twice is logged once, and may be
 # sent again after /undo.
-Index(
+partial_index(
     "ux_entries_live_user_source_key",
     Entry.user_id,
     Entry.source_key,
     unique=True,
-    sqlite_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
-    postgresql_where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
+    where=Entry.deleted_at.is_(None) & Entry.source_key.is_not(None),
 )
 
 
@@ -585,11 +585,10 @@ class Pause(Base):
 
 # The check-in job looks only at open pauses not yet checked in on: a quiet minute reads an
 # empty index, whatever the history holds.
-Index(
+partial_index(
     "ix_pauses_open_unchecked",
     Pause.started_at,
-    sqlite_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
-    postgresql_where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
+    where=Pause.ends_at.is_(None) & Pause.checked_in_at.is_(None),
 )
 
 
