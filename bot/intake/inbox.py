@@ -53,8 +53,10 @@ _older = _inbox.alias("older")
 
 
 def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
-    """Store a batch in one transaction; an event already stored (a redelivery) is skipped.
-    Returns how many were new. Only after this returns may the platform be told."""
+    """Store a batch in one statement, all or nothing; an event already stored (a
+    redelivery) is skipped. Returns how many were new. Only after this returns may the
+    platform be told. The batch is stored queued; each new chat's next is named after it
+    (`_first_in_chats`), which a crash in between leaves to the workers' repair."""
     if not events:
         return 0
     rows = [
