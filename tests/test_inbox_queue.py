@@ -16,6 +16,7 @@ from bot.intake import inbox
 from bot.interface import Event, Reply, Taken
 from bot.storage.db import Database
 from bot.storage.models import InboxEvent
+from tests.support import postgres_database
 
 _ids = iter(range(1, 10_000_000))
 
@@ -209,3 +210,35 @@ def test_on_postgresql_a_batch_stored_while_its_chat_finishes_an_event_is_not_st
     assert not storing.is_alive()
     assert states(db) == [("a", "done"), ("a", "waiting")]
     db.dispose()
+
+
+def test_the_upgrade_queues_what_waited_behind_its_chat(tmp_path, clock):
+    """A backlog stored before the queue existed: each chat's oldest open event stays its
+    next, the rest of it waits queued, and the claim takes it in order."""
+    from alembic import command
+
+    from bot.storage.db import alembic_config, upgrade
+
+    with postgres_database() as pg_url:
+        for url in (f"sqlite:///{tmp_path / 'old.db'}", pg_url):
+            db = Database(url)
+            upgrade(db.engine, "0015_reach")
+            inbox.accept(db, events("a", "b", "a", "a"), clock.now())
+            with db.engine.begin() as connection:
+                connection.execute(update(InboxEvent).values(state=inbox.WAITING))
+                first = connection.execute(select(InboxEvent.id).order_by(InboxEvent.id))
+                connection.execute(
+                    update(InboxEvent)
+                    .where(InboxEvent.id == first.scalars().first())
+                    .values(state=inbox.WORKING)
+                )
+            upgrade(db.engine, "head")
+            assert states(db) == [
+                ("a", "working"),
+                ("b", "waiting"),
+                ("a", "queued"),
+                ("a", "queued"),
+            ]
+            command.downgrade(alembic_config(db.engine), "0015_reach")
+            assert {state for _, state in states(db)} == {"working", "waiting"}
+            db.dispose()

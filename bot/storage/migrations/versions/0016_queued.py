@@ -4,8 +4,8 @@ Revision ID: 0016_queued
 Revises: 0015_reach
 
 - inbox.state 'queued': an event behind an older open event of its chat; the oldest open
-  event of each chat is 'waiting' (or 'working'). Events stored before stay 'waiting',
-  which the claim still orders by their chat.
+  event of each chat is 'waiting' (or 'working'). Events waiting at the upgrade behind an
+  older one of their chat become queued.
 - ix_inbox_ready (platform, id), on waiting and working events: the claim walks these
   oldest first, a platform at a time.
 - ix_inbox_open_chat (chat_key, id), on queued, waiting and working events: a chat's older
@@ -27,6 +27,11 @@ OPEN = sa.text("state IN ('queued', 'waiting', 'working')")
 
 
 def upgrade() -> None:
+    op.execute(
+        "UPDATE inbox SET state = 'queued' WHERE state = 'waiting' AND EXISTS (SELECT 1 "
+        "FROM inbox AS older WHERE older.chat_key = inbox.chat_key AND older.id < inbox.id "
+        "AND older.state IN ('waiting', 'working'))"
+    )
     op.create_index(
         "ix_inbox_ready", "inbox", ["platform", "id"], sqlite_where=READY, postgresql_where=READY
     )
