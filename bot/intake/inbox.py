@@ -77,7 +77,7 @@ def accept(db: Database, events: Sequence[Event], now: datetime) -> int:
         added = bulk.insert_many(connection, _inbox, rows, shared=shared)
         if added:
             if db.is_postgres:  # an event of these chats being finished now: its end first
-                _FINISHING_NOW.all(connection, listed)
+                _AWAIT_FINISHES.all(connection, listed)
             _FIRST_IN_CHATS[db.is_postgres].execute(connection, listed)
         return added
 
@@ -89,7 +89,7 @@ def _first_in_chats(postgres: bool) -> Prepared[tuple[Any, ...]]:
 
     The two could each miss the other's event: a worker finishing a chat's event makes its
     next queued one waiting in the same statement, which sees only what was stored before
-    it began. So on PostgreSQL `_FINISHING_NOW` first waits for any such unfinished end of
+    it began. So on PostgreSQL `_AWAIT_FINISHES` first waits for any such unfinished end of
     these chats, and this statement sees it. What still slips through (a process killed
     between the store and this, /deleteme taking a chat's next event) the workers' repair
     finds (`_REPAIR`).
@@ -124,7 +124,7 @@ def _first_in_chats(postgres: bool) -> Prepared[tuple[Any, ...]]:
 
 
 _FIRST_IN_CHATS = {False: _first_in_chats(False), True: _first_in_chats(True)}
-_FINISHING_NOW = Prepared(  # only events in hand can be being finished: a few hundred at most
+_AWAIT_FINISHES = Prepared(  # only events in hand can be being finished: a few hundred at most
     select(_inbox.c.id)
     .where(
         _inbox.c.state == WORKING,
